@@ -1,0 +1,1 @@
+"""Model providers behind small Protocols, picked by name from the registry."""
