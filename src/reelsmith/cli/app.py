@@ -1,0 +1,293 @@
+"""`reelsmith`: make videos from prompts, offline by default.
+
+Heavy modules (SQLAlchemy, PyAV, the pipeline) are imported inside commands so that `--help` and
+simple commands start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from reelsmith.config import Settings
+    from reelsmith.runtime import Runtime
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+out = Console()
+
+DEMO_PROMPT = "A luxurious perfume advertisement"
+
+
+class ModeOption(str, Enum):
+    story = "story"
+    video = "video"
+    image = "image"
+    music_video = "music-video"
+    ad_clone = "ad-clone"
+
+
+class TransitionOption(str, Enum):
+    none = "none"
+    fade = "fade"
+    dissolve = "dissolve"
+    wipeleft = "wipeleft"
+    slideup = "slideup"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-line error and exit (2 = the user's input was unusable)."""
+    err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """Reelsmith: a self-hostable AI video studio."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning bad values into a one-line error."""
+    from pydantic import ValidationError
+
+    from reelsmith.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        first = e.errors()[0]
+        fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+
+
+def open_runtime() -> Runtime:
+    """Build the runtime, reporting configuration problems as one-line errors."""
+    from reelsmith.errors import ReelsmithError
+    from reelsmith.runtime import build_runtime
+
+    try:
+        return build_runtime(load_settings())
+    except ReelsmithError as e:
+        fail(e.message)
+
+
+@app.command()
+def demo(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the video.")] = Path(
+        "reelsmith-demo.mp4"
+    ),
+) -> None:
+    """Render a 4-scene story video offline with the local provider; prints the output path last."""
+    from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
+
+    request = GenerationCreate(
+        mode="story",
+        prompt=DEMO_PROMPT,
+        scenes=4,
+        aspect_ratio="16:9",
+        providers=ProviderChoice(text="local", image="local", video="local"),
+    )
+    _run(request, images=[], out_path=out_path, as_json=False)
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="What the video is about.")],
+    mode: Annotated[ModeOption, typer.Option(help="What to make.")] = ModeOption.story,
+    scenes: Annotated[int, typer.Option(help="Number of scenes (story mode), 1-20.")] = 4,
+    aspect: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
+    title: Annotated[str, typer.Option(help="Title; written by the story step when empty.")] = "",
+    image: Annotated[list[Path] | None, typer.Option(help="Reference image (up to 4).")] = None,
+    transition: Annotated[
+        TransitionOption, typer.Option(help="Transition between scenes.")
+    ] = TransitionOption.none,
+    video_provider: Annotated[
+        str | None, typer.Option(help="Video provider chain, e.g. replicate,local.")
+    ] = None,
+    text_provider: Annotated[str | None, typer.Option(help="Text provider chain.")] = None,
+    image_provider: Annotated[str | None, typer.Option(help="Image provider chain.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Copy the result here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the generation as JSON.")] = False,
+) -> None:
+    """Generate an image, a clip or a story video and wait for it with a progress bar."""
+    from pydantic import ValidationError
+
+    from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
+
+    if mode in (ModeOption.music_video, ModeOption.ad_clone):
+        fail(f"mode: {mode.value} is not available yet; use story, video or image")
+    images = list(image or [])
+    try:
+        request = GenerationCreate(
+            mode=mode.value,
+            prompt=prompt,
+            title=title,
+            scenes=scenes,
+            aspect_ratio=aspect,  # type: ignore[arg-type]
+            transition=transition.value,  # type: ignore[arg-type]
+            providers=ProviderChoice(text=text_provider, image=image_provider, video=video_provider),
+        )
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "input"
+        fail(f"{_option_name(field)}: {first['msg']}")
+    if len(images) > 4:
+        fail("--image: at most 4 reference images")
+    for path in images:
+        _check_image(path)
+    _run(request, images=images, out_path=out_path, as_json=as_json)
+
+
+def _option_name(field: str) -> str:
+    names = {
+        "scenes": "--scenes",
+        "aspect_ratio": "--aspect",
+        "prompt": "prompt",
+        "title": "--title",
+        "providers.video": "--video-provider",
+        "providers.text": "--text-provider",
+        "providers.image": "--image-provider",
+    }
+    return names.get(field, field)
+
+
+def _check_image(path: Path) -> None:
+    """Fail with one line unless `path` is a readable, decodable image."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        fail(f"--image {path}: no such file")
+    try:
+        with Image.open(path) as img:
+            img.verify()
+        with Image.open(path) as img:
+            img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        fail(f"--image {path}: not a readable image ({e.__class__.__name__})")
+    except Image.DecompressionBombError:
+        fail(f"--image {path}: image is too large")
+
+
+def _run(request: object, *, images: list[Path], out_path: Path | None, as_json: bool) -> None:
+    from reelsmith.cli.progress import watch
+    from reelsmith.errors import InvalidInput, ReelsmithError
+    from reelsmith.generations.schemas import GenerationCreate
+    from reelsmith.generations.service import create_generation, ensure_local_user, generation_json
+    from reelsmith.generations.uploads import store_reference_image
+    from reelsmith.jobs.worker import embedded_worker
+    from reelsmith.pipeline.failure import fail_generation
+
+    assert isinstance(request, GenerationCreate)
+    rt = open_runtime()
+    user_id = ensure_local_user(rt)
+    try:
+        ids = [store_reference_image(rt, user_id, path) for path in images]
+        request = request.model_copy(update={"reference_asset_ids": ids})
+        with embedded_worker(rt):
+            generation_id = create_generation(rt, user_id, request)
+            try:
+                status = watch(rt, generation_id, err)
+            except KeyboardInterrupt:
+                with rt.db.write() as session:
+                    fail_generation(session, generation_id, "interrupted by the user", status="canceled")
+                fail("interrupted; the generation was canceled", code=130)
+    except InvalidInput as e:
+        fail(e.message)
+    except ReelsmithError as e:
+        fail(e.message, code=1)
+    with rt.db.read() as session:
+        from reelsmith.generations.service import get_generation
+
+        data = generation_json(rt, session, get_generation(session, generation_id), with_paths=True)
+    rt.close()
+    result_path = data.get("video_path") or data.get("image_path")
+    if status == "completed" and out_path is not None and result_path:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(result_path, out_path)
+        result_path = str(out_path.resolve())
+        data["output_path"] = result_path
+    if as_json:
+        out.print_json(json.dumps(data))
+    if status != "completed":
+        fail(f"generation {status}: {data.get('error_message') or 'no reason recorded'}", code=1)
+    if not as_json:
+        err.print(f"[green]done[/] {data['title']!r} in {data['generation_time_seconds']:.1f} s")
+        out.print(str(result_path), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def stitch(
+    clips: Annotated[list[Path], typer.Argument(help="Clips in order.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output MP4.")],
+    transition: Annotated[
+        TransitionOption, typer.Option(help="Transition between clips.")
+    ] = TransitionOption.none,
+    transition_seconds: Annotated[float, typer.Option(help="Transition length.")] = 0.5,
+    audio: Annotated[Path | None, typer.Option(help="Soundtrack to lay under the video.")] = None,
+) -> None:
+    """Stitch clips into one video (stream copy when they are compatible)."""
+    from reelsmith.errors import MediaError
+    from reelsmith.media.stitch import stitch as do_stitch
+
+    for clip in clips:
+        if not clip.is_file():
+            fail(f"{clip}: no such file")
+    if audio is not None and not audio.is_file():
+        fail(f"--audio {audio}: no such file")
+    if transition_seconds <= 0 and transition != TransitionOption.none:
+        fail("--transition-seconds: must be greater than 0")
+    try:
+        info = do_stitch(
+            clips, out_path, transition=transition.value, transition_s=transition_seconds, audio=audio
+        )
+    except MediaError as e:
+        fail(e.message, code=1)
+    err.print(f"stitched {len(clips)} clips: {info.duration_s:.2f} s, {info.width}x{info.height}")
+    out.print(str(out_path.resolve()), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def worker(workers: Annotated[int | None, typer.Option(help="Worker threads.")] = None) -> None:
+    """Consume the queue until interrupted (SIGINT/SIGTERM finish the running tasks first)."""
+    from reelsmith.jobs.worker import run_worker
+
+    rt = open_runtime()
+    err.print(f"worker consuming {rt.settings.effective_queue_url}")
+    run_worker(rt, workers)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    from reelsmith.db.engine import Database
+    from reelsmith.db.migrate import upgrade
+
+    settings = load_settings()
+    settings.ensure_data_dir()
+    database = Database(settings.effective_database_url)
+    upgrade(database)
+    database.dispose()
+    out.print("database is up to date")
+
+
+def main() -> None:
+    """Entry point of the `reelsmith` script."""
+    app()

@@ -1,0 +1,58 @@
+"""A live Rich view of one generation: the bar, the current step and each scene's state."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+SCENE_MARKS = {
+    "pending": "[dim]·[/]",
+    "submitting": "[yellow]↑[/]",
+    "submitted": "[yellow]…[/]",
+    "running": "[cyan]⟳[/]",
+    "completed": "[green]✓[/]",
+    "failed": "[red]✗[/]",
+    "canceled": "[dim]-[/]",
+}
+TERMINAL = ("completed", "failed", "canceled")
+
+
+def watch(rt: Runtime, generation_id: str, console: Console, *, interval_s: float = 0.25) -> str:
+    """Show progress until the generation ends; returns its final status."""
+    from reelsmith.db.models import Generation, Scene, Variant
+
+    columns = (
+        TextColumn("[bold]{task.fields[step]}", justify="left"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[scenes]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("generation", total=100, step="Queued", scenes="")
+        while True:
+            with rt.db.read() as session:
+                gen = session.get(Generation, generation_id)
+                if gen is None:
+                    return "failed"
+                states = list(
+                    session.scalars(
+                        select(Scene.status)
+                        .join(Variant)
+                        .where(Variant.generation_id == generation_id)
+                        .order_by(Variant.created_at, Scene.index)
+                    )
+                )
+                status, progress, step = gen.status, gen.progress, gen.current_step
+            marks = "".join(SCENE_MARKS.get(s, "?") for s in states)
+            bar.update(task, completed=progress, step=step[:40], scenes=marks)
+            if status in TERMINAL:
+                return status
+            time.sleep(interval_s)

@@ -1,0 +1,72 @@
+"""Settings: read from the environment (prefix REELSMITH_) and an optional .env file, once."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about Reelsmith; built once and passed to whoever needs it."""
+
+    model_config = SettingsConfigDict(env_prefix="REELSMITH_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./reelsmith-data")
+    database_url: str = ""
+    queue_url: str = ""
+    storage_url: str = ""
+    secret_key: str = "dev-insecure-change-me"
+
+    text_provider: str = "local"
+    image_provider: str = "local"
+    video_provider: str = "local"
+
+    # Queue consumer: threads carry submit/poll tasks; rendering runs in ffmpeg subprocesses.
+    workers: int = Field(default=2, ge=1, le=64)
+    # A scene whose clip fails transiently is retried this many times before failover.
+    clip_attempts: int = Field(default=2, ge=1, le=10)
+    # Work whose heartbeat is older than this is considered abandoned by a dead worker.
+    stale_after_s: float = Field(default=120.0, gt=0)
+    # How often the reaper looks for abandoned work.
+    reaper_interval_s: float = Field(default=30.0, gt=0)
+    # A generation still unfinished after this long is failed (and refunded).
+    generation_deadline_s: float = Field(default=6 * 3600.0, gt=0)
+
+    openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str = Field(
+        default="https://api.openai.com/v1", validation_alias=AliasChoices("OPENAI_BASE_URL")
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Worker processes may run from other directories; pin the path now.
+        return value.expanduser().resolve()
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'reelsmith.db'}"
+
+    @cached_property
+    def effective_queue_url(self) -> str:
+        """The queue URL; SQLite in its own file so queue traffic never locks the app database."""
+        return self.queue_url or f"sqlite:///{self.data_dir / 'queue.db'}"
+
+    @cached_property
+    def effective_storage_url(self) -> str:
+        """Where blobs live: a local folder by default."""
+        return self.storage_url or f"file://{self.data_dir / 'blobs'}"
+
+    @property
+    def local_jobs_dir(self) -> Path:
+        """Work folder of the offline `local` provider's render jobs."""
+        return self.data_dir / "local-jobs"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data dir on first use."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

@@ -1,0 +1,1 @@
+"""Generations: creating them, reading them back, and their JSON shape."""

@@ -1,0 +1,205 @@
+"""Creating generations and reading them back; the same code serves the CLI and the HTTP API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Asset, Event, Generation, Step, User, Variant
+from reelsmith.errors import InvalidInput, NotFound
+from reelsmith.generations.schemas import GenerationCreate
+from reelsmith.pipeline.modes import steps_for
+from reelsmith.pipeline.progress import record_event
+from reelsmith.providers.registry import IMAGE_PROVIDERS, TEXT_PROVIDERS, VIDEO_PROVIDERS, parse_chain
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+LOCAL_USERNAME = "local"
+
+
+def ensure_local_user(rt: Runtime) -> str:
+    """The id of the implicit owner of CLI-made generations, created on first use."""
+    with rt.db.write() as session:
+        user = session.scalars(select(User).where(User.username == LOCAL_USERNAME)).first()
+        if user is None:
+            user = User(username=LOCAL_USERNAME, is_admin=True)
+            session.add(user)
+            session.flush()
+        return user.id
+
+
+def create_generation(rt: Runtime, user_id: str, request: GenerationCreate) -> str:
+    """Validate, persist the generation with its pending steps, enqueue it; returns its id."""
+    chains = {
+        "text_provider": parse_chain(
+            request.providers.text or rt.settings.text_provider, TEXT_PROVIDERS, "providers.text"
+        ),
+        "image_provider": parse_chain(
+            request.providers.image or rt.settings.image_provider, IMAGE_PROVIDERS, "providers.image"
+        ),
+        "video_provider": parse_chain(
+            request.providers.video or rt.settings.video_provider, VIDEO_PROVIDERS, "providers.video"
+        ),
+    }
+    with rt.db.write() as session:
+        _check_references(session, user_id, request.reference_asset_ids)
+        gen = Generation(
+            user_id=user_id,
+            mode=request.mode,
+            title=request.title,
+            prompt=request.prompt,
+            params={
+                "scene_count": request.scenes if request.mode == "story" else 1,
+                "aspect_ratio": request.aspect_ratio,
+                "duration_s": request.duration_s,
+                "transition": request.transition,
+                "reference_asset_ids": request.reference_asset_ids,
+                **{k: ",".join(v) for k, v in chains.items()},
+            },
+        )
+        session.add(gen)
+        session.flush()
+        for step in steps_for(request.mode):
+            session.add(Step(generation_id=gen.id, name=step.name))
+        record_event(session, gen.id, "status", {"status": "queued"})
+        generation_id = gen.id
+    rt.dispatch.advance(generation_id)
+    return generation_id
+
+
+def _check_references(session: Session, user_id: str, asset_ids: list[str]) -> None:
+    for n, asset_id in enumerate(asset_ids):
+        asset = session.get(Asset, asset_id)
+        if asset is None or asset.user_id != user_id:
+            raise InvalidInput(f"reference_asset_ids[{n}]", f"no such asset: {asset_id}")
+        if not asset.content_type.startswith("image/"):
+            raise InvalidInput(f"reference_asset_ids[{n}]", f"asset {asset_id} is not an image")
+
+
+def get_generation(session: Session, generation_id: str, user_id: str | None = None) -> Generation:
+    """The generation, if it exists and (when `user_id` is given) belongs to that user."""
+    gen = session.get(Generation, generation_id)
+    if gen is None or (user_id is not None and gen.user_id != user_id):
+        raise NotFound(f"generation not found: {generation_id}")
+    return gen
+
+
+def asset_url(asset_id: str | None) -> str | None:
+    """The API URL of an asset."""
+    return f"/api/assets/{asset_id}" if asset_id else None
+
+
+def generation_json(
+    rt: Runtime, session: Session, gen: Generation, *, with_paths: bool = False
+) -> dict[str, Any]:
+    """The public JSON shape of a generation (as the HTTP API returns it)."""
+    assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.generation_id == gen.id))}
+
+    def path_of(asset_id: str | None) -> str | None:
+        if not with_paths or asset_id is None or asset_id not in assets:
+            return None
+        root = getattr(rt.blobs, "root", None)
+        return str(root / assets[asset_id].storage_key) if root is not None else None
+
+    def with_files(data: dict[str, Any], video: str | None, thumb: str | None) -> dict[str, Any]:
+        if with_paths:
+            data["video_path"], data["thumbnail_path"] = path_of(video), path_of(thumb)
+        return data
+
+    variants = []
+    for variant in session.scalars(select(Variant).where(Variant.generation_id == gen.id)):
+        scenes = [
+            with_files(
+                {
+                    "id": s.id,
+                    "index": s.index,
+                    "description": s.description,
+                    "negative_prompt": s.negative_prompt,
+                    "duration_s": s.duration_s,
+                    "camera": s.camera,
+                    "on_screen_text": s.on_screen_text,
+                    "status": s.status,
+                    "attempts": s.attempts,
+                    "provider": s.provider,
+                    "error_message": s.error_message,
+                    "video_url": asset_url(s.clip_asset_id),
+                    "thumbnail_url": asset_url(s.thumbnail_asset_id),
+                },
+                s.clip_asset_id,
+                s.thumbnail_asset_id,
+            )
+            for s in variant.scenes
+        ]
+        variants.append(
+            with_files(
+                {
+                    "id": variant.id,
+                    "kind": variant.kind,
+                    "status": variant.status,
+                    "total_scenes": variant.total_scenes,
+                    "scenes_completed": variant.scenes_completed,
+                    "error_message": variant.error_message,
+                    "video_url": asset_url(variant.video_asset_id),
+                    "thumbnail_url": asset_url(variant.thumbnail_asset_id),
+                    "scenes": scenes,
+                },
+                variant.video_asset_id,
+                variant.thumbnail_asset_id,
+            )
+        )
+    main = variants[0] if variants else {}
+    steps = [
+        {
+            "name": s.name,
+            "status": s.status,
+            "attempts": s.attempts,
+            "started_at": _iso(s.started_at),
+            "finished_at": _iso(s.finished_at),
+        }
+        for s in sorted(
+            session.scalars(select(Step).where(Step.generation_id == gen.id)),
+            key=lambda s: [d.name for d in steps_for(gen.mode)].index(s.name),
+        )
+    ]
+    conversation = [
+        {"at": _iso(e.at), **e.payload}
+        for e in session.scalars(
+            select(Event).where(Event.generation_id == gen.id, Event.kind == "llm").order_by(Event.id)
+        )
+    ]
+    image_id = gen.params.get("image_asset_id")
+    data: dict[str, Any] = {
+        "id": gen.id,
+        "mode": gen.mode,
+        "title": gen.title,
+        "prompt": gen.prompt,
+        "status": gen.status,
+        "progress": gen.progress,
+        "current_step": gen.current_step,
+        "error_message": gen.error_message,
+        "aspect_ratio": gen.params.get("aspect_ratio"),
+        "video_url": main.get("video_url"),
+        "thumbnail_url": main.get("thumbnail_url"),
+        "image_url": asset_url(image_id),
+        "created_at": _iso(gen.created_at),
+        "completed_at": _iso(gen.completed_at),
+        "generation_time_seconds": gen.generation_time_seconds,
+        "cost_usd": gen.cost_usd,
+        "tokens_charged": gen.tokens_charged,
+        "visibility": gen.visibility,
+        "variants": variants,
+        "steps": steps,
+        "conversation": conversation,
+    }
+    if with_paths:
+        data["video_path"] = main.get("video_path")
+        data["thumbnail_path"] = main.get("thumbnail_path")
+        data["image_path"] = path_of(image_id)
+    return data
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

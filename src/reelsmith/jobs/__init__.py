@@ -1,0 +1,1 @@
+"""The task queue: a Huey instance chosen by URL, Reelsmith's tasks, the consumer and the reaper."""

@@ -1,0 +1,58 @@
+"""Build the Huey instance from `REELSMITH_QUEUE_URL` and run consumers without signal hijacking."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlparse
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+from reelsmith.errors import ReelsmithError
+
+log = logging.getLogger(__name__)
+
+
+def build_huey(url: str, *, immediate: bool = False) -> Huey:
+    """A Huey instance for `url`: `sqlite:///path`, `redis://…` or `memory://`."""
+    parsed = urlparse(url)
+    common = {"name": "reelsmith", "results": False, "immediate": immediate}
+    if parsed.scheme == "sqlite":
+        path = Path(parsed.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A generous lock timeout: two CLI runs and a server may share the file.
+        return SqliteHuey(filename=str(path), timeout=30, **common)
+    if parsed.scheme in ("redis", "rediss", "unix"):
+        return RedisHuey(url=url, **common)
+    if parsed.scheme == "memory":
+        return MemoryHuey(**common)
+    raise ReelsmithError(f"queue URL scheme not supported: {parsed.scheme or url!r}", code="config")
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer that leaves the process's signal handlers alone.
+
+    Huey's own consumer installs SIGINT/SIGTERM handlers, which only works from the main thread and
+    would swallow the CLI's Ctrl-C; the embedding program decides when to stop instead.
+    """
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def start_consumer(huey: Huey, workers: int, *, poll_max_delay_s: float = 0.5) -> EmbeddedConsumer:
+    """Start worker threads and the scheduler in this process; call `.stop(graceful=True)` later."""
+    consumer = EmbeddedConsumer(
+        huey,
+        workers=workers,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.05,
+        max_delay=poll_max_delay_s,
+        scheduler_interval=1,
+        check_worker_health=False,
+    )
+    consumer.start()
+    log.info("queue consumer started with %d worker threads", workers)
+    return consumer

@@ -1,0 +1,83 @@
+"""Putting produced files into the blob store and describing them as asset rows."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Asset
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A file now in the blob store, with the facts an asset row records."""
+
+    key: str
+    content_type: str
+    bytes: int
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    fps: float | None = None
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def store_video(rt: Runtime, key: str, path: Path) -> StoredBlob:
+    """Store an MP4 and probe it."""
+    from reelsmith.media.probe import probe
+
+    info = probe(path)
+    size = rt.blobs.put_file(key, path, "video/mp4")
+    return StoredBlob(
+        key, "video/mp4", size, sha256_of(path), info.width, info.height, info.duration_s, info.fps
+    )
+
+
+def store_image(rt: Runtime, key: str, path: Path, content_type: str, size_px: tuple[int, int]) -> StoredBlob:
+    """Store a still image."""
+    size = rt.blobs.put_file(key, path, content_type)
+    return StoredBlob(key, content_type, size, sha256_of(path), size_px[0], size_px[1])
+
+
+def add_asset(
+    session: Session,
+    user_id: str,
+    generation_id: str | None,
+    kind: str,
+    blob: StoredBlob,
+    asset_id: str | None = None,
+) -> Asset:
+    """Insert the asset row for a stored blob and return it (with its id)."""
+    asset = Asset(
+        user_id=user_id,
+        **({"id": asset_id} if asset_id else {}),
+        generation_id=generation_id,
+        kind=kind,
+        storage_key=blob.key,
+        content_type=blob.content_type,
+        bytes=blob.bytes,
+        sha256=blob.sha256,
+        width=blob.width,
+        height=blob.height,
+        duration_s=blob.duration_s,
+        fps=blob.fps,
+    )
+    session.add(asset)
+    session.flush()
+    return asset

@@ -1,0 +1,50 @@
+"""Ending a generation that cannot finish: a reason for the user and nothing left in flight."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
+from reelsmith.pipeline.progress import record_event
+
+UNFINISHED_SCENE = ("pending", "submitting", "submitted", "running")
+
+
+def fail_generation(session: Session, generation_id: str, reason: str, *, status: str = "failed") -> bool:
+    """Mark the generation failed (or canceled) with `reason`; False if it had already ended."""
+    gen = session.get(Generation, generation_id)
+    if gen is None or gen.status in ("completed", "failed", "canceled"):
+        return False
+    now = utcnow()
+    gen.status = status
+    gen.error_message = reason
+    gen.current_step = "Canceled" if status == "canceled" else "Failed"
+    gen.completed_at = now
+    gen.updated_at = now
+    for variant in session.scalars(select(Variant).where(Variant.generation_id == generation_id)):
+        if variant.status not in ("completed", "failed"):
+            variant.status = status
+            variant.error_message = variant.error_message or reason
+            variant.updated_at = now
+        for scene in variant.scenes:
+            if scene.status in UNFINISHED_SCENE:
+                # Stops further submissions and polls; the scene keeps its own reason if it has one.
+                scene.status = "canceled"
+                scene.updated_at = now
+    for step in session.scalars(select(Step).where(Step.generation_id == generation_id)):
+        if step.status == "running":
+            step.status = "failed"
+            step.finished_at = now
+    record_event(
+        session,
+        generation_id,
+        "failed" if status == "failed" else "canceled",
+        {"status": status, "error": reason},
+    )
+    return True
+
+
+def scene_label(scene: Scene) -> str:
+    """How a scene is named in messages to the user (1-based)."""
+    return f"Scene {scene.index + 1}"

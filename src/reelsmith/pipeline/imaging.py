@@ -1,0 +1,82 @@
+"""Quick image mode: one picture from the image provider chain."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Generation, Variant, utcnow
+from reelsmith.errors import ProviderError, ReelsmithError
+from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image
+from reelsmith.providers.base import ImageRequest
+from reelsmith.providers.registry import IMAGE_PROVIDERS, parse_chain
+from reelsmith.storage import keys
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+
+def compute_image(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Generate the image, trying each provider of the chain in turn."""
+    from PIL import Image
+
+    with rt.db.read() as session:
+        gen = session.get(Generation, generation_id)
+        if gen is None:
+            raise ReelsmithError("generation vanished", code="not_found")
+        prompt, aspect = gen.prompt, gen.params.get("aspect_ratio", "1:1")
+        chain = parse_chain(
+            gen.params.get("image_provider", rt.settings.image_provider), IMAGE_PROVIDERS, "image_provider"
+        )
+    scratch = rt.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    for name in chain:
+        request = ImageRequest(
+            prompt=prompt,
+            aspect=aspect,
+            seed=zlib.crc32(generation_id.encode()),
+            idempotency_key=f"image:{generation_id}",
+        )
+        with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+            out, thumb = Path(tmp) / "image.png", Path(tmp) / "thumb.jpg"
+            try:
+                rt.providers.image(name).generate_image(request, out)
+            except ProviderError as e:
+                errors.append(f"{name}: {e.message}")
+                continue
+            with Image.open(out) as img:
+                size = img.size
+                poster_img = img.convert("RGB")
+                poster_img.thumbnail((640, 640))
+                poster_img.save(thumb, "JPEG", quality=82, optimize=True, progressive=True)
+                thumb_size = poster_img.size
+            image = store_image(rt, keys.generation_image(generation_id), out, "image/png", size)
+            poster = store_image(
+                rt, keys.final_thumbnail(generation_id, "default"), thumb, "image/jpeg", thumb_size
+            )
+        return {"provider": name, "image": dataclasses.asdict(image), "thumbnail": dataclasses.asdict(poster)}
+    raise ProviderError("; ".join(errors) or "no image provider", permanent=True)
+
+
+def apply_image(session: Session, gen: Generation, output: dict[str, Any]) -> None:
+    """Record the image and its poster on a single variant."""
+    image = add_asset(session, gen.user_id, gen.id, "image", StoredBlob(**output["image"]))
+    poster = add_asset(session, gen.user_id, gen.id, "thumbnail", StoredBlob(**output["thumbnail"]))
+    session.add(
+        Variant(
+            generation_id=gen.id,
+            kind="default",
+            status="completed",
+            total_scenes=0,
+            video_asset_id=None,
+            thumbnail_asset_id=poster.id,
+            updated_at=utcnow(),
+        )
+    )
+    gen.params = {**gen.params, "image_asset_id": image.id, "image_provider_used": output["provider"]}

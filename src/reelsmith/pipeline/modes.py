@@ -1,0 +1,50 @@
+"""Which steps each mode runs, in order, and how far the progress bar stands after each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MODES = ("story", "video", "image")
+
+
+@dataclass(frozen=True)
+class StepDef:
+    """A pipeline step: its name, what the user sees while it runs, and progress when done."""
+
+    name: str
+    label: str
+    progress: int
+    fan_out: bool = False  # the step's work runs as one queue task per scene
+
+
+STEPS: dict[str, tuple[StepDef, ...]] = {
+    "story": (
+        StepDef("story", "Writing the story", 30),
+        StepDef("scenes", "Splitting into scenes", 55),
+        StepDef("enhance", "Enhancing scene prompts", 60),
+        StepDef("align", "Aligning characters and style", 65),
+        StepDef("clips", "Generating clips", 95, fan_out=True),
+        StepDef("stitch", "Stitching the final video", 99),
+        StepDef("thumbnail", "Making the thumbnail", 100),
+    ),
+    "video": (
+        StepDef("prepare", "Preparing the scene", 10),
+        StepDef("clips", "Generating the clip", 90, fan_out=True),
+        StepDef("stitch", "Finishing the video", 95),
+        StepDef("thumbnail", "Making the thumbnail", 100),
+    ),
+    "image": (StepDef("image", "Generating the image", 100),),
+}
+
+# Progress moves from the step before `clips` to the `clips` figure as scenes finish.
+CLIPS_START = {"story": 65, "video": 10}
+
+
+def steps_for(mode: str) -> tuple[StepDef, ...]:
+    """The ordered steps of `mode`."""
+    return STEPS[mode]
+
+
+def step_def(mode: str, name: str) -> StepDef:
+    """The definition of one step of `mode`."""
+    return next(s for s in STEPS[mode] if s.name == name)

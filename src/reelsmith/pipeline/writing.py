@@ -1,0 +1,284 @@
+"""The writing steps: story, scenes, enhance and align through the configured text model.
+
+Each reply is validated against its schema; an invalid reply is retried once with the validation
+error fed back, then the step fails with a clear reason. Every exchange is recorded as an `llm`
+event, which is the "conversation" users can read.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
+from reelsmith.errors import ProviderError, ReelsmithError
+from reelsmith.pipeline.progress import record_event
+from reelsmith.prompts import json_schema_for, parse_reply, render_prompt, schema_name
+from reelsmith.providers.base import TextRequest, TextResult
+from reelsmith.providers.registry import TEXT_PROVIDERS, parse_chain
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+MIN_SCENE_S = 3.0
+MAX_SCENE_S = 8.0
+DEFAULT_CLIP_S = 5.0
+
+
+def _generation(rt: Runtime, generation_id: str) -> Generation:
+    with rt.db.read() as session:
+        gen = session.get(Generation, generation_id)
+        if gen is None:
+            raise ReelsmithError(f"generation {generation_id} vanished", code="not_found")
+        return gen
+
+
+def _step_output(rt: Runtime, generation_id: str, name: str) -> dict[str, Any]:
+    from reelsmith.db.models import Step
+
+    with rt.db.read() as session:
+        row = session.get(Step, (generation_id, name))
+        if row is None or row.output is None:
+            raise ReelsmithError(f"step {name} has no output to build on", code="pipeline")
+        return dict(row.output)
+
+
+def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Ask the text provider chain for `task`'s JSON reply and return it validated."""
+    chain = parse_chain(
+        gen.params.get("text_provider", rt.settings.text_provider), TEXT_PROVIDERS, "text_provider"
+    )
+    system, user = render_prompt(task, **context)
+    last_error = "no provider answered"
+    for name in chain:
+        model = rt.providers.text(name)
+        feedback = ""
+        for attempt in (1, 2):
+            request = TextRequest(
+                task=task,
+                system=system,
+                user=user + feedback,
+                schema_name=schema_name(task),
+                schema=json_schema_for(task),
+                context=context,
+            )
+            try:
+                result = _call(rt, gen.id, name, model.model, task, lambda r=request: model.complete_json(r))
+            except ProviderError as e:
+                last_error = f"{name}: {e.message}"
+                break  # next provider in the chain
+            try:
+                reply = parse_reply(task, result.data).model_dump(mode="json")
+            except ValidationError as e:
+                last_error = f"{name} returned an invalid {task} reply: {_short(e)}"
+                _record_exchange(rt, gen.id, name, task, request, result, error=last_error)
+                feedback = (
+                    "\n\nYour previous reply was rejected by the schema validator:\n"
+                    f"{_short(e)}\nReply again with JSON that satisfies the schema exactly."
+                )
+                if attempt == 2:
+                    break
+                continue
+            _record_exchange(rt, gen.id, name, task, request, result)
+            return reply
+    raise ProviderError(last_error, permanent=True)
+
+
+def _call(rt: Runtime, generation_id: str, provider: str, model: str, task: str, call: Any) -> TextResult:
+    """Run one text call, recording it in provider_calls before waiting on it."""
+    with rt.db.write() as session:
+        record = ProviderCall(
+            generation_id=generation_id,
+            provider=provider,
+            model=model,
+            operation=f"text:{task}",
+            idempotency_key=f"text:{task}:{generation_id}:{uuid.uuid4().hex}",
+        )
+        session.add(record)
+        session.flush()
+        call_id = record.id
+    started = time.monotonic()
+    try:
+        result: TextResult = call()
+    except ProviderError as e:
+        _finish_call(rt, call_id, "failed", started, e.message)
+        raise
+    _finish_call(rt, call_id, "succeeded", started, None)
+    return result
+
+
+def _finish_call(rt: Runtime, call_id: int, status: str, started: float, error: str | None) -> None:
+    with rt.db.write() as session:
+        record = session.get(ProviderCall, call_id)
+        if record is not None:
+            record.status = status
+            record.error_message = error
+            record.latency_ms = int((time.monotonic() - started) * 1000)
+
+
+def _record_exchange(
+    rt: Runtime,
+    generation_id: str,
+    provider: str,
+    task: str,
+    request: TextRequest,
+    result: TextResult,
+    error: str | None = None,
+) -> None:
+    with rt.db.write() as session:
+        record_event(
+            session,
+            generation_id,
+            "llm",
+            {
+                "task": task,
+                "provider": provider,
+                "model": result.model,
+                "system": request.system,
+                "user": request.user,
+                "reply": result.raw,
+                "error": error,
+            },
+        )
+
+
+def _short(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in item['loc']) or 'reply'}: {item['msg']}" for item in error.errors()[:8]
+    )
+
+
+def compute_story(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Write the story."""
+    gen = _generation(rt, generation_id)
+    return ask(
+        rt,
+        gen,
+        "story",
+        {
+            "prompt": gen.prompt,
+            "title": gen.title,
+            "mode": gen.mode,
+            "scene_count": int(gen.params["scene_count"]),
+        },
+    )
+
+
+def apply_story(session: Session, gen: Generation, output: dict[str, Any]) -> None:
+    """Take the story's title when the user gave none."""
+    if not gen.title:
+        gen.title = str(output.get("title", ""))[:200]
+
+
+def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Split the story into exactly the requested number of scenes."""
+    gen = _generation(rt, generation_id)
+    story = _step_output(rt, generation_id, "story")
+    count = int(gen.params["scene_count"])
+    reply = ask(
+        rt,
+        gen,
+        "scenes",
+        {
+            "prompt": gen.prompt,
+            "story": story,
+            "scene_count": count,
+            "min_duration_s": MIN_SCENE_S,
+            "max_duration_s": MAX_SCENE_S,
+            "target_total_s": gen.params.get("target_total_s"),
+        },
+    )
+    if len(reply["scenes"]) != count:
+        raise ProviderError(f"asked for {count} scenes, the writer returned {len(reply['scenes'])}")
+    return reply
+
+
+def compute_single_scene(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Quick video mode: the prompt itself is the one scene (no writer involved)."""
+    gen = _generation(rt, generation_id)
+    return {
+        "scenes": [
+            {
+                "description": gen.prompt,
+                "negative_prompt": "blurry, distorted, low quality, watermark",
+                "duration_s": float(gen.params.get("duration_s", DEFAULT_CLIP_S)),
+                "camera": "slow push-in",
+                "on_screen_text": gen.title[:60],
+            }
+        ]
+    }
+
+
+def apply_scenes(session: Session, gen: Generation, output: dict[str, Any]) -> None:
+    """Create the default variant and its scene rows."""
+    scenes = output["scenes"]
+    variant = Variant(generation_id=gen.id, kind="default", status="pending", total_scenes=len(scenes))
+    session.add(variant)
+    session.flush()
+    for index, draft in enumerate(scenes):
+        session.add(
+            Scene(
+                variant_id=variant.id,
+                index=index,
+                description=draft["description"],
+                negative_prompt=draft.get("negative_prompt", ""),
+                duration_s=float(draft["duration_s"]),
+                camera=draft.get("camera", ""),
+                on_screen_text=draft.get("on_screen_text", "")[:200],
+            )
+        )
+
+
+def _current_scenes(rt: Runtime, generation_id: str) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    with rt.db.read() as session:
+        rows = session.scalars(
+            select(Scene).join(Variant).where(Variant.generation_id == generation_id).order_by(Scene.index)
+        )
+        return [
+            {
+                "index": s.index,
+                "description": s.description,
+                "negative_prompt": s.negative_prompt,
+                "duration_s": s.duration_s,
+                "camera": s.camera,
+                "on_screen_text": s.on_screen_text,
+            }
+            for s in rows
+        ]
+
+
+def compute_enhance(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Rewrite each scene prompt with cinematic detail."""
+    gen = _generation(rt, generation_id)
+    story = _step_output(rt, generation_id, "story")
+    return ask(rt, gen, "enhance", {"story": story, "scenes": _current_scenes(rt, generation_id)})
+
+
+def compute_align(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Make characters and style consistent across scenes."""
+    gen = _generation(rt, generation_id)
+    story = _step_output(rt, generation_id, "story")
+    return ask(rt, gen, "align", {"story": story, "scenes": _current_scenes(rt, generation_id)})
+
+
+def apply_rewrite(session: Session, gen: Generation, output: dict[str, Any]) -> None:
+    """Store rewritten descriptions (and negative prompts / style anchor when given)."""
+    from sqlalchemy import select
+
+    by_index = {item["index"]: item for item in output["scenes"]}
+    scenes = session.scalars(select(Scene).join(Variant).where(Variant.generation_id == gen.id))
+    for scene in scenes:
+        item = by_index.get(scene.index)
+        if item is None:
+            continue
+        scene.description = item["description"]
+        if item.get("negative_prompt"):
+            scene.negative_prompt = item["negative_prompt"]
+    if output.get("style_anchor"):
+        gen.params = {**gen.params, "style_anchor": output["style_anchor"]}

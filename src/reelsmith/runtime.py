@@ -1,0 +1,50 @@
+"""Everything a process needs to do Reelsmith work, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from huey import Huey
+
+from reelsmith.config import Settings
+from reelsmith.db.engine import Database
+from reelsmith.db.migrate import upgrade
+from reelsmith.pipeline.dispatch import Dispatcher
+from reelsmith.providers.registry import ProviderRegistry
+from reelsmith.storage import BlobStore, open_blob_store
+
+
+@dataclass
+class Runtime:
+    """Settings plus the database, blob store, providers and queue they describe."""
+
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+    providers: ProviderRegistry
+    huey: Huey
+    dispatch: Dispatcher = field(init=False)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.db.dispose()
+
+
+def build_runtime(settings: Settings, *, immediate: bool = False, migrate: bool = True) -> Runtime:
+    """Create the data dir, migrate the database and register the queue's tasks."""
+    from reelsmith.jobs.queue import build_huey
+    from reelsmith.jobs.tasks import register_tasks
+
+    settings.ensure_data_dir()
+    db = Database(settings.effective_database_url)
+    if migrate:
+        upgrade(db)
+    runtime = Runtime(
+        settings=settings,
+        db=db,
+        blobs=open_blob_store(settings.effective_storage_url),
+        providers=ProviderRegistry(settings),
+        huey=build_huey(settings.effective_queue_url, immediate=immediate),
+    )
+    runtime.dispatch = register_tasks(runtime)
+    return runtime

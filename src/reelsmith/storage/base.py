@@ -1,0 +1,39 @@
+"""The BlobStore protocol that every storage backend implements."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class BlobStore(Protocol):
+    """Keyed file storage. Writes are atomic: a reader sees the old blob or the whole new one."""
+
+    def put_file(self, key: str, source: Path, content_type: str) -> int:
+        """Store a file under `key`; returns its size in bytes."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> int:
+        """Store bytes under `key`; returns the size."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Open a blob for reading."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether `key` holds a blob."""
+        ...
+
+    def local_path(self, key: str) -> AbstractContextManager[Path]:
+        """A filesystem path holding the blob for the duration of the context (for ffmpeg)."""
+        ...
+
+    def url(self, key: str, expires_s: int = 3600) -> str:
+        """A URL to fetch the blob."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every blob whose key starts with `prefix`; returns how many."""
+        ...

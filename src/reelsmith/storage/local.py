@@ -1,0 +1,96 @@
+"""Blobs in a local folder, written through a temp file and an atomic rename."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from reelsmith.errors import InvalidInput, NotFound
+
+
+class LocalBlobStore:
+    """A BlobStore over a directory tree."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        # Keys come from our own layout, but never let one escape the root.
+        pure = PurePosixPath(key)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
+            raise InvalidInput("key", f"not a valid storage key: {key!r}")
+        return self.root.joinpath(*pure.parts)
+
+    def _atomic_write(self, key: str, write: Callable[[BinaryIO], object]) -> int:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                write(out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return target.stat().st_size
+
+    def put_file(self, key: str, source: Path, content_type: str) -> int:
+        """Copy `source` into the store under `key`."""
+        with source.open("rb") as src:
+            return self._atomic_write(key, lambda out: shutil.copyfileobj(src, out, 1 << 20))
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> int:
+        """Store `data` under `key`."""
+        return self._atomic_write(key, lambda out: out.write(data))
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the blob for reading."""
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError as e:
+            raise NotFound(f"blob not found: {key}") from e
+
+    def exists(self, key: str) -> bool:
+        """Whether the blob exists."""
+        return self._path(key).is_file()
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]:
+        """The blob's own path: no copy is needed on local disk."""
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"blob not found: {key}")
+        yield path
+
+    def url(self, key: str, expires_s: int = 3600) -> str:
+        """A file:// URL (the HTTP layer serves assets through its own route)."""
+        return self._path(key).as_uri()
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete all blobs under `prefix`, then prune emptied folders."""
+        if not prefix.strip("/"):
+            raise InvalidInput("prefix", "refusing to delete the whole store")
+        base = self._path(prefix.rstrip("/"))
+        removed = 0
+        if base.is_file():
+            base.unlink()
+            return 1
+        candidates = [base] if base.is_dir() else []
+        if not prefix.endswith("/"):
+            candidates += [p for p in base.parent.glob(base.name + "*") if p != base]
+        for candidate in candidates:
+            if candidate.is_dir():
+                removed += sum(1 for p in candidate.rglob("*") if p.is_file())
+                shutil.rmtree(candidate)
+            elif candidate.is_file():
+                candidate.unlink()
+                removed += 1
+        return removed
