@@ -50,3 +50,13 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         reaper_interval_s=0.5,
         _env_file=None,  # type: ignore[call-arg]
     )
+
+
+def require_service(env_name: str) -> str:
+    """The service URL from `env_name`; skipped when absent, a failure when CI=true demands it."""
+    url = os.environ.get(env_name, "")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{env_name} is not set but CI=true requires the service")
+        pytest.skip(f"{env_name} not set")
+    return url

@@ -1,0 +1,5 @@
+"""`python -m reelsmith` runs the command line."""
+
+from reelsmith.cli.app import main
+
+main()
