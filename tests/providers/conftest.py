@@ -1,11 +1,15 @@
-"""Fixtures for the provider tests: the local models, a task runner and a stand-in renderer."""
+"""Fixtures for the provider tests: the local models, a task runner and a stand-in renderer.
+
+Test modules take everything from fixtures (never `from conftest import …`: with several
+conftest.py files in the tree, the name "conftest" is ambiguous).
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,15 +28,15 @@ def _renderer_available() -> bool:
         return False
 
 
-requires_renderer = pytest.mark.skipif(
-    not _renderer_available(), reason="reelsmith.media.render is not importable yet"
-)
-
-RunTask = Callable[..., dict[str, Any]]
+@pytest.fixture
+def real_renderer() -> None:
+    """Skip the test while the local renderer (`reelsmith.media.render`) is not importable."""
+    if not _renderer_available():
+        pytest.skip("reelsmith.media.render is not importable yet")
 
 
 @pytest.fixture
-def run_task() -> RunTask:
+def run_task() -> Callable[..., dict[str, Any]]:
     """Run one local text task from keyword context and return its reply, checked by parse_reply."""
     model = LocalTextModel()
 
@@ -83,7 +87,7 @@ class _StandInSpec:
 
 @pytest.fixture
 def fake_renderer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRenderer]:
-    """Replace the renderer for tests about the job life cycle rather than the pixels."""
+    """Replace the renderer, for tests about the job life cycle rather than the pixels."""
     fake = FakeRenderer()
     if _renderer_available():
         import reelsmith.media.render as render
@@ -95,8 +99,3 @@ def fake_renderer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRenderer]:
         module.render_clip = fake.render_clip  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "reelsmith.media.render", module)
     yield fake
-
-
-def scene_descriptions(reply: Mapping[str, Any]) -> list[str]:
-    """Return the descriptions of a scenes/enhance/align reply."""
-    return [scene["description"] for scene in reply["scenes"]]

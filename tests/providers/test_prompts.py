@@ -19,7 +19,9 @@ from reelsmith.prompts import (
 )
 from reelsmith.prompts.schemas import AlignedScenes, SceneList, StoryDraft
 
-STORY = {"title": "Meet Aurora", "logline": "A glow.", "story": "It shines.", "style": "Glossy, palette of gold."}
+STORY = {
+    "title": "Meet Aurora", "logline": "A glow.", "story": "It shines.", "style": "Glossy, palette of gold."
+}
 SCENE = {
     "description": "A bottle of perfume on marble.",
     "negative_prompt": "blurry",
@@ -85,7 +87,10 @@ def _assert_strict(node: Any, path: str = "$") -> None:
         return
     if not isinstance(node, dict):
         return
-    banned = {"$ref", "$defs", "default", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems"}
+    banned = {
+        "$ref", "$defs", "default", "minLength", "maxLength",
+        "minimum", "maximum", "minItems", "maxItems",
+    }
     assert not banned & set(node), f"{path} uses {banned & set(node)}"
     if node.get("type") == "object":
         assert node.get("additionalProperties") is False, path
