@@ -17,8 +17,14 @@ from reelsmith.media.probe import probe
 def run(args: list[str], data_dir: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELSMITH_")}
     env["REELSMITH_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "reelsmith", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, cwd=data_dir.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "reelsmith", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=data_dir.parent,
+    )
 
 
 def statuses(data_dir: Path) -> list[str]:
@@ -51,8 +57,20 @@ def test_demo_renders_a_four_scene_video(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_generate_json_story_in_portrait(tmp_path: Path) -> None:
-    result = run(["generate", "A luxurious perfume advertisement", "--mode", "story", "--scenes", "2",
-                  "--aspect", "9:16", "--json"], tmp_path / "data")
+    result = run(
+        [
+            "generate",
+            "A luxurious perfume advertisement",
+            "--mode",
+            "story",
+            "--scenes",
+            "2",
+            "--aspect",
+            "9:16",
+            "--json",
+        ],
+        tmp_path / "data",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["status"] == "completed" and data["progress"] == 100
@@ -96,8 +114,19 @@ def test_two_generate_runs_at_once_on_one_data_dir_both_complete(tmp_path: Path)
     data_dir = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELSMITH_")}
     env["REELSMITH_DATA_DIR"] = str(data_dir)
-    cmd = [sys.executable, "-m", "reelsmith", "generate", "--mode", "story", "--scenes", "2", "--aspect",
-           "1:1", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "reelsmith",
+        "generate",
+        "--mode",
+        "story",
+        "--scenes",
+        "2",
+        "--aspect",
+        "1:1",
+        "--json",
+    ]
     procs = [
         subprocess.Popen([*cmd, prompt], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for prompt in ("A bakery at dawn", "A surfboard brand launch")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.pipeline.helpers import wait_for_end
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.runtime import build_runtime
-from tests.pipeline.helpers import wait_for_end
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,10 @@ def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [sys.executable, "-m", "reelsmith", "worker"],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -53,8 +56,9 @@ def test_sigkill_mid_clips_then_resume_submits_each_scene_once(
 ) -> None:
     rt = build_runtime(settings)
     user = ensure_local_user(rt)
-    gid = create_generation(rt, user, GenerationCreate(prompt="A vintage watch advertisement", scenes=4,
-                                                       aspect_ratio="1:1"))
+    gid = create_generation(
+        rt, user, GenerationCreate(prompt="A vintage watch advertisement", scenes=4, aspect_ratio="1:1")
+    )
     log = tmp_path / "workers.log"
     workers.append(_start_worker(settings, log))
 
@@ -62,8 +66,9 @@ def test_sigkill_mid_clips_then_resume_submits_each_scene_once(
     in_flight: list[str] = []
     while time.monotonic() < deadline:
         with rt.db.read() as session:
-            states = list(session.scalars(
-                select(Scene.status).join(Variant).where(Variant.generation_id == gid)))
+            states = list(
+                session.scalars(select(Scene.status).join(Variant).where(Variant.generation_id == gid))
+            )
         if any(s in ("submitted", "running") for s in states):
             in_flight = states
             break
@@ -74,8 +79,12 @@ def test_sigkill_mid_clips_then_resume_submits_each_scene_once(
     with rt.db.read() as session:
         gen = session.get(Generation, gid)
         assert gen is not None and gen.status == "processing"
-        done_at_kill = session.scalar(select(func.count()).select_from(Scene).join(Variant).where(
-            Variant.generation_id == gid, Scene.status == "completed"))
+        done_at_kill = session.scalar(
+            select(func.count())
+            .select_from(Scene)
+            .join(Variant)
+            .where(Variant.generation_id == gid, Scene.status == "completed")
+        )
     assert done_at_kill is not None and done_at_kill < 4
 
     workers.append(_start_worker(settings, log))
@@ -83,9 +92,9 @@ def test_sigkill_mid_clips_then_resume_submits_each_scene_once(
     assert data["status"] == "completed", f"{data['error_message']}\n{log.read_text()}"
     with rt.db.read() as session:
         per_scene = session.execute(
-            select(ProviderCall.scene_id, func.count()).where(
-                ProviderCall.generation_id == gid, ProviderCall.operation == "submit"
-            ).group_by(ProviderCall.scene_id)
+            select(ProviderCall.scene_id, func.count())
+            .where(ProviderCall.generation_id == gid, ProviderCall.operation == "submit")
+            .group_by(ProviderCall.scene_id)
         ).all()
     assert len(per_scene) == 4
     assert all(count == 1 for _, count in per_scene), per_scene

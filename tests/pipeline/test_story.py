@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tests.pipeline.helpers import wait_for_end
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Event, Generation, ProviderCall
@@ -15,7 +16,6 @@ from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
 from reelsmith.media.probe import probe
 from reelsmith.runtime import Runtime, build_runtime
-from tests.pipeline.helpers import wait_for_end
 
 
 @pytest.fixture
@@ -28,13 +28,21 @@ def rt(settings: Settings) -> Iterator[Runtime]:
 
 def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
     user = ensure_local_user(rt)
-    gid = create_generation(rt, user, GenerationCreate(prompt="A luxurious perfume advertisement", scenes=3,
-                                                       aspect_ratio="1:1"))
+    gid = create_generation(
+        rt, user, GenerationCreate(prompt="A luxurious perfume advertisement", scenes=3, aspect_ratio="1:1")
+    )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
     assert data["progress"] == 100 and data["current_step"] == "Complete"
-    assert [s["name"] for s in data["steps"]] == ["story", "scenes", "enhance", "align", "clips", "stitch",
-                                                  "thumbnail"]
+    assert [s["name"] for s in data["steps"]] == [
+        "story",
+        "scenes",
+        "enhance",
+        "align",
+        "clips",
+        "stitch",
+        "thumbnail",
+    ]
     assert all(s["status"] == "done" for s in data["steps"])
     scenes = data["variants"][0]["scenes"]
     assert len(scenes) == 3
@@ -51,12 +59,17 @@ def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
 
 def test_progress_events_follow_the_documented_milestones(rt: Runtime) -> None:
     user = ensure_local_user(rt)
-    gid = create_generation(rt, user, GenerationCreate(prompt="A lighthouse keeper's last night", scenes=2,
-                                                       aspect_ratio="1:1"))
+    gid = create_generation(
+        rt, user, GenerationCreate(prompt="A lighthouse keeper's last night", scenes=2, aspect_ratio="1:1")
+    )
     assert wait_for_end(rt, gid)["status"] == "completed"
     with rt.db.read() as session:
-        values = [e.payload["progress"] for e in session.scalars(
-            select(Event).where(Event.generation_id == gid, Event.kind == "progress").order_by(Event.id))]
+        values = [
+            e.payload["progress"]
+            for e in session.scalars(
+                select(Event).where(Event.generation_id == gid, Event.kind == "progress").order_by(Event.id)
+            )
+        ]
     assert values == sorted(values)
     for milestone in (30, 55, 60, 65, 80, 95, 100):
         assert milestone in values, values
@@ -64,20 +77,31 @@ def test_progress_events_follow_the_documented_milestones(rt: Runtime) -> None:
 
 def test_each_scene_is_submitted_once(rt: Runtime) -> None:
     user = ensure_local_user(rt)
-    gid = create_generation(rt, user, GenerationCreate(prompt="A cosy mountain cabin", scenes=3,
-                                                       aspect_ratio="1:1"))
+    gid = create_generation(
+        rt, user, GenerationCreate(prompt="A cosy mountain cabin", scenes=3, aspect_ratio="1:1")
+    )
     assert wait_for_end(rt, gid)["status"] == "completed"
     with rt.db.read() as session:
-        submits = list(session.scalars(select(ProviderCall).where(
-            ProviderCall.generation_id == gid, ProviderCall.operation == "submit")))
+        submits = list(
+            session.scalars(
+                select(ProviderCall).where(
+                    ProviderCall.generation_id == gid, ProviderCall.operation == "submit"
+                )
+            )
+        )
     assert len(submits) == 3 and len({c.scene_id for c in submits}) == 3
     assert all(c.status == "succeeded" for c in submits)
 
 
 def test_video_mode_makes_one_clip_and_a_thumbnail(rt: Runtime) -> None:
     user = ensure_local_user(rt)
-    gid = create_generation(rt, user, GenerationCreate(mode="video", prompt="Waves on a black sand beach",
-                                                       aspect_ratio="9:16", duration_s=3))
+    gid = create_generation(
+        rt,
+        user,
+        GenerationCreate(
+            mode="video", prompt="Waves on a black sand beach", aspect_ratio="9:16", duration_s=3
+        ),
+    )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
     info = probe(Path(data["video_path"]))
@@ -90,8 +114,9 @@ def test_image_mode_makes_a_picture(rt: Runtime) -> None:
     from PIL import Image
 
     user = ensure_local_user(rt)
-    gid = create_generation(rt, user, GenerationCreate(mode="image", prompt="A red fox in snow",
-                                                       aspect_ratio="1:1"))
+    gid = create_generation(
+        rt, user, GenerationCreate(mode="image", prompt="A red fox in snow", aspect_ratio="1:1")
+    )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
     with Image.open(data["image_path"]) as img:
@@ -111,8 +136,13 @@ def test_a_scene_that_keeps_failing_fails_the_generation_with_its_reason(rt: Run
     # Corrupt the stored reference after upload: every render of every attempt must then fail.
     stored = next((rt.settings.data_dir / "blobs" / "uploads").glob(f"{ref}.*"))
     stored.write_bytes(b"not an image any more")
-    gid = create_generation(rt, user, GenerationCreate(mode="video", prompt="Spinning vinyl record",
-                                                       duration_s=2, reference_asset_ids=[ref]))
+    gid = create_generation(
+        rt,
+        user,
+        GenerationCreate(
+            mode="video", prompt="Spinning vinyl record", duration_s=2, reference_asset_ids=[ref]
+        ),
+    )
     data = wait_for_end(rt, gid)
     assert data["status"] == "failed"
     assert data["error_message"].startswith("Scene 1 failed:")

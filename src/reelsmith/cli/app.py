@@ -10,7 +10,7 @@ import json
 import logging
 import shutil
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -31,7 +31,7 @@ out = Console()
 DEMO_PROMPT = "A luxurious perfume advertisement"
 
 
-class ModeOption(str, Enum):
+class ModeOption(StrEnum):
     story = "story"
     video = "video"
     image = "image"
@@ -39,7 +39,7 @@ class ModeOption(str, Enum):
     ad_clone = "ad-clone"
 
 
-class TransitionOption(str, Enum):
+class TransitionOption(StrEnum):
     none = "none"
     fade = "fade"
     dissolve = "dissolve"
@@ -137,12 +137,12 @@ def generate(
     images = list(image or [])
     try:
         request = GenerationCreate(
-            mode=mode.value,
+            mode=mode.value,  # type: ignore[arg-type]
             prompt=prompt,
             title=title,
             scenes=scenes,
             aspect_ratio=aspect,  # type: ignore[arg-type]
-            transition=transition.value,  # type: ignore[arg-type]
+            transition=transition.value,
             providers=ProviderChoice(text=text_provider, image=image_provider, video=video_provider),
         )
     except ValidationError as e:

@@ -71,7 +71,7 @@ def advance(rt: Runtime, generation_id: str) -> None:
 
 
 def _claim_next_step(rt: Runtime, generation_id: str) -> StepDef | None:
-    """Mark the first unfinished step running if nobody else is running it; None when there is nothing to do."""
+    """Claim the first unfinished step unless someone else runs it; None when there is nothing to do."""
     stale_before = utcnow() - timedelta(seconds=rt.settings.stale_after_s)
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -67,7 +69,7 @@ def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dic
                 context=context,
             )
             try:
-                result = _call(rt, gen.id, name, model.model, task, lambda r=request: model.complete_json(r))
+                result = _call(rt, gen.id, name, model.model, task, partial(model.complete_json, request))
             except ProviderError as e:
                 last_error = f"{name}: {e.message}"
                 break  # next provider in the chain
@@ -88,7 +90,9 @@ def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dic
     raise ProviderError(last_error, permanent=True)
 
 
-def _call(rt: Runtime, generation_id: str, provider: str, model: str, task: str, call: Any) -> TextResult:
+def _call(
+    rt: Runtime, generation_id: str, provider: str, model: str, task: str, call: Callable[[], TextResult]
+) -> TextResult:
     """Run one text call, recording it in provider_calls before waiting on it."""
     with rt.db.write() as session:
         record = ProviderCall(
