@@ -35,10 +35,47 @@ class Settings(BaseSettings):
     # A generation still unfinished after this long is failed (and refunded).
     generation_deadline_s: float = Field(default=6 * 3600.0, gt=0)
 
+    # Provider credentials and endpoints use the names their ecosystems use.
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"))
     openai_base_url: str = Field(
         default="https://api.openai.com/v1", validation_alias=AliasChoices("OPENAI_BASE_URL")
     )
+    openai_text_model: str = "gpt-4o-mini"
+    openai_image_model: str = "gpt-image-1"
+    openai_video_model: str = "sora-2"
+    gemini_api_key: str = Field(default="", validation_alias=AliasChoices("GEMINI_API_KEY"))
+    gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
+    gemini_text_model: str = "gemini-2.5-flash"
+    gemini_video_model: str = "veo-3.1-fast-generate-preview"
+    replicate_api_token: str = Field(default="", validation_alias=AliasChoices("REPLICATE_API_TOKEN"))
+    replicate_base_url: str = "https://api.replicate.com/v1"
+    replicate_video_model: str = "google/veo-3.1"
+    replicate_image_model: str = "google/imagen-4"
+    fal_key: str = Field(default="", validation_alias=AliasChoices("FAL_KEY"))
+    fal_base_url: str = "https://queue.fal.run"
+    fal_video_model: str = "fal-ai/veo3/fast"
+    fal_image_model: str = "fal-ai/flux/schnell"
+    runwayml_api_secret: str = Field(default="", validation_alias=AliasChoices("RUNWAYML_API_SECRET"))
+    runway_base_url: str = "https://api.dev.runwayml.com"
+    runway_video_model: str = "gen4_turbo"
+    lumaai_api_key: str = Field(default="", validation_alias=AliasChoices("LUMAAI_API_KEY"))
+    luma_base_url: str = "https://api.lumalabs.ai/dream-machine/v1"
+    luma_video_model: str = "ray-flash-2"
+    comfyui_url: str = Field(default="", validation_alias=AliasChoices("COMFYUI_URL"))
+    comfyui_workflow: Path | None = None  # an API-format workflow JSON with placeholders
+    # Per-call network timeout and retry budget for provider HTTP calls.
+    provider_timeout_s: float = Field(default=60.0, gt=0)
+    provider_retries: int = Field(default=4, ge=0, le=10)
+    # Price overrides as JSON, e.g. {"openai:sora-2": {"per_second": 0.1}}.
+    prices: str = ""
+    # Public base URL of this server, used for provider webhooks (empty: poll only).
+    public_url: str = ""
+
+    # Accounts and limits of the HTTP service.
+    signup_tokens: int = Field(default=50, ge=0)
+    max_upload_mb: int = Field(default=200, ge=1)
+    generation_rate_per_minute: int = Field(default=20, ge=1)
+    upload_rate_per_minute: int = Field(default=30, ge=1)
 
     @field_validator("data_dir")
     @classmethod
