@@ -1,0 +1,48 @@
+"""Encoder settings shared by the renderer and the stitcher, so their outputs stay stream-copy compatible."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+FPS = 30
+TIMESCALE = 15360  # 512 ticks per frame at 30 fps, and ffmpeg's own default for 30 fps MP4 video
+SAMPLE_RATE = 48000
+
+
+def video_args(
+    *, crf: int, fps: Fraction | int = FPS, gop_s: float = 1.0, timescale: int = TIMESCALE
+) -> list[str]:
+    """x264 High, yuv420p BT.709, constant frame rate, closed GOP with a keyframe every ``gop_s`` seconds."""
+    gop = max(1, round(fps * gop_s))
+    return [
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-profile:v", "high",
+        "-pix_fmt", "yuv420p", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
+        "-fps_mode", "cfr", "-r", str(fps),
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+        "-video_track_timescale", str(timescale),
+        # Headers independent of the content and CRF, so clips from separate encodes can be concatenated.
+        "-x264-params", "stitchable=1",
+    ]  # fmt: skip
+
+
+def timescale_for(fps: Fraction) -> int:
+    """MP4 video timescale ffmpeg picks for ``fps`` (15360 for 30 fps, 12800 for 25, 30000 for 29.97)."""
+    return fps.numerator * 512 if fps.denominator == 1 else fps.numerator
+
+
+def fps_fraction(fps: float) -> Fraction:
+    """A frame rate as an exact fraction, recognising the NTSC rates (29.97 → 30000/1001)."""
+    for ntsc in (24, 30, 60):
+        if abs(fps - ntsc * 1000 / 1001) < 0.005:
+            return Fraction(ntsc * 1000, 1001)
+    return Fraction(fps).limit_denominator(1000)
+
+
+def audio_args() -> list[str]:
+    """AAC-LC 48 kHz stereo."""
+    return ["-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
+
+
+def mp4_args() -> list[str]:
+    """MP4 with the index up front, so playback can start before the download ends."""
+    return ["-movflags", "+faststart", "-f", "mp4"]

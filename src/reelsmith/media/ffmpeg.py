@@ -1,0 +1,48 @@
+"""Run the ffmpeg binary shipped by ``imageio-ffmpeg`` (never a system ffmpeg)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import subprocess
+from collections.abc import Sequence
+
+from reelsmith.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+_STDERR_TAIL_LINES = 15
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of the static ffmpeg binary bundled with imageio-ffmpeg."""
+    import imageio_ffmpeg  # imported lazily: it is only needed when media work actually runs
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def stderr_tail(stderr: str | bytes | None, lines: int = _STDERR_TAIL_LINES) -> str:
+    """The last few non-empty lines of a process's stderr, for error messages."""
+    if stderr is None:
+        return ""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    kept = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])
+
+
+def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> None:
+    """Run ``ffmpeg -hide_banner -nostdin -y <args>``; raise MediaError with the stderr tail on failure."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
+    log.debug("ffmpeg %s", " ".join(args))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as e:
+        raise MediaError(f"ffmpeg timed out after {timeout_s:g} s\n{stderr_tail(e.stderr)}".rstrip()) from e
+    except OSError as e:
+        raise MediaError(f"could not start ffmpeg: {e}") from e
+    if proc.returncode != 0:
+        err = subprocess.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
+        raise MediaError(
+            f"ffmpeg failed (exit {proc.returncode})\n{stderr_tail(proc.stderr)}".rstrip()
+        ) from err

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+from reelsmith.errors import InvalidInput, MediaError
+from reelsmith.media.probe import probe
+from reelsmith.media.stitch import stitch
+
+FRAME = 1 / 30
+
+
+def _coded_pictures(path: Path, count: int = 10) -> list[bytes]:
+    """The first few coded pictures after the first (the first may gain in-band SPS/PPS when copied)."""
+    with av.open(str(path)) as container:
+        packets = [bytes(p) for p in container.demux(video=0) if p.size]
+    return packets[1 : count + 1]
+
+
+def _video_frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def test_compatible_clips_are_stream_copied(clip_a: Path, clip_b: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "joined.mp4"
+    started = time.perf_counter()
+    info = stitch([clip_a, clip_b, clip_a], dest)
+    elapsed = time.perf_counter() - started
+    assert info.duration_s == pytest.approx(1.0 + 1.5 + 1.0, abs=FRAME)
+    assert (info.width, info.height, info.video_time_base) == (320, 240, "1/15360")
+    # Copied, not re-encoded: the coded pictures are byte-identical to the first clip's.
+    assert _coded_pictures(dest) == _coded_pictures(clip_a)
+    assert _video_frames(dest) == 30 + 45 + 30
+    assert elapsed < 5
+
+
+def test_mismatched_clips_are_normalised_to_the_first(clip_a: Path, clip_odd: Path, tmp_path: Path) -> None:
+    info = stitch([clip_a, clip_odd, clip_a], tmp_path / "mixed.mp4")
+    assert info.duration_s == pytest.approx(1.0 + 1.2 + 1.0, abs=FRAME)
+    assert (info.width, info.height, info.fps, info.pix_fmt) == (320, 240, 30.0, "yuv420p")
+    assert (info.video_codec, info.audio_codec, info.sample_rate, info.channels) == ("h264", "aac", 48000, 2)
+    # Only the odd clip was re-encoded: the leading clip is still copied as is.
+    assert _coded_pictures(tmp_path / "mixed.mp4") == _coded_pictures(clip_a)
+
+
+def test_first_clip_sets_the_target_format(clip_odd: Path, clip_a: Path, tmp_path: Path) -> None:
+    info = stitch([clip_odd, clip_a], tmp_path / "odd_first.mp4")
+    assert (info.width, info.height, info.fps) == (256, 256, 25.0)
+    assert info.duration_s == pytest.approx(1.2 + 1.0, abs=1 / 25)
+    assert info.has_audio
+
+
+@pytest.mark.parametrize("transition", ["fade", "dissolve", "wipeleft", "slideup"])
+def test_transition_shortens_by_overlaps(transition: str, clip_a: Path, clip_b: Path, tmp_path: Path) -> None:
+    info = stitch([clip_a, clip_b, clip_a], tmp_path / "x.mp4", transition=transition, transition_s=0.4)
+    assert info.duration_s == pytest.approx(1.0 + 1.5 + 1.0 - 2 * 0.4, abs=FRAME)
+    assert info.has_audio and info.video_codec == "h264"
+
+
+def test_transition_with_mismatched_clips(clip_a: Path, clip_odd: Path, tmp_path: Path) -> None:
+    info = stitch([clip_a, clip_odd], tmp_path / "x.mp4", transition="fade", transition_s=0.5)
+    assert info.duration_s == pytest.approx(1.0 + 1.2 - 0.5, abs=FRAME)
+    assert (info.width, info.height, info.sample_rate) == (320, 240, 48000)
+
+
+@pytest.mark.parametrize("transition", ["none", "fade"])
+def test_soundtrack_is_trimmed_to_the_video(
+    transition: str, clip_a: Path, clip_odd: Path, song: Path, tmp_path: Path
+) -> None:
+    info = stitch([clip_a, clip_odd], tmp_path / "s.mp4", transition=transition, transition_s=0.3, audio=song)
+    expected = 2.2 - (0.3 if transition == "fade" else 0)
+    assert info.duration_s == pytest.approx(expected, abs=FRAME)
+    assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 48000, 2)
+
+
+def test_single_clip_round_trips(clip_b: Path, tmp_path: Path) -> None:
+    info = stitch([clip_b], tmp_path / "one.mp4", transition="fade")
+    assert info.duration_s == pytest.approx(1.5, abs=FRAME)
+
+
+def test_empty_clip_list_raises(tmp_path: Path) -> None:
+    with pytest.raises(MediaError):
+        stitch([], tmp_path / "x.mp4")
+
+
+def test_unreadable_clip_is_named_and_dest_untouched(clip_a: Path, corrupt: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "x.mp4"
+    with pytest.raises(MediaError, match=r"corrupt\.mp4"):
+        stitch([clip_a, corrupt], dest)
+    assert not dest.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_transition_arguments_raise(clip_a: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput):
+        stitch([clip_a], tmp_path / "x.mp4", transition="spin")
+    with pytest.raises(InvalidInput):
+        stitch([clip_a, clip_a], tmp_path / "x.mp4", transition="fade", transition_s=1.0)
+
+
+def test_existing_dest_is_replaced_whole(clip_a: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "out.mp4"
+    dest.write_bytes(b"old")
+    stitch([clip_a], dest)
+    assert probe(dest).duration_s == pytest.approx(1.0, abs=FRAME)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
