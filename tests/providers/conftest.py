@@ -1,4 +1,4 @@
-"""Fixtures for the provider tests: the local models, a task runner and a stand-in renderer.
+"""Fixtures for the provider tests: the local models and a task runner.
 
 Test modules take everything from fixtures (never `from conftest import …`: with several
 conftest.py files in the tree, the name "conftest" is ambiguous).
@@ -7,10 +7,7 @@ conftest.py files in the tree, the name "conftest" is ambiguous).
 from __future__ import annotations
 
 import importlib.util
-import sys
-import types
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,49 +50,3 @@ def run_task() -> Callable[..., dict[str, Any]]:
 def video_model(tmp_path: Path) -> LocalVideoModel:
     """A local video model keeping its jobs under the test's temp folder."""
     return LocalVideoModel(tmp_path / "jobs")
-
-
-@dataclass
-class FakeRenderer:
-    """Stands in for `render_clip`: records every call and writes a few bytes instead of a video."""
-
-    calls: list[Any] = field(default_factory=list)
-    fail_with: Exception | None = None
-    before_write: Callable[[], None] | None = None
-
-    def render_clip(self, spec: Any, dest: Path) -> None:
-        self.calls.append(spec)
-        if self.before_write is not None:
-            self.before_write()
-        if self.fail_with is not None:
-            raise self.fail_with
-        Path(dest).write_bytes(b"not really an mp4")
-
-
-@dataclass(frozen=True)
-class _StandInSpec:
-    duration_s: float
-    aspect: str
-    seed: int
-    headline: str = ""
-    caption: str = ""
-    images: tuple[Path, ...] = ()
-    camera: str = ""
-    scene_index: int = 0
-    scene_count: int = 1
-
-
-@pytest.fixture
-def fake_renderer(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRenderer]:
-    """Replace the renderer, for tests about the job life cycle rather than the pixels."""
-    fake = FakeRenderer()
-    if _renderer_available():
-        import reelsmith.media.render as render
-
-        monkeypatch.setattr(render, "render_clip", fake.render_clip)
-    else:
-        module = types.ModuleType("reelsmith.media.render")
-        module.RenderSpec = _StandInSpec  # type: ignore[attr-defined]
-        module.render_clip = fake.render_clip  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "reelsmith.media.render", module)
-    yield fake

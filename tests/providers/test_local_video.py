@@ -1,23 +1,28 @@
-"""The local video model: an idempotent, crash-safe job service over the local renderer."""
+"""The local video model: an idempotent, crash-safe job service over the local renderer.
+
+Every render here is real (short 1:1 clips, a fraction of a second each); renders are counted with the
+model's own `render_count`, and concurrency and crashes use real threads, processes and signals.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reelsmith.errors import ProviderError
+from reelsmith.media.render import RenderSpec, render_clip
 from reelsmith.providers.base import ClipRequest, VideoModel
 from reelsmith.providers.local import LocalVideoModel
 
@@ -26,7 +31,7 @@ def clip_request(key: str = "scene-1", **changes: object) -> ClipRequest:
     values: dict[str, object] = {
         "prompt": "A luxurious perfume on marble",
         "duration_s": 1.0,
-        "aspect": "16:9",
+        "aspect": "1:1",
         "seed": 7,
         "idempotency_key": key,
         "on_screen_text": "Meet Aurora",
@@ -91,7 +96,7 @@ def test_submit_is_cheap_and_records_the_spec(video_model: LocalVideoModel, tmp_
     assert sorted(p.name for p in job.iterdir()) == ["spec.json"]  # no clip, no lock, no temp file
     render = json.loads((job / "spec.json").read_text())["render"]
     assert render == {
-        "duration_s": 1.0, "aspect": "16:9", "seed": 7, "headline": "Meet Aurora", "caption": "Aurora",
+        "duration_s": 1.0, "aspect": "1:1", "seed": 7, "headline": "Meet Aurora", "caption": "Aurora",
         "images": [str(ref.resolve())], "camera": "slow push-in", "scene_index": 0, "scene_count": 2,
     }  # fmt: skip
 
@@ -121,17 +126,38 @@ def test_unknown_job_fails_permanently(video_model: LocalVideoModel, job_id: str
     assert info.value.permanent
 
 
-def test_poll_renders_once_then_reports_success(video_model: LocalVideoModel, fake_renderer: Any) -> None:
+def files_in(model: LocalVideoModel, job_id: str) -> list[str]:
+    return sorted(p.name for p in (model.work_dir / job_id).iterdir())
+
+
+FINISHED = ["clip.mp4", "renders.log", "spec.json"]  # no lock, no temp file
+
+
+def write_png(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(path, format="PNG")
+
+
+def wait_for(condition: Callable[[], bool], *, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_poll_renders_once_then_reports_success(video_model: LocalVideoModel, tmp_path: Path) -> None:
     job_id = video_model.submit(clip_request()).external_id
+    assert video_model.render_count(job_id) == 0
     assert video_model.poll(job_id).state == "succeeded"
     assert video_model.poll(job_id).state == "succeeded"
-    assert len(fake_renderer.calls) == 1
-    spec = fake_renderer.calls[0]
-    assert (spec.headline, spec.caption, spec.camera) == ("Meet Aurora", "Aurora", "slow push-in")
-    assert (spec.duration_s, spec.aspect, spec.seed) == (1.0, "16:9", 7)
-    assert (spec.scene_index, spec.scene_count) == (0, 2)
-    job = video_model.work_dir / job_id
-    assert sorted(p.name for p in job.iterdir()) == ["clip.mp4", "spec.json"]  # lock and temp files gone
+    assert video_model.render_count(job_id) == 1
+    assert files_in(video_model, job_id) == FINISHED
+    # The clip is exactly what the renderer makes of the request (the render is deterministic).
+    expected = tmp_path / "expected.mp4"
+    render_clip(RenderSpec(duration_s=1.0, aspect="1:1", seed=7, headline="Meet Aurora", caption="Aurora",
+                           camera="slow push-in", scene_index=0, scene_count=2), expected)
+    assert (video_model.work_dir / job_id / "clip.mp4").read_bytes() == expected.read_bytes()
 
 
 def test_fetch_before_the_clip_exists_is_a_retryable_error(
@@ -143,134 +169,134 @@ def test_fetch_before_the_clip_exists_is_a_retryable_error(
     assert not info.value.permanent
 
 
+@pytest.mark.parametrize("broken", ["corrupt", "deleted"])
 def test_render_failure_fails_the_job_retryably_and_frees_it(
-    video_model: LocalVideoModel, fake_renderer: Any
+    video_model: LocalVideoModel, tmp_path: Path, broken: str
 ) -> None:
-    job_id = video_model.submit(clip_request()).external_id
-    fake_renderer.fail_with = RuntimeError("ffmpeg exploded")
+    ref = tmp_path / "ref.png"
+    write_png(ref)
+    job_id = video_model.submit(clip_request(reference_images=(ref,))).external_id
+    if broken == "corrupt":
+        ref.write_bytes(b"these bytes are not an image")
+    else:
+        ref.unlink()
     status = video_model.poll(job_id)
     assert status.state == "failed" and not status.permanent
-    assert status.reason is not None and "ffmpeg exploded" in status.reason
-    assert not (video_model.work_dir / job_id / "lock").exists()
-    fake_renderer.fail_with = None
+    assert status.reason is not None and status.reason.startswith("local render failed")
+    assert files_in(video_model, job_id) == ["renders.log", "spec.json"]  # lock and temp files gone
+    write_png(ref)
     assert video_model.poll(job_id).state == "succeeded"  # a retry renders again
+    assert video_model.render_count(job_id) == 2
 
 
-def test_lock_held_by_a_live_process_reports_running(
-    video_model: LocalVideoModel, fake_renderer: Any, live_pid: int
-) -> None:
+def test_lock_held_by_a_live_process_reports_running(video_model: LocalVideoModel, live_pid: int) -> None:
     job_id = video_model.submit(clip_request()).external_id
     lock = write_lock(video_model, job_id, pid=live_pid)
     status = video_model.poll(job_id)
     assert status.state == "running" and status.poll_after_s == 1.0
-    assert lock.exists() and not fake_renderer.calls
+    assert lock.exists() and video_model.render_count(job_id) == 0
 
 
-def test_stale_lock_from_a_dead_pid_is_taken_over(
-    video_model: LocalVideoModel, fake_renderer: Any, dead_pid: int
-) -> None:
+def test_stale_lock_from_a_dead_pid_is_taken_over(video_model: LocalVideoModel, dead_pid: int) -> None:
     job_id = video_model.submit(clip_request()).external_id
     token = "d" * 32
     write_lock(video_model, job_id, pid=dead_pid, token=token)
     leftover = video_model.work_dir / job_id / f"clip.{token}.part.mp4"
     leftover.write_bytes(b"half a clip")
     assert video_model.poll(job_id).state == "succeeded"
-    assert len(fake_renderer.calls) == 1
-    assert sorted(p.name for p in (video_model.work_dir / job_id).iterdir()) == ["clip.mp4", "spec.json"]
+    assert video_model.render_count(job_id) == 1
+    assert files_in(video_model, job_id) == FINISHED
 
 
-def test_lock_older_than_the_stale_limit_is_taken_over(
-    tmp_path: Path, fake_renderer: Any, live_pid: int
-) -> None:
+def test_lock_older_than_the_stale_limit_is_taken_over(tmp_path: Path, live_pid: int) -> None:
     model = LocalVideoModel(tmp_path / "jobs", stale_after_s=60)
     job_id = model.submit(clip_request()).external_id
     write_lock(model, job_id, pid=live_pid, age_s=3600)  # a hung worker, or a reused pid
     assert model.poll(job_id).state == "succeeded"
+    assert model.render_count(job_id) == 1
 
 
-def test_concurrent_polls_render_once(video_model: LocalVideoModel, fake_renderer: Any) -> None:
+def test_concurrent_polls_render_once(video_model: LocalVideoModel) -> None:
     job_id = video_model.submit(clip_request()).external_id
-    rendering, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        rendering.set()
-        assert release.wait(10)
-
-    fake_renderer.before_write = hold
+    pollers = 4
+    start = threading.Barrier(pollers)
     results: list[str] = []
-    worker = threading.Thread(target=lambda: results.append(video_model.poll(job_id).state))
-    worker.start()
-    assert rendering.wait(10)
-    assert video_model.poll(job_id).state == "running"
-    release.set()
-    worker.join(10)
-    assert results == ["succeeded"]
-    assert len(fake_renderer.calls) == 1
+
+    def poll() -> None:
+        start.wait(10)
+        results.append(video_model.poll(job_id).state)
+
+    threads = [threading.Thread(target=poll) for _ in range(pollers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == pollers and set(results) <= {"running", "succeeded"}
+    assert "succeeded" in results and "running" in results  # one rendered while the others waited
+    assert video_model.render_count(job_id) == 1
+    assert files_in(video_model, job_id) == FINISHED
 
 
-_CRASHING_WORKER = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    import reelsmith.media.render as render
-    from reelsmith.providers.local import LocalVideoModel
-
-    def hang(spec, dest):
-        Path(dest).write_bytes(b"partial")
-        print("rendering", flush=True)
-        time.sleep(60)
-
-    render.render_clip = hang
-    LocalVideoModel(Path(sys.argv[1])).poll(sys.argv[2])
-    """
+_WORKER = (
+    "import sys; from pathlib import Path; from reelsmith.providers.local import LocalVideoModel; "
+    "LocalVideoModel(Path(sys.argv[1])).poll(sys.argv[2])"
 )
 
 
-@pytest.mark.usefixtures("real_renderer")
 def test_worker_killed_mid_render_is_recovered(video_model: LocalVideoModel, tmp_path: Path) -> None:
     job_id = video_model.submit(clip_request()).external_id
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "TMPDIR": str(tmp_path)}
+    # Its own session, so the kill takes the worker's ffmpeg child down with it, as a crash would.
     worker = subprocess.Popen(
-        [sys.executable, "-c", _CRASHING_WORKER, str(video_model.work_dir), job_id],
-        stdout=subprocess.PIPE, text=True, env=env,
+        [sys.executable, "-c", _WORKER, str(video_model.work_dir), job_id], env=env, start_new_session=True
     )
     try:
-        assert worker.stdout is not None and worker.stdout.readline().strip() == "rendering"
-        assert video_model.poll(job_id).state == "running"  # the worker is alive and holds the lock
-        worker.send_signal(signal.SIGKILL)
+        wait_for(lambda: video_model.render_count(job_id) == 1 or worker.poll() is not None)
+        os.killpg(worker.pid, signal.SIGSTOP)  # frozen mid-render, still holding the lock
+        assert video_model.poll(job_id).state == "running", "the worker finished before it was stopped"
+        os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
         status = video_model.poll(job_id)
     finally:
-        worker.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
     assert status.state == "succeeded", status.reason
-    assert sorted(p.name for p in (video_model.work_dir / job_id).iterdir()) == ["clip.mp4", "spec.json"]
+    assert video_model.render_count(job_id) == 2
+    assert files_in(video_model, job_id) == FINISHED
     video_model.fetch(job_id, tmp_path / "out.mp4")
-    assert_playable(tmp_path / "out.mp4", seconds=1.0)
+    assert_playable(tmp_path / "out.mp4", seconds=1.0, size=(720, 720))
 
 
-def assert_playable(path: Path, *, seconds: float) -> None:
-    """Decode the whole file: H.264 video at 30 fps for `seconds`, plus an AAC audio track."""
+def assert_playable(path: Path, *, seconds: float, size: tuple[int, int]) -> None:
+    """Decode the whole file: H.264 video of `size` at 30 fps for `seconds`, plus an AAC audio track."""
     import av
 
     with av.open(str(path)) as container:
         video = container.streams.video[0]
         assert video.codec_context.name == "h264"
+        assert (video.codec_context.width, video.codec_context.height) == size
         assert container.streams.audio and container.streams.audio[0].codec_context.name == "aac"
         frames = sum(1 for _ in container.decode(video=0))
     assert frames == pytest.approx(seconds * 30, abs=1)
 
 
-@pytest.mark.usefixtures("real_renderer")
-@pytest.mark.parametrize("aspect", ["16:9", "9:16"])
+@pytest.mark.parametrize(
+    ("aspect", "size"), [("1:1", (720, 720)), ("16:9", (1280, 720)), ("9:16", (720, 1280))]
+)
 def test_poll_and_fetch_give_a_playable_clip(
-    video_model: LocalVideoModel, tmp_path: Path, aspect: str
+    video_model: LocalVideoModel, tmp_path: Path, aspect: str, size: tuple[int, int]
 ) -> None:
-    job_id = video_model.submit(clip_request(aspect=aspect, duration_s=1.5)).external_id
+    job_id = video_model.submit(clip_request(aspect=aspect)).external_id
     status = video_model.poll(job_id)
     assert status.state == "succeeded", status.reason
     assert status.progress == 1.0
     dest = tmp_path / "out" / "scene_0.mp4"
     video_model.fetch(job_id, dest)
-    assert_playable(dest, seconds=1.5)
+    assert_playable(dest, seconds=1.0, size=size)
     assert [p.name for p in dest.parent.iterdir()] == ["scene_0.mp4"]  # no temp file left behind
+
+
+def test_render_count_of_an_unknown_job_is_zero(video_model: LocalVideoModel) -> None:
+    assert video_model.render_count("0" * 32) == 0
+    assert video_model.render_count("../../etc") == 0

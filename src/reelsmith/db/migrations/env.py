@@ -1,21 +1,33 @@
-"""Alembic environment: runs migrations on the engine handed over by reelsmith.db.migrate."""
+"""Alembic environment: runs migrations on the engine handed over by reelsmith.db.migrate.
+
+Several processes may start at once on a fresh database (two CLI runs, a server and a worker), so
+the whole upgrade runs under one exclusive lock: BEGIN IMMEDIATE on SQLite, an advisory
+transaction lock on PostgreSQL. The second process then finds the schema already current.
+"""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from reelsmith.db.models import Base
+
+MIGRATION_LOCK_ID = 0x5EE15A17
 
 config = context.config
 engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url") or "")
 
 with engine.connect() as connection:
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        connection = connection.execution_options(sqlite_immediate=True)
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=dialect == "sqlite",
     )
     with context.begin_transaction():
+        if dialect == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})"))
         context.run_migrations()
     connection.commit()

@@ -5,7 +5,9 @@ Layout of one job, `work_dir/<id>/`:
 
 - `spec.json` — the render parameters, written atomically by `submit` (its presence = the job exists);
 - `lock`      — `{"pid", "host", "token", "started_at"}` of the process rendering it right now;
-- `clip.mp4`  — the finished clip (its presence = the job succeeded).
+- `clip.mp4`  — the finished clip (its presence = the job succeeded);
+- `renders.log` — one JSON line `{"pid", "token", "started_at"}` per render attempt, appended by
+  whichever process attempts it (see `render_count`): a record of retries and takeovers.
 
 The queue is at-least-once and workers may be SIGKILLed at any moment, so every step is safe to
 repeat: the job id is a digest of the idempotency key (a second submit finds the same job), the
@@ -41,6 +43,7 @@ _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _SPEC = "spec.json"
 _LOCK = "lock"
 _CLIP = "clip.mp4"
+_RENDERS = "renders.log"
 SPEC_VERSION = 1
 # A lock that cannot be parsed was caught between O_EXCL-create and its first write; a live
 # claimer finishes that write within microseconds, so a short grace period is plenty.
@@ -65,6 +68,15 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line with a single O_APPEND write, so lines from concurrent writers never mix."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, (line.rstrip("\n") + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -145,6 +157,20 @@ class LocalVideoModel:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def render_count(self, external_id: str) -> int:
+        """How many times any process has started rendering the job (0 for an unknown job).
+
+        More than one means a render failed or its worker died and the job was taken over.
+        """
+        job_dir = self._job_dir(external_id)
+        if job_dir is None:
+            return 0
+        try:
+            with open(job_dir / _RENDERS, encoding="utf-8") as f:
+                return sum(1 for line in f if line.strip())
+        except FileNotFoundError:
+            return 0
+
     # -- jobs -------------------------------------------------------------------------------
 
     @staticmethod
@@ -205,7 +231,9 @@ class LocalVideoModel:
             return JobStatus("failed", reason=f"local job spec is unreadable: {e}", permanent=True)
         part = job_dir / f"clip.{token}.part.mp4"
         started = time.monotonic()
+        attempt = {"pid": os.getpid(), "token": token, "started_at": time.time()}
         try:
+            _append_line(job_dir / _RENDERS, json.dumps(attempt))
             render_clip(render_spec, part)
             os.replace(part, job_dir / _CLIP)
         except InvalidInput as e:  # the request itself is unrenderable; retrying cannot help
