@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.pipeline.helpers import wait_for_end
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.runtime import build_runtime
+from tests.pipeline.helpers import wait_for_end
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,10 @@ def test_sigkill_mid_clips_then_resume_submits_each_scene_once(
     rt = build_runtime(settings)
     user = ensure_local_user(rt)
     gid = create_generation(
-        rt, user, GenerationCreate(prompt="A vintage watch advertisement", scenes=4, aspect_ratio="1:1")
+        rt,
+        user,
+        GenerationCreate(prompt="A vintage watch advertisement", scenes=4, aspect_ratio="1:1"),
+        bill=False,
     )
     log = tmp_path / "workers.log"
     workers.append(_start_worker(settings, log))

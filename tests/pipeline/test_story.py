@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.pipeline.helpers import wait_for_end
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Event, Generation, ProviderCall
@@ -16,6 +15,7 @@ from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
 from reelsmith.media.probe import probe
 from reelsmith.runtime import Runtime, build_runtime
+from tests.pipeline.helpers import wait_for_end
 
 
 @pytest.fixture
@@ -29,7 +29,10 @@ def rt(settings: Settings) -> Iterator[Runtime]:
 def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
     user = ensure_local_user(rt)
     gid = create_generation(
-        rt, user, GenerationCreate(prompt="A luxurious perfume advertisement", scenes=3, aspect_ratio="1:1")
+        rt,
+        user,
+        GenerationCreate(prompt="A luxurious perfume advertisement", scenes=3, aspect_ratio="1:1"),
+        bill=False,
     )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
@@ -60,7 +63,10 @@ def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
 def test_progress_events_follow_the_documented_milestones(rt: Runtime) -> None:
     user = ensure_local_user(rt)
     gid = create_generation(
-        rt, user, GenerationCreate(prompt="A lighthouse keeper's last night", scenes=2, aspect_ratio="1:1")
+        rt,
+        user,
+        GenerationCreate(prompt="A lighthouse keeper's last night", scenes=2, aspect_ratio="1:1"),
+        bill=False,
     )
     assert wait_for_end(rt, gid)["status"] == "completed"
     with rt.db.read() as session:
@@ -78,7 +84,7 @@ def test_progress_events_follow_the_documented_milestones(rt: Runtime) -> None:
 def test_each_scene_is_submitted_once(rt: Runtime) -> None:
     user = ensure_local_user(rt)
     gid = create_generation(
-        rt, user, GenerationCreate(prompt="A cosy mountain cabin", scenes=3, aspect_ratio="1:1")
+        rt, user, GenerationCreate(prompt="A cosy mountain cabin", scenes=3, aspect_ratio="1:1"), bill=False
     )
     assert wait_for_end(rt, gid)["status"] == "completed"
     with rt.db.read() as session:
@@ -101,6 +107,7 @@ def test_video_mode_makes_one_clip_and_a_thumbnail(rt: Runtime) -> None:
         GenerationCreate(
             mode="video", prompt="Waves on a black sand beach", aspect_ratio="9:16", duration_s=3
         ),
+        bill=False,
     )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
@@ -115,7 +122,7 @@ def test_image_mode_makes_a_picture(rt: Runtime) -> None:
 
     user = ensure_local_user(rt)
     gid = create_generation(
-        rt, user, GenerationCreate(mode="image", prompt="A red fox in snow", aspect_ratio="1:1")
+        rt, user, GenerationCreate(mode="image", prompt="A red fox in snow", aspect_ratio="1:1"), bill=False
     )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
@@ -142,6 +149,7 @@ def test_a_scene_that_keeps_failing_fails_the_generation_with_its_reason(rt: Run
         GenerationCreate(
             mode="video", prompt="Spinning vinyl record", duration_s=2, reference_asset_ids=[ref]
         ),
+        bill=False,
     )
     data = wait_for_end(rt, gid)
     assert data["status"] == "failed"

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(db_app, name="db")
+user_app = typer.Typer(no_args_is_help=True, help="User accounts.")
+app.add_typer(user_app, name="user")
 
 err = Console(stderr=True)
 out = Console()
@@ -202,7 +204,7 @@ def _run(request: object, *, images: list[Path], out_path: Path | None, as_json:
         ids = [store_reference_image(rt, user_id, path) for path in images]
         request = request.model_copy(update={"reference_asset_ids": ids})
         with embedded_worker(rt):
-            generation_id = create_generation(rt, user_id, request)
+            generation_id = create_generation(rt, user_id, request, bill=False)
             try:
                 status = watch(rt, generation_id, err)
             except KeyboardInterrupt:
@@ -272,6 +274,54 @@ def worker(workers: Annotated[int | None, typer.Option(help="Worker threads.")] 
     rt = open_runtime()
     err.print(f"worker consuming {rt.settings.effective_queue_url}")
     run_worker(rt, workers)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not consume the queue here.")] = False,
+) -> None:
+    """Serve the HTTP API (and the queue consumer, unless --no-worker)."""
+    import uvicorn
+
+    from reelsmith.api.app import create_app
+
+    settings = load_settings()
+    app_ = create_app(settings, runtime=open_runtime(), embedded_worker=not no_worker)
+    err.print(f"Reelsmith on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="Username.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+    tokens: Annotated[int | None, typer.Option(help="Starting tokens (default: the sign-up grant).")] = None,
+) -> None:
+    """Create a user account."""
+    from reelsmith.accounts.service import create_user
+    from reelsmith.errors import ReelsmithError
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    rt = open_runtime()
+    try:
+        with rt.db.write() as session:
+            user = create_user(
+                session,
+                name,
+                password,
+                is_admin=admin,
+                tokens=rt.settings.signup_tokens if tokens is None else tokens,
+            )
+            out.print(f"created user {user.username} ({user.id}) with {user.token_balance} tokens")
+    except ReelsmithError as e:
+        fail(e.message)
+    finally:
+        rt.close()
 
 
 @db_app.command("upgrade")

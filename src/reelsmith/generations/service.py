@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Asset, Event, Generation, Step, User, Variant
+from reelsmith.accounts import ledger
+from reelsmith.db.models import Asset, Event, Generation, Scene, Step, User, Variant
 from reelsmith.errors import InvalidInput, NotFound
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.pipeline.modes import steps_for
@@ -31,8 +32,11 @@ def ensure_local_user(rt: Runtime) -> str:
         return user.id
 
 
-def create_generation(rt: Runtime, user_id: str, request: GenerationCreate) -> str:
-    """Validate, persist the generation with its pending steps, enqueue it; returns its id."""
+def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, bill: bool = True) -> str:
+    """Validate, charge, persist the generation with its pending steps, enqueue it; returns its id.
+
+    `bill=False` is for the machine's own operator (the CLI), who pays no tokens.
+    """
     chains = {
         "text_provider": parse_chain(
             request.providers.text or rt.settings.text_provider, TEXT_PROVIDERS, "providers.text"
@@ -62,7 +66,63 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate) -> s
         )
         session.add(gen)
         session.flush()
+        if bill:
+            price = ledger.price_of(request.mode, request.scenes)
+            ledger.charge(
+                session, user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=request.mode
+            )
+            gen.tokens_charged = price
+            clips = 0 if request.mode == "image" else int(gen.params["scene_count"])
+            gen.params = {**gen.params, "run": 1, "paid_clips": clips}
         for step in steps_for(request.mode):
+            session.add(Step(generation_id=gen.id, name=step.name))
+        record_event(session, gen.id, "status", {"status": "queued"})
+        generation_id = gen.id
+    rt.dispatch.advance(generation_id)
+    return generation_id
+
+
+def create_stitch_job(
+    rt: Runtime, user_id: str, asset_ids: list[str], transition: str = "none", transition_s: float = 0.5
+) -> str:
+    """A generation that only stitches the user's own clips (no model work, no tokens)."""
+    with rt.db.write() as session:
+        assets = []
+        for n, asset_id in enumerate(asset_ids):
+            asset = session.get(Asset, asset_id)
+            if asset is None or asset.user_id != user_id:
+                raise InvalidInput(f"asset_ids[{n}]", f"no such asset: {asset_id}")
+            if not asset.content_type.startswith("video/"):
+                raise InvalidInput(f"asset_ids[{n}]", f"asset {asset_id} is not a video")
+            assets.append(asset)
+        shortest = min(a.duration_s or 0.0 for a in assets)
+        if transition != "none" and transition_s >= shortest:
+            raise InvalidInput("transition_s", f"must be shorter than the shortest clip ({shortest:.2f} s)")
+        gen = Generation(
+            user_id=user_id,
+            mode="stitch",
+            title=f"Stitch of {len(assets)} clips",
+            prompt=f"Stitch of {len(assets)} clips",
+            params={"transition": transition, "transition_s": transition_s, "asset_ids": asset_ids},
+        )
+        session.add(gen)
+        session.flush()
+        variant = Variant(generation_id=gen.id, status="stitching", total_scenes=len(assets))
+        variant.scenes_completed = len(assets)
+        session.add(variant)
+        session.flush()
+        for index, asset in enumerate(assets):
+            session.add(
+                Scene(
+                    variant_id=variant.id,
+                    index=index,
+                    description=f"Clip {index + 1}",
+                    duration_s=asset.duration_s or 0.0,
+                    status="completed",
+                    clip_asset_id=asset.id,
+                )
+            )
+        for step in steps_for("stitch"):
             session.add(Step(generation_id=gen.id, name=step.name))
         record_event(session, gen.id, "status", {"status": "queued"})
         generation_id = gen.id

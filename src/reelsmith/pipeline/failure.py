@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
+from reelsmith.pipeline.billing import refund_undelivered
 from reelsmith.pipeline.progress import record_event
 
 UNFINISHED_SCENE = ("pending", "submitting", "submitted", "running")
@@ -36,11 +37,13 @@ def fail_generation(session: Session, generation_id: str, reason: str, *, status
         if step.status == "running":
             step.status = "failed"
             step.finished_at = now
+    session.flush()
+    refunded = refund_undelivered(session, gen)
     record_event(
         session,
         generation_id,
         "failed" if status == "failed" else "canceled",
-        {"status": status, "error": reason},
+        {"status": status, "error": reason, "refunded_tokens": refunded},
     )
     return True
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MODES = ("story", "video", "image")
+MODES = ("story", "video", "image", "stitch")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
     "image": (StepDef("image", "Generating the image", 100),),
+    # Stitching clips a user already has: the scenes arrive complete, only the finishing runs.
+    "stitch": (
+        StepDef("stitch", "Stitching the clips", 90),
+        StepDef("thumbnail", "Making the thumbnail", 100),
+    ),
 }
 
 # Progress moves from the step before `clips` to the `clips` figure as scenes finish.

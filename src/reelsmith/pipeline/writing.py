@@ -50,10 +50,19 @@ def _step_output(rt: Runtime, generation_id: str, name: str) -> dict[str, Any]:
 
 
 def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Ask the text provider chain for `task`'s JSON reply and return it validated."""
-    chain = parse_chain(
-        gen.params.get("text_provider", rt.settings.text_provider), TEXT_PROVIDERS, "text_provider"
-    )
+    """Ask the generation's text provider chain for `task`'s JSON reply, validated."""
+    chain = gen.params.get("text_provider", rt.settings.text_provider)
+    return ask_text(rt, task, context, chain, gen.id)
+
+
+def ask_text(
+    rt: Runtime, task: str, context: dict[str, Any], providers: str, generation_id: str | None
+) -> dict[str, Any]:
+    """Ask a text provider chain for `task`'s JSON reply and return it validated.
+
+    With a generation id the calls and the exchange are recorded against that generation.
+    """
+    chain = parse_chain(providers, TEXT_PROVIDERS, "text_provider")
     system, user = render_prompt(task, **context)
     last_error = "no provider answered"
     for name in chain:
@@ -69,7 +78,9 @@ def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dic
                 context=context,
             )
             try:
-                result = _call(rt, gen.id, name, model.model, task, partial(model.complete_json, request))
+                result = _call(
+                    rt, generation_id, name, model.model, task, partial(model.complete_json, request)
+                )
             except ProviderError as e:
                 last_error = f"{name}: {e.message}"
                 break  # next provider in the chain
@@ -77,7 +88,7 @@ def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dic
                 reply = parse_reply(task, result.data).model_dump(mode="json")
             except ValidationError as e:
                 last_error = f"{name} returned an invalid {task} reply: {_short(e)}"
-                _record_exchange(rt, gen.id, name, task, request, result, error=last_error)
+                _record_exchange(rt, generation_id, name, task, request, result, error=last_error)
                 feedback = (
                     "\n\nYour previous reply was rejected by the schema validator:\n"
                     f"{_short(e)}\nReply again with JSON that satisfies the schema exactly."
@@ -85,13 +96,18 @@ def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dic
                 if attempt == 2:
                     break
                 continue
-            _record_exchange(rt, gen.id, name, task, request, result)
+            _record_exchange(rt, generation_id, name, task, request, result)
             return reply
     raise ProviderError(last_error, permanent=True)
 
 
 def _call(
-    rt: Runtime, generation_id: str, provider: str, model: str, task: str, call: Callable[[], TextResult]
+    rt: Runtime,
+    generation_id: str | None,
+    provider: str,
+    model: str,
+    task: str,
+    call: Callable[[], TextResult],
 ) -> TextResult:
     """Run one text call, recording it in provider_calls before waiting on it."""
     with rt.db.write() as session:
@@ -100,7 +116,7 @@ def _call(
             provider=provider,
             model=model,
             operation=f"text:{task}",
-            idempotency_key=f"text:{task}:{generation_id}:{uuid.uuid4().hex}",
+            idempotency_key=f"text:{task}:{generation_id or '-'}:{uuid.uuid4().hex}",
         )
         session.add(record)
         session.flush()
@@ -126,13 +142,15 @@ def _finish_call(rt: Runtime, call_id: int, status: str, started: float, error: 
 
 def _record_exchange(
     rt: Runtime,
-    generation_id: str,
+    generation_id: str | None,
     provider: str,
     task: str,
     request: TextRequest,
     result: TextResult,
     error: str | None = None,
 ) -> None:
+    if generation_id is None:
+        return
     with rt.db.write() as session:
         record_event(
             session,

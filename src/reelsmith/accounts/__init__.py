@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, sessions and API keys, the token ledger and rate limits."""

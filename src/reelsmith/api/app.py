@@ -1,0 +1,47 @@
+"""Build the FastAPI application over a runtime; optionally consume the queue in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from reelsmith import __version__
+from reelsmith.accounts.ratelimit import RateLimiter
+from reelsmith.api.errors import install_error_handlers
+from reelsmith.api.routes import assets, auth, creative, generations, me, system
+from reelsmith.config import Settings
+from reelsmith.runtime import Runtime, build_runtime
+
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, embedded_worker: bool = False
+) -> FastAPI:
+    """The API app. With `embedded_worker`, queue consumer threads run while the app is up."""
+    rt = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not embedded_worker:
+            yield
+            return
+        from reelsmith.jobs.worker import embedded_worker as worker
+
+        with worker(rt):
+            yield
+
+    app = FastAPI(
+        title="Reelsmith",
+        version=__version__,
+        description="Self-hostable AI video studio: prompt in, stitched video out.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    app.state.generation_limiter = RateLimiter("generations", settings.generation_rate_per_minute)
+    app.state.upload_limiter = RateLimiter("uploads", settings.upload_rate_per_minute)
+    app.state.metrics_registry = system.metrics_registry(rt)
+    install_error_handlers(app)
+    for module in (auth, me, generations, assets, creative, system):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,99 @@
+"""Request dependencies: the runtime, the caller, CSRF, and id lookups that 404 for strangers."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from reelsmith.accounts.auth import Principal, resolve_api_key, resolve_session
+from reelsmith.accounts.service import Unauthorized
+from reelsmith.db.models import Generation, User
+from reelsmith.errors import NotFound, ReelsmithError
+from reelsmith.runtime import Runtime
+
+SESSION_COOKIE = "reelsmith_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class CsrfFailed(ReelsmithError):
+    """A cookie-authenticated unsafe request without the session's CSRF token."""
+
+    code = "csrf_failed"
+    http_status = 403
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The runtime the app was built with."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_read_session(rt: RuntimeDep) -> Iterator[Session]:
+    """A read-only database session for the request."""
+    with rt.db.read() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(get_read_session)]
+
+
+def _principal(request: Request, rt: Runtime) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    with rt.db.write() as session:
+        if header.lower().startswith("bearer "):
+            secret = header[7:].strip()
+            found = resolve_api_key(session, secret) or resolve_session(session, secret, "bearer")
+            if found is None:
+                raise Unauthorized("invalid or expired bearer token")
+            return found
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            return resolve_session(session, cookie, "cookie")
+    return None
+
+
+def optional_principal(request: Request, rt: RuntimeDep) -> Principal | None:
+    """The caller if authenticated (and CSRF-clean), else None."""
+    principal = _principal(request, rt)
+    if principal is not None and principal.via == "cookie" and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not secrets.compare_digest(sent, principal.csrf_token):
+            raise CsrfFailed(f"missing or wrong {CSRF_HEADER} header for a cookie session")
+    return principal
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The authenticated caller, or 401."""
+    if principal is None:
+        raise Unauthorized("authentication required: send Authorization: Bearer <token> or log in")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(principal: PrincipalDep) -> User:
+    """The authenticated user."""
+    return principal.user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def owned_generation(generation_id: str, user: UserDep, session: ReadSession) -> Generation:
+    """The caller's generation (admins see all); 404 for anyone else's, so existence is not leaked."""
+    gen = session.get(Generation, generation_id)
+    if gen is None or (gen.user_id != user.id and not user.is_admin):
+        raise NotFound(f"generation not found: {generation_id}")
+    return gen
+
+
+GenerationDep = Annotated[Generation, Depends(owned_generation)]

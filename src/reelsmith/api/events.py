@@ -1,0 +1,68 @@
+"""Server-sent events from the `events` table, so they work whichever process runs the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from reelsmith.db.models import Event, Generation
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+POLL_S = 0.3
+HEARTBEAT_S = 15.0
+
+
+def _fetch(rt: Runtime, generation_id: str, after: int) -> tuple[list[Event], str | None]:
+    with rt.db.read() as session:
+        rows = list(
+            session.scalars(
+                select(Event)
+                .where(Event.generation_id == generation_id, Event.id > after, Event.kind != "llm")
+                .order_by(Event.id)
+                .limit(200)
+            )
+        )
+        status = session.scalar(select(Generation.status).where(Generation.id == generation_id))
+        return rows, status
+
+
+def format_event(event_id: int, kind: str, payload: dict[str, Any]) -> str:
+    """One SSE message."""
+    return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
+
+
+async def event_stream(
+    rt: Runtime, generation_id: str, after: int, request: Request, *, heartbeat_s: float = HEARTBEAT_S
+) -> AsyncIterator[str]:
+    """Yield events newer than `after` until the generation ends (or the client leaves).
+
+    The stream closes once the generation is in a final state and every event has been sent; an
+    old final event (before a retry) does not close it while the generation is running again.
+    """
+    yield "retry: 2000\n\n"
+    last_sent = time.monotonic()
+    while True:
+        rows, status = await run_in_threadpool(_fetch, rt, generation_id, after)
+        for row in rows:
+            after = row.id
+            yield format_event(row.id, row.kind, {**row.payload, "at": row.at.isoformat()})
+            last_sent = time.monotonic()
+        if status is None:
+            return  # deleted
+        if not rows and status in ("completed", "failed", "canceled"):
+            return
+        if time.monotonic() - last_sent >= heartbeat_s:
+            yield ": heartbeat\n\n"
+            last_sent = time.monotonic()
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(POLL_S)

@@ -1,0 +1,187 @@
+"""Uploads and asset downloads (with HTTP Range, so players can seek)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from reelsmith.accounts.auth import Principal
+from reelsmith.api.deps import ReadSession, RuntimeDep, UserDep, optional_principal
+from reelsmith.db.models import Asset, Generation
+from reelsmith.errors import InvalidInput, NotFound, ReelsmithError
+from reelsmith.generations.upload_types import sniff
+from reelsmith.pipeline.assets import StoredBlob, add_asset, sha256_of
+from reelsmith.storage import keys
+
+router = APIRouter(prefix="/api", tags=["assets"])
+CHUNK = 1 << 20
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class TooLarge(ReelsmithError):
+    """The upload is bigger than the limit."""
+
+    code = "too_large"
+    http_status = 413
+
+
+class AssetRead(BaseModel):
+    """An asset's facts."""
+
+    id: str
+    kind: str
+    content_type: str
+    bytes: int
+    sha256: str
+    width: int | None
+    height: int | None
+    duration_s: float | None
+    fps: float | None
+    generation_id: str | None
+    created_at: datetime
+    url: str
+
+
+def asset_read(asset: Asset) -> dict[str, Any]:
+    """The AssetRead fields."""
+    return {
+        "id": asset.id,
+        "kind": asset.kind,
+        "content_type": asset.content_type,
+        "bytes": asset.bytes,
+        "sha256": asset.sha256,
+        "width": asset.width,
+        "height": asset.height,
+        "duration_s": asset.duration_s,
+        "fps": asset.fps,
+        "generation_id": asset.generation_id,
+        "created_at": asset.created_at,
+        "url": f"/api/assets/{asset.id}",
+    }
+
+
+@router.post("/uploads", status_code=201, response_model=AssetRead)
+def upload(
+    request: Request,
+    file: Annotated[UploadFile, File(description="An image, audio or video file.")],
+    user: UserDep,
+    rt: RuntimeDep,
+) -> dict[str, Any]:
+    """Store an uploaded image, song or video; its type is decided by its content."""
+    request.app.state.upload_limiter.hit(user.id)
+    limit = rt.settings.max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise TooLarge(f"file: larger than the {rt.settings.max_upload_mb} MB limit")
+    scratch = rt.settings.data_dir / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=scratch, prefix="upload-")
+    path = Path(name)
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := file.file.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"file: larger than the {rt.settings.max_upload_mb} MB limit")
+                out.write(chunk)
+        if size == 0:
+            raise InvalidInput("file", "is empty")
+        found = sniff(path)
+        asset_id = str(uuid.uuid4())
+        key = keys.upload(asset_id, found.ext)
+        stored = rt.blobs.put_file(key, path, found.content_type)
+        blob = StoredBlob(
+            key,
+            found.content_type,
+            stored,
+            sha256_of(path),
+            found.width,
+            found.height,
+            found.duration_s,
+            found.fps,
+        )
+        with rt.db.write() as session:
+            return asset_read(add_asset(session, user.id, None, f"upload_{found.kind}", blob, asset_id))
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def visible_asset(session: Session, asset_id: str, principal: Principal | None) -> Asset:
+    """The asset if the caller may see it: owner, admin, or part of a published generation."""
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound(f"asset not found: {asset_id}")
+    user = principal.user if principal else None
+    if user is not None and (asset.user_id == user.id or user.is_admin):
+        return asset
+    if asset.generation_id:
+        gen = session.get(Generation, asset.generation_id)
+        if gen is not None and gen.visibility == "published":
+            return asset
+    raise NotFound(f"asset not found: {asset_id}")
+
+
+@router.get("/assets/{asset_id}/info", response_model=AssetRead)
+def asset_info(asset_id: str, session: ReadSession, request: Request, rt: RuntimeDep) -> dict[str, Any]:
+    """The asset's facts (type, size, dimensions, duration)."""
+    return asset_read(visible_asset(session, asset_id, optional_principal(request, rt)))
+
+
+@router.get("/assets/{asset_id}", response_class=Response)
+def asset_file(asset_id: str, session: ReadSession, request: Request, rt: RuntimeDep) -> Response:
+    """The file itself; honours a single `Range: bytes=a-b` with 206."""
+    asset = visible_asset(session, asset_id, optional_principal(request, rt))
+    total = asset.bytes
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": f'"{asset.sha256[:32]}"',
+        "Cache-Control": "private, max-age=3600",
+    }
+    wanted = request.headers.get("range")
+    start, end, status = 0, total - 1, 200
+    if wanted:
+        match = RANGE.match(wanted.strip())
+        if not match or (not match.group(1) and not match.group(2)):
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{total}"})
+        first, last = match.group(1), match.group(2)
+        if first:
+            start, end = int(first), min(int(last), total - 1) if last else total - 1
+        else:
+            start, end = max(0, total - int(last)), total - 1
+        if start >= total or start > end:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{total}"})
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{total}"
+    headers["Content-Length"] = str(end - start + 1)
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers, media_type=asset.content_type)
+    return StreamingResponse(
+        _read_range(rt, asset.storage_key, start, end),
+        status_code=status,
+        headers=headers,
+        media_type=asset.content_type,
+    )
+
+
+def _read_range(rt: Any, key: str, start: int, end: int) -> Iterator[bytes]:
+    with rt.blobs.open(key) as f:
+        f.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = f.read(min(CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk

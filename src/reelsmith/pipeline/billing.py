@@ -1,0 +1,45 @@
+"""What a generation costs in tokens, and giving back what was not delivered."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reelsmith.accounts import ledger
+from reelsmith.db.models import Generation, Scene, Variant
+
+
+def run_number(gen: Generation) -> int:
+    """Which run of the generation this is (a retry starts a new run, with its own charge)."""
+    return int(gen.params.get("run", 1))
+
+
+def refund_undelivered(session: Session, gen: Generation) -> int:
+    """Refund the tokens of this run that bought nothing (once per run); returns the amount."""
+    if gen.tokens_charged <= 0:
+        return 0
+    if gen.mode == "image":
+        amount = ledger.IMAGE_PRICE if gen.status != "completed" else 0
+    else:
+        paid_for = int(gen.params.get("paid_clips", 0))
+        done = (
+            session.scalar(
+                select(func.count())
+                .select_from(Scene)
+                .join(Variant)
+                .where(Variant.generation_id == gen.id, Scene.status == "completed")
+            )
+            or 0
+        )
+        delivered_before = int(gen.params.get("clips_delivered_before_run", 0))
+        amount = max(0, paid_for - max(0, done - delivered_before)) * ledger.CLIP_PRICE
+    if amount and ledger.refund(
+        session,
+        gen.user_id,
+        amount,
+        f"refund:{gen.id}:{run_number(gen)}",
+        generation_id=gen.id,
+        note=f"{gen.status}: undelivered work",
+    ):
+        return amount
+    return 0
