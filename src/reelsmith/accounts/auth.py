@@ -84,11 +84,24 @@ def create_api_key(session: Session, user_id: str, name: str = "") -> tuple[ApiK
     return key, secret
 
 
-def resolve_api_key(session: Session, secret: str) -> Principal | None:
-    """The user behind an API key, if it exists and is not revoked; records its last use."""
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def resolve_api_key(session: Session, secret: str) -> tuple[Principal, str | None] | None:
+    """The user behind an API key if valid, and the key's id when its last use is worth recording.
+
+    `last_used_at` is kept to the minute so that authenticating stays a read, not a write.
+    """
     key = session.scalars(select(ApiKey).where(ApiKey.hash == token_hash(secret))).first()
     if key is None or key.revoked_at is not None:
         return None
-    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow()))
     user = session.get(User, key.user_id)
-    return Principal(user, "api_key") if user else None
+    if user is None:
+        return None
+    stale = key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION
+    return Principal(user, "api_key"), key.id if stale else None
+
+
+def record_api_key_use(session: Session, key_id: str) -> None:
+    """Stamp the key's last use."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from reelsmith.accounts.auth import Principal, resolve_api_key, resolve_session
+from reelsmith.accounts.auth import Principal, record_api_key_use, resolve_api_key, resolve_session
 from reelsmith.accounts.service import Unauthorized
 from reelsmith.db.models import Generation, User
 from reelsmith.errors import NotFound, ReelsmithError
@@ -47,15 +47,20 @@ ReadSession = Annotated[Session, Depends(get_read_session)]
 
 def _principal(request: Request, rt: Runtime) -> Principal | None:
     header = request.headers.get("authorization", "")
-    with rt.db.write() as session:
-        if header.lower().startswith("bearer "):
-            secret = header[7:].strip()
-            found = resolve_api_key(session, secret) or resolve_session(session, secret, "bearer")
-            if found is None:
-                raise Unauthorized("invalid or expired bearer token")
-            return found
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if cookie:
+    if header.lower().startswith("bearer "):
+        secret = header[7:].strip()
+        with rt.db.read() as session:
+            by_key = resolve_api_key(session, secret)
+            found = by_key[0] if by_key else resolve_session(session, secret, "bearer")
+        if found is None:
+            raise Unauthorized("invalid or expired bearer token")
+        if by_key and by_key[1]:
+            with rt.db.write() as session:
+                record_api_key_use(session, by_key[1])
+        return found
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        with rt.db.read() as session:
             return resolve_session(session, cookie, "cookie")
     return None
 
