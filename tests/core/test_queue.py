@@ -28,3 +28,8 @@ def test_memory_url_for_tests() -> None:
 def test_unknown_scheme_is_a_clear_error() -> None:
     with pytest.raises(ReelsmithError, match="queue URL scheme"):
         build_huey("amqp://localhost")
+
+
+def test_queue_name_comes_from_the_url() -> None:
+    huey = build_huey("redis://127.0.0.1:6379/0?queue=tenant-a")
+    assert isinstance(huey, RedisHuey) and huey.name == "tenant-a"

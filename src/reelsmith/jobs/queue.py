@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse, urlunparse
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
@@ -15,16 +15,21 @@ log = logging.getLogger(__name__)
 
 
 def build_huey(url: str, *, immediate: bool = False) -> Huey:
-    """A Huey instance for `url`: `sqlite:///path`, `redis://…` or `memory://`."""
+    """A Huey instance for `url`: `sqlite:///path`, `redis://…` or `memory://`.
+
+    A `?queue=NAME` parameter names the queue, so several deployments can share one Redis.
+    """
     parsed = urlparse(url)
-    common = {"name": "reelsmith", "results": False, "immediate": immediate}
+    name = parse_qs(parsed.query).get("queue", ["reelsmith"])[0]
+    common = {"name": name, "results": False, "immediate": immediate}
     if parsed.scheme == "sqlite":
         path = Path(parsed.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         # A generous lock timeout: two CLI runs and a server may share the file.
         return SqliteHuey(filename=str(path), timeout=30, **common)
     if parsed.scheme in ("redis", "rediss", "unix"):
-        return RedisHuey(url=url, **common)
+        plain = urlunparse(parsed._replace(query=""))
+        return RedisHuey(url=plain, **common)
     if parsed.scheme == "memory":
         return MemoryHuey(**common)
     raise ReelsmithError(f"queue URL scheme not supported: {parsed.scheme or url!r}", code="config")
