@@ -324,6 +324,15 @@ def user_create(
         rt.close()
 
 
+def _register_lazy_commands() -> None:
+    from reelsmith.cli.providers_cmd import providers_command
+
+    app.command("providers")(providers_command)
+
+
+_register_lazy_commands()
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations."""

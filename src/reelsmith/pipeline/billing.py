@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
-from reelsmith.db.models import Generation, Scene, Variant
+from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
 
 
 def run_number(gen: Generation) -> int:
@@ -43,3 +43,15 @@ def refund_undelivered(session: Session, gen: Generation) -> int:
     ):
         return amount
     return 0
+
+
+def refresh_cost(session: Session, gen: Generation) -> float:
+    """Set the generation's `cost_usd` to the sum of its billable provider calls."""
+    session.flush()
+    total = session.scalar(
+        select(func.coalesce(func.sum(ProviderCall.cost_usd), 0.0)).where(
+            ProviderCall.generation_id == gen.id, ProviderCall.status != "failed"
+        )
+    )
+    gen.cost_usd = round(float(total or 0.0), 6)
+    return gen.cost_usd

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Asset, Generation, ProviderCall, Scene, Variant, utcnow
 from reelsmith.errors import ProviderError, ReelsmithError
 from reelsmith.pipeline.assets import add_asset, store_image, store_video
+from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import fail_generation, scene_label
 from reelsmith.pipeline.modes import CLIPS_START, step_def
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.providers.base import ClipRequest
+from reelsmith.providers.pricing import clip_cost
 from reelsmith.providers.registry import VIDEO_PROVIDERS, parse_chain
 from reelsmith.storage import keys
 from reelsmith.storage.local import LocalBlobStore
@@ -84,6 +86,7 @@ def submit_scene(rt: Runtime, scene_id: str) -> None:
                 model=model.model,
                 operation="submit",
                 idempotency_key=f"clip:{scene.id}:{scene.attempts}",
+                cost_usd=clip_cost(provider, model.model, scene.duration_s, prices=rt.settings.prices),
             )
             session.add(call)
             record_event(
@@ -284,6 +287,7 @@ def _finish_scene(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Non
             or 0
         )
         variant.scenes_completed = done
+        refresh_cost(session, gen)
         variant.updated_at = utcnow()
         record_event(
             session,
@@ -344,7 +348,7 @@ def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) 
         chain = video_chain(rt, gen)
         following = chain[chain.index(provider) + 1 :] if provider in chain else []
         scene.provider_job_id = None
-        scene.error_message = f"{provider}: {reason}"
+        scene.error_message = reason if reason.startswith(f"{provider}") else f"{provider}: {reason}"
         scene.updated_at = utcnow()
         if not permanent and tries_here < rt.settings.clip_attempts:
             scene.status, retry = "pending", True

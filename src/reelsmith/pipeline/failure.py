@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
-from reelsmith.pipeline.billing import refund_undelivered
+from reelsmith.pipeline.billing import refresh_cost, refund_undelivered
 from reelsmith.pipeline.progress import record_event
 
 UNFINISHED_SCENE = ("pending", "submitting", "submitted", "running")
@@ -39,6 +39,7 @@ def fail_generation(session: Session, generation_id: str, reason: str, *, status
             step.finished_at = now
     session.flush()
     refunded = refund_undelivered(session, gen)
+    refresh_cost(session, gen)
     record_event(
         session,
         generation_id,

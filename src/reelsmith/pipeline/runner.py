@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import ReelsmithError
 from reelsmith.pipeline import finishing, imaging, writing
+from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import StepDef, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
@@ -195,4 +196,5 @@ def _complete(session: Session, gen: Generation) -> None:
     started = gen.started_at or gen.created_at
     gen.generation_time_seconds = round((now - started).total_seconds(), 3)
     gen.updated_at = now
+    refresh_cost(session, gen)
     record_event(session, gen.id, "done", {"status": "completed", "progress": 100})

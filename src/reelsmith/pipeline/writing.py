@@ -21,6 +21,7 @@ from reelsmith.errors import ProviderError, ReelsmithError
 from reelsmith.pipeline.progress import record_event
 from reelsmith.prompts import json_schema_for, parse_reply, render_prompt, schema_name
 from reelsmith.providers.base import TextRequest, TextResult
+from reelsmith.providers.pricing import text_cost
 from reelsmith.providers.registry import TEXT_PROVIDERS, parse_chain
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def ask_text(
                     rt, generation_id, name, model.model, task, partial(model.complete_json, request)
                 )
             except ProviderError as e:
-                last_error = f"{name}: {e.message}"
+                last_error = e.message if e.message.startswith(name) else f"{name}: {e.message}"
                 break  # next provider in the chain
             try:
                 reply = parse_reply(task, result.data).model_dump(mode="json")
@@ -127,17 +128,21 @@ def _call(
     except ProviderError as e:
         _finish_call(rt, call_id, "failed", started, e.message)
         raise
-    _finish_call(rt, call_id, "succeeded", started, None)
+    cost = text_cost(provider, model, result.input_tokens, result.output_tokens, prices=rt.settings.prices)
+    _finish_call(rt, call_id, "succeeded", started, None, cost)
     return result
 
 
-def _finish_call(rt: Runtime, call_id: int, status: str, started: float, error: str | None) -> None:
+def _finish_call(
+    rt: Runtime, call_id: int, status: str, started: float, error: str | None, cost: float = 0.0
+) -> None:
     with rt.db.write() as session:
         record = session.get(ProviderCall, call_id)
         if record is not None:
             record.status = status
             record.error_message = error
             record.latency_ms = int((time.monotonic() - started) * 1000)
+            record.cost_usd = cost
 
 
 def _record_exchange(

@@ -1,0 +1,145 @@
+"""Replicate: predictions of any public `owner/name` model (Veo, Kling, Imagen, Flux, …).
+
+Inputs follow google/veo-3.1 and google/imagen-4 (PROVIDERS.md), the common shape of most video
+and image models there. One reference image goes as `image` (the first frame); two or more go as
+`reference_images` (subject references, at most three) — that is how veo-3.1 tells them apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reelsmith.errors import ProviderError
+from reelsmith.providers.base import ClipRequest, ImageRequest, JobHandle, JobState, JobStatus
+from reelsmith.providers.http import ProviderHttp, looks_like_policy
+from reelsmith.providers.inputs import clip_prompt, data_uri, nearest, save_png
+
+VEO_SECONDS = (4, 6, 8)
+VIDEO_POLL_S = 5.0
+IMAGE_POLL_S = 1.0
+_STATES: dict[str, JobState] = {
+    "starting": "running",
+    "processing": "running",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "canceled": "failed",
+    "aborted": "failed",
+}
+
+
+def _model_path(model: str) -> str:
+    owner, _, name = model.partition("/")
+    if not owner or not name or "/" in name:
+        raise ProviderError(f"replicate: a model is 'owner/name', got {model!r}", permanent=True)
+    return f"models/{owner}/{name}/predictions"
+
+
+def output_url(prediction: dict[str, Any]) -> str | None:
+    """The first file URL of a prediction's output (a string, or a list of them)."""
+    output = prediction.get("output")
+    if isinstance(output, list):
+        output = output[0] if output else None
+    if isinstance(output, dict):  # some models name their outputs
+        output = next((v for v in output.values() if isinstance(v, str)), None)
+    return output if isinstance(output, str) and output else None
+
+
+def _status(prediction: dict[str, Any], poll_after_s: float) -> JobStatus:
+    state = _STATES.get(str(prediction.get("status")), "queued")
+    if state == "failed":
+        reason = str(prediction.get("error") or f"prediction {prediction.get('status')}")
+        # A canceled/aborted prediction was stopped, not refused: another attempt may work.
+        return JobStatus("failed", reason=reason, permanent=looks_like_policy(reason))
+    if state == "succeeded":
+        if output_url(prediction) is None:
+            return JobStatus("failed", reason="the prediction succeeded without an output file")
+        return JobStatus("succeeded", progress=1.0, poll_after_s=0.0)
+    return JobStatus(state, poll_after_s=poll_after_s)
+
+
+class ReplicateVideoModel:
+    """Clips through POST /models/{owner}/{name}/predictions → GET /predictions/{id} → the output URL."""
+
+    name = "replicate"
+
+    def __init__(self, http: ProviderHttp, model: str) -> None:
+        self.http = http
+        self.model = model
+
+    def _input(self, request: ClipRequest) -> dict[str, Any]:
+        is_veo = self.model.startswith("google/veo")
+        seconds = nearest(request.duration_s, VEO_SECONDS) if is_veo else max(1, round(request.duration_s))
+        aspect = "16:9" if is_veo and request.aspect == "1:1" else request.aspect
+        data: dict[str, Any] = {
+            "prompt": clip_prompt(request, with_negative=False),
+            "aspect_ratio": aspect,
+            "duration": seconds,
+            "seed": request.seed,
+        }
+        if request.negative_prompt:
+            data["negative_prompt"] = request.negative_prompt
+        refs = request.reference_images
+        if len(refs) == 1:
+            data["image"] = data_uri(refs[0], provider=self.name)
+        elif refs:
+            data["reference_images"] = [data_uri(p, provider=self.name) for p in refs[:3]]
+        return data
+
+    def submit(self, request: ClipRequest) -> JobHandle:
+        """Create the prediction (no `Prefer: wait`: a clip takes minutes)."""
+        headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
+        body = {"input": self._input(request)}
+        prediction = self.http.json("POST", _model_path(self.model), json_body=body, headers=headers)
+        if not prediction.get("id"):
+            raise self.http.fail("the prediction has no id")
+        return JobHandle(external_id=str(prediction["id"]), poll_after_s=VIDEO_POLL_S)
+
+    def poll(self, external_id: str) -> JobStatus:
+        """Map the prediction's status; `error` is the failure reason."""
+        return _status(self.http.json("GET", f"predictions/{external_id}"), VIDEO_POLL_S)
+
+    def fetch(self, external_id: str, dest: Path) -> None:
+        """Download the prediction's output file (a CDN URL: sent without our token)."""
+        url = output_url(self.http.json("GET", f"predictions/{external_id}"))
+        if url is None:
+            raise self.http.fail(f"prediction {external_id} has no output yet")
+        self.http.download(url, dest)
+
+
+class ReplicateImageModel:
+    """One image per prediction, waited on synchronously (image steps are short and synchronous)."""
+
+    name = "replicate"
+
+    def __init__(self, http: ProviderHttp, model: str, *, max_polls: int = 120) -> None:
+        self.http = http
+        self.model = model
+        self.max_polls = max_polls
+
+    def generate_image(self, request: ImageRequest, dest: Path) -> None:
+        """Run the prediction to completion and save its output as PNG."""
+        prompt = request.prompt + (f" Avoid: {request.negative_prompt}." if request.negative_prompt else "")
+        body = {"input": {"prompt": prompt, "aspect_ratio": request.aspect, "output_format": "png"}}
+        headers = {"Prefer": "wait"}
+        if request.idempotency_key:
+            headers["Idempotency-Key"] = request.idempotency_key
+        prediction = self.http.json("POST", _model_path(self.model), json_body=body, headers=headers)
+        for _ in range(self.max_polls):
+            status = _status(prediction, IMAGE_POLL_S)
+            if status.state == "failed":
+                raise self.http.fail(status.reason or "the prediction failed", permanent=status.permanent)
+            if status.state == "succeeded":
+                break
+            self.http.sleep(IMAGE_POLL_S)
+            prediction = self.http.json("GET", f"predictions/{prediction['id']}")
+        else:
+            raise self.http.fail(f"image prediction {prediction.get('id')} still unfinished; gave up")
+        url = output_url(prediction)
+        assert url is not None  # guaranteed by _status
+        tmp = dest.with_name(f".{dest.name}.download")
+        try:
+            self.http.download(url, tmp)
+            save_png(tmp.read_bytes(), dest, provider=self.name)
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -1,0 +1,91 @@
+"""Runway: image-to-video tasks (POST /v1/image_to_video → GET /v1/tasks/{id}).
+
+Runway animates a first frame, so a scene without a reference image cannot run here: that is a
+permanent error, which moves the scene to the next provider of the chain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reelsmith.providers.base import ClipRequest, JobHandle, JobState, JobStatus
+from reelsmith.providers.http import ProviderHttp
+from reelsmith.providers.inputs import clip_prompt, data_uri, nearest
+
+API_VERSION = "2024-11-06"
+POLL_S = 6.0  # what the official SDK waits between polls
+RATIOS = {"16:9": "1280:720", "9:16": "720:1280", "1:1": "960:960"}
+# Durations each model accepts; an unknown model gets gen4's.
+SECONDS = {"gen4_turbo": (5, 10), "gen3a_turbo": (5, 10), "veo3": (8,), "veo3.1": (4, 6, 8)}
+_STATES: dict[str, JobState] = {
+    "PENDING": "queued",
+    "THROTTLED": "queued",
+    "RUNNING": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "CANCELLED": "failed",
+}
+MAX_PROMPT_CHARS = 1000
+
+
+class RunwayVideoModel:
+    """Clips animated from the scene's first reference image."""
+
+    name = "runway"
+
+    def __init__(self, http: ProviderHttp, model: str) -> None:
+        self.http = http
+        self.model = model
+
+    def submit(self, request: ClipRequest) -> JobHandle:
+        """Create the image_to_video task from the first reference image (as a data URI)."""
+        self.http.check_configured()
+        if not request.reference_images:
+            raise self.http.fail(
+                "image_to_video needs a reference image and this scene has none", permanent=True
+            )
+        body: dict[str, Any] = {
+            "model": self.model,
+            "promptImage": data_uri(request.reference_images[0], provider=self.name),
+            "promptText": clip_prompt(request)[:MAX_PROMPT_CHARS],
+            "ratio": RATIOS.get(request.aspect, RATIOS["16:9"]),
+            "duration": nearest(request.duration_s, SECONDS.get(self.model, (5, 10))),
+            "seed": request.seed % 4_294_967_296,
+        }
+        headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
+        task = self.http.json("POST", "v1/image_to_video", json_body=body, headers=headers)
+        if not task.get("id"):
+            raise self.http.fail("image_to_video returned no id")
+        return JobHandle(external_id=str(task["id"]), poll_after_s=POLL_S)
+
+    def poll(self, external_id: str) -> JobStatus:
+        """Map the task's status; a `SAFETY.*` failure code is permanent."""
+        task = self.http.json("GET", f"v1/tasks/{external_id}")
+        state = _STATES.get(str(task.get("status")), "running")
+        progress = max(0.0, min(1.0, float(task.get("progress") or 0.0)))
+        if state == "failed":
+            code = str(task.get("failureCode") or "")
+            reason = str(task.get("failure") or f"task {str(task.get('status')).lower()}")
+            return JobStatus(
+                "failed", progress, reason=f"{reason} ({code})" if code else reason,
+                permanent=code.startswith("SAFETY") or code.startswith("INPUT_PREPROCESSING.SAFETY"),
+            )  # fmt: skip
+        if state == "succeeded":
+            if not _output(task):
+                return JobStatus("failed", reason="the task succeeded without an output")
+            return JobStatus("succeeded", 1.0, poll_after_s=0.0)
+        return JobStatus(state, progress, poll_after_s=POLL_S)
+
+    def fetch(self, external_id: str, dest: Path) -> None:
+        """Download the task's first output URL (pre-signed: sent without our key)."""
+        url = _output(self.http.json("GET", f"v1/tasks/{external_id}"))
+        if not url:
+            raise self.http.fail(f"task {external_id} has no output yet")
+        self.http.download(url, dest)
+
+
+def _output(task: dict[str, Any]) -> str | None:
+    output = task.get("output")
+    first = output[0] if isinstance(output, list) and output else None
+    return first if isinstance(first, str) and first else None

@@ -1,0 +1,117 @@
+"""Replicate adapters (any owner/name; video and image) against the fake Replicate API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reelsmith.errors import ProviderError
+from reelsmith.providers.base import ImageRequest
+from reelsmith.providers.registry import ProviderRegistry
+from tests.fakes.drive import clip_request, run_clip
+from tests.fakes.replicate_fake import ReplicateFake
+from tests.fakes.server import CdnServer, status_fault
+
+
+@pytest.fixture
+def fake(sample_mp4: bytes, cdn: CdnServer) -> Iterator[ReplicateFake]:
+    with ReplicateFake(sample_mp4, cdn) as server:
+        yield server
+
+
+@pytest.fixture
+def registry(fake: ReplicateFake, make_registry: Callable[..., ProviderRegistry]) -> ProviderRegistry:
+    return make_registry(REPLICATE_API_TOKEN=fake.key, replicate_base_url=fake.base_url)
+
+
+def test_video_submit_poll_fetch(
+    registry: ProviderRegistry, fake: ReplicateFake, cdn: CdnServer, tmp_path: Path, sample_mp4: bytes
+) -> None:
+    dest = tmp_path / "clip.mp4"
+    statuses = run_clip(registry.video("replicate"), clip_request(duration_s=7.4, aspect="9:16"), dest)
+    assert [s.state for s in statuses] == ["running", "running", "succeeded"]
+    assert dest.read_bytes() == sample_mp4
+    create = fake.calls("create")[0]
+    assert create.path == "/v1/models/google/veo-3.1/predictions"
+    assert "prefer" not in create.headers and create.headers["idempotency-key"] == "clip:scene-1:1"
+    assert create.json()["input"] == {
+        "prompt": "A lighthouse at dawn, waves crashing Camera: slow push-in.",
+        "aspect_ratio": "9:16", "duration": 8, "seed": 1234, "negative_prompt": "blurry, watermark",
+    }  # fmt: skip
+    assert "authorization" not in cdn.calls("file")[0].headers
+
+
+def test_any_model_and_references(
+    fake: ReplicateFake, make_registry: Callable[..., ProviderRegistry], reference_png: Path
+) -> None:
+    registry = make_registry(
+        REPLICATE_API_TOKEN=fake.key, replicate_base_url=fake.base_url, replicate_video_model="kwai/kling-v2"
+    )
+    model = registry.video("replicate")
+    model.submit(clip_request(duration_s=5.4, aspect="1:1", reference_images=(reference_png,)))
+    model.submit(clip_request(idempotency_key="k2", reference_images=(reference_png,) * 4))
+    first, second = (c.json()["input"] for c in fake.calls("create"))
+    assert fake.calls("create")[0].path == "/v1/models/kwai/kling-v2/predictions"
+    assert first["duration"] == 5 and first["aspect_ratio"] == "1:1"
+    assert first["image"].startswith("data:image/png;base64,") and "reference_images" not in first
+    assert len(second["reference_images"]) == 3 and "image" not in second
+
+
+def test_sensitive_failure_is_permanent_with_reason(registry: ProviderRegistry, tmp_path: Path) -> None:
+    statuses = run_clip(registry.video("replicate"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")
+    assert statuses[-1].state == "failed" and statuses[-1].permanent
+    assert "flagged as sensitive" in (statuses[-1].reason or "")
+
+
+def test_throttling_is_retried_with_retry_after(
+    registry: ProviderRegistry, fake: ReplicateFake, sleeps: list[float]
+) -> None:
+    throttled = {"detail": "Request was throttled. Expected available in 1 second."}
+    fake.inject("create", status_fault(429, throttled, Retry_After="1"))
+    registry.video("replicate").submit(clip_request())
+    assert sleeps == [1.0] and len(fake.jobs) == 1
+
+
+def test_poll_errors_are_transient(registry: ProviderRegistry, fake: ReplicateFake) -> None:
+    handle = registry.video("replicate").submit(clip_request())
+    fake.inject("get", *[status_fault(502)] * 4)
+    with pytest.raises(ProviderError) as info:
+        registry.video("replicate").poll(handle.external_id)
+    assert not info.value.permanent
+
+
+def test_image_waits_and_converts_to_png(
+    registry: ProviderRegistry, fake: ReplicateFake, tmp_path: Path
+) -> None:
+    dest = tmp_path / "image.png"
+    registry.image("replicate").generate_image(ImageRequest("a fox", "9:16", idempotency_key="image:g"), dest)
+    with Image.open(dest) as img:
+        assert img.format == "PNG"
+    create = fake.calls("create")[0]
+    assert create.headers["prefer"] == "wait" and create.path == "/v1/models/google/imagen-4/predictions"
+    assert create.json()["input"] == {"prompt": "a fox", "aspect_ratio": "9:16", "output_format": "png"}
+
+
+def test_image_refusal_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
+    with pytest.raises(ProviderError, match="flagged as sensitive") as info:
+        registry.image("replicate").generate_image(ImageRequest("forbidden"), tmp_path / "x.png")
+    assert info.value.permanent
+
+
+def test_bad_model_name_is_permanent(
+    fake: ReplicateFake, make_registry: Callable[..., ProviderRegistry]
+) -> None:
+    registry = make_registry(
+        REPLICATE_API_TOKEN=fake.key, replicate_base_url=fake.base_url, replicate_video_model="no-owner"
+    )
+    with pytest.raises(ProviderError, match="owner/name") as info:
+        registry.video("replicate").submit(clip_request())
+    assert info.value.permanent
+
+
+def test_missing_token(make_registry: Callable[..., ProviderRegistry]) -> None:
+    with pytest.raises(ProviderError, match=r"^replicate: REPLICATE_API_TOKEN is not set$"):
+        make_registry().image("replicate").generate_image(ImageRequest("x"), Path("unused.png"))

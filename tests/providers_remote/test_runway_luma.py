@@ -1,0 +1,101 @@
+"""Runway (image_to_video) and Luma (generations) adapters against their fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from reelsmith.errors import ProviderError
+from reelsmith.providers.registry import ProviderRegistry
+from tests.fakes.drive import clip_request, run_clip
+from tests.fakes.luma_fake import LumaFake
+from tests.fakes.runway_fake import RunwayFake
+from tests.fakes.server import CdnServer, status_fault
+
+
+@pytest.fixture
+def runway(sample_mp4: bytes, cdn: CdnServer) -> Iterator[RunwayFake]:
+    with RunwayFake(sample_mp4, cdn) as server:
+        yield server
+
+
+@pytest.fixture
+def luma(sample_mp4: bytes, cdn: CdnServer) -> Iterator[LumaFake]:
+    with LumaFake(sample_mp4, cdn) as server:
+        yield server
+
+
+@pytest.fixture
+def registry(
+    runway: RunwayFake, luma: LumaFake, make_registry: Callable[..., ProviderRegistry]
+) -> ProviderRegistry:
+    return make_registry(
+        RUNWAYML_API_SECRET=runway.key, runway_base_url=runway.base_url,
+        LUMAAI_API_KEY=luma.key, luma_base_url=luma.base_url,
+    )  # fmt: skip
+
+
+def test_runway_submit_poll_fetch(
+    registry: ProviderRegistry, runway: RunwayFake, reference_png: Path, tmp_path: Path, sample_mp4: bytes
+) -> None:
+    dest = tmp_path / "clip.mp4"
+    request = clip_request(duration_s=8.0, aspect="9:16", reference_images=(reference_png,))
+    statuses = run_clip(registry.video("runway"), request, dest)
+    assert [s.state for s in statuses] == ["queued", "running", "succeeded"]
+    assert statuses[1].progress == pytest.approx(2 / 3) and statuses[0].poll_after_s == 6.0
+    assert dest.read_bytes() == sample_mp4
+    body = runway.calls("create")[0].json()
+    assert body["model"] == "gen4_turbo" and body["ratio"] == "720:1280" and body["duration"] == 10
+    assert body["promptImage"].startswith("data:image/png;base64,") and body["seed"] == 1234
+
+
+def test_runway_without_reference_is_permanent(registry: ProviderRegistry, runway: RunwayFake) -> None:
+    with pytest.raises(ProviderError, match="needs a reference image") as info:
+        registry.video("runway").submit(clip_request())
+    assert info.value.permanent and runway.requests == []
+
+
+def test_runway_safety_failure_is_permanent(
+    registry: ProviderRegistry, reference_png: Path, tmp_path: Path
+) -> None:
+    request = clip_request(prompt="forbidden", reference_images=(reference_png,))
+    last = run_clip(registry.video("runway"), request, tmp_path / "x.mp4")[-1]
+    assert last.state == "failed" and last.permanent
+    assert last.reason == "Prompt text did not pass content moderation (SAFETY.INPUT.TEXT)"
+
+
+def test_runway_missing_key_comes_before_the_reference_check(
+    make_registry: Callable[..., ProviderRegistry],
+) -> None:
+    with pytest.raises(ProviderError, match=r"^runway: RUNWAYML_API_SECRET is not set$"):
+        make_registry().video("runway").submit(clip_request())
+
+
+def test_luma_submit_poll_fetch(
+    registry: ProviderRegistry, luma: LumaFake, reference_png: Path, tmp_path: Path, sample_mp4: bytes
+) -> None:
+    dest = tmp_path / "clip.mp4"
+    request = clip_request(duration_s=7.5, reference_images=(reference_png,))
+    statuses = run_clip(registry.video("luma"), request, dest)
+    assert [s.state for s in statuses] == ["queued", "running", "succeeded"]
+    assert dest.read_bytes() == sample_mp4
+    body = luma.calls("create")[0].json()
+    assert body["duration"] == "9s" and body["model"] == "ray-flash-2" and body["aspect_ratio"] == "16:9"
+    assert "keyframes" not in body  # local references have no URL Luma could fetch
+    assert luma.calls("create")[0].headers["idempotency-key"] == "clip:scene-1:1"
+
+
+def test_luma_moderation_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
+    last = run_clip(registry.video("luma"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")[-1]
+    assert last.state == "failed" and last.permanent and "moderation failed" in (last.reason or "")
+
+
+def test_luma_retries_then_gives_up_transiently(
+    registry: ProviderRegistry, luma: LumaFake, sleeps: list[float]
+) -> None:
+    luma.inject("create", *[status_fault(500)] * 4)
+    with pytest.raises(ProviderError) as info:
+        registry.video("luma").submit(clip_request())
+    assert not info.value.permanent and len(sleeps) == 3 and luma.jobs == {}
