@@ -9,7 +9,9 @@ the step done, so a crash leaves the step either wholly done or still to do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -119,7 +121,8 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
     """Compute and apply one sequential step; False when the generation failed."""
     impl = IMPLEMENTATIONS[step.name]
     try:
-        output = impl.compute(rt, generation_id)
+        with _heartbeat(rt, generation_id, step.name):
+            output = impl.compute(rt, generation_id)
     except ReelsmithError as e:
         log.warning("step %s of %s failed: %s", step.name, generation_id, e.message)
         with rt.db.write() as session:
@@ -142,6 +145,35 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
         record_event(session, gen.id, "step", {"step": step.name, "label": step.label, "status": "done"})
         set_progress(session, gen.id, step.progress, step.label)
     return True
+
+
+@contextmanager
+def _heartbeat(rt: Runtime, generation_id: str, name: str) -> Iterator[None]:
+    """Keep the step's heartbeat fresh while it runs, so the reaper does not hand it out again."""
+    stop = threading.Event()
+    interval = max(0.5, rt.settings.stale_after_s / 3)
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                with rt.db.write() as session:
+                    session.execute(
+                        update(Step)
+                        .where(
+                            Step.generation_id == generation_id, Step.name == name, Step.status == "running"
+                        )
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat only risks a harmless duplicate run
+                log.warning("heartbeat of %s/%s failed", generation_id, name, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _fan_out(rt: Runtime, generation_id: str) -> bool:
