@@ -52,13 +52,21 @@ def _record(session: Session, entry: LedgerEntry) -> bool:
     return True
 
 
+def _credit(session: Session, entry: LedgerEntry) -> bool:
+    """Apply a positive entry once per key."""
+    if entry.delta <= 0 or not _record(session, entry):
+        return False
+    session.execute(
+        update(User).where(User.id == entry.user_id).values(token_balance=User.token_balance + entry.delta)
+    )
+    return True
+
+
 def grant(session: Session, user_id: str, amount: int, key: str, note: str = "") -> bool:
     """Add tokens (sign-up grant, admin top-up); False if `key` was already applied."""
-    entry = LedgerEntry(user_id=user_id, delta=amount, reason="grant", idempotency_key=key, note=note)
-    if amount <= 0 or not _record(session, entry):
-        return False
-    session.execute(update(User).where(User.id == user_id).values(token_balance=User.token_balance + amount))
-    return True
+    return _credit(
+        session, LedgerEntry(user_id=user_id, delta=amount, reason="grant", idempotency_key=key, note=note)
+    )
 
 
 def charge(
@@ -73,13 +81,8 @@ def charge(
 ) -> bool:
     """Take `amount` tokens or raise InsufficientTokens; False if `key` was already charged."""
     entry = LedgerEntry(
-        user_id=user_id,
-        delta=-amount,
-        reason="charge",
-        generation_id=generation_id,
-        scene_id=scene_id,
-        idempotency_key=key,
-        note=note,
+        user_id=user_id, delta=-amount, reason="charge", generation_id=generation_id, scene_id=scene_id,
+        idempotency_key=key, note=note,
     )
     if amount <= 0 or not _record(session, entry):
         return False
@@ -105,16 +108,10 @@ def refund(
     note: str = "",
 ) -> bool:
     """Give back `amount` tokens once per `key`; False if already refunded."""
-    entry = LedgerEntry(
-        user_id=user_id,
-        delta=amount,
-        reason="refund",
-        generation_id=generation_id,
-        scene_id=scene_id,
-        idempotency_key=key,
-        note=note,
+    return _credit(
+        session,
+        LedgerEntry(
+            user_id=user_id, delta=amount, reason="refund", generation_id=generation_id, scene_id=scene_id,
+            idempotency_key=key, note=note,
+        ),
     )
-    if amount <= 0 or not _record(session, entry):
-        return False
-    session.execute(update(User).where(User.id == user_id).values(token_balance=User.token_balance + amount))
-    return True
