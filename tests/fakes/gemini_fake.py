@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from tests.fakes.llm import schema_reply
 from tests.fakes.server import CdnServer, FakeServer, Recorded, Reply
 
 
@@ -23,7 +24,9 @@ class GeminiFake(FakeServer):
         self.video = video
         self.cdn = cdn
         self.inline_video = False  # answer with encodedVideo instead of a uri
-        self.reply: dict[str, Any] = {"title": "Fake", "logline": "l", "story": "s", "style": "st"}
+        # A fixed reply for every generateContent call; None = answer each responseSchema like a model.
+        self.fixed_reply: dict[str, Any] | None = None
+        self.reply: dict[str, Any] = {}  # the JSON object the latest generateContent reply carried
         p = "/v1beta"
         self.route("GET", f"{p}/models", "models", lambda r, m: Reply(200, {"models": []}))
         self.route("POST", rf"{p}/models/(?P<model>[^/:]+):generateContent", "generate", self._generate)
@@ -48,12 +51,25 @@ class GeminiFake(FakeServer):
         body = request.json()
         if self.refuses(body["contents"]):
             return Reply(200, {"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}})
+        self.reply = self.fixed_reply or self._answer(body)
         text = json.dumps(self.reply)
         return Reply(200, {
             "candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}],
             "usageMetadata": {"promptTokenCount": 80, "candidatesTokenCount": 30, "totalTokenCount": 110},
             "modelVersion": match["model"],
         })  # fmt: skip
+
+    @staticmethod
+    def _answer(body: dict[str, Any]) -> dict[str, Any]:
+        """Structured output: JSON that fits `generationConfig.responseSchema` and the user's text."""
+        schema = (body.get("generationConfig") or {}).get("responseSchema")
+        user = "\n".join(
+            str(part.get("text", ""))
+            for content in body["contents"]
+            if content.get("role", "user") == "user"
+            for part in content.get("parts", [])
+        )
+        return schema_reply(schema or {"type": "OBJECT", "properties": {}}, user)
 
     def _predict(self, request: Recorded, match: re.Match[str]) -> Reply:
         body = request.json()

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from tests.fakes.llm import schema_reply
 from tests.fakes.media import image_bytes
 from tests.fakes.server import FakeServer, Recorded, Reply
 
@@ -25,7 +26,10 @@ class OpenAIFake(FakeServer):
         super().__init__(polls_needed=polls_needed)
         self.key = key
         self.video = video
-        self.chat_reply: dict[str, Any] = {"title": "Fake", "logline": "l", "story": "s", "style": "st"}
+        # A fixed reply for every chat call; None = answer each schema like a model would.
+        self.fixed_reply: dict[str, Any] | None = None
+        # The JSON object the latest chat reply carried.
+        self.chat_reply: dict[str, Any] = {}
         self.poll_after_ms = "250"
         p = "/v1"
         self.route("GET", f"{p}/models", "models", lambda r, m: Reply(200, {"object": "list", "data": []}))
@@ -49,6 +53,8 @@ class OpenAIFake(FakeServer):
     def _chat(self, request: Recorded, match: re.Match[str]) -> Reply:
         body = request.json()
         refused = self.refuses(body["messages"])
+        if not refused:
+            self.chat_reply = self.fixed_reply or self._answer(body)
         message: dict[str, Any] = {
             "role": "assistant",
             "content": None if refused else json.dumps(self.chat_reply),
@@ -59,6 +65,13 @@ class OpenAIFake(FakeServer):
             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 120, "completion_tokens": 45, "total_tokens": 165},
         })  # fmt: skip
+
+    @staticmethod
+    def _answer(body: dict[str, Any]) -> dict[str, Any]:
+        """Structured output: JSON that fits `response_format.json_schema.schema` and the user message."""
+        spec = (body.get("response_format") or {}).get("json_schema") or {}
+        user = "\n".join(str(m.get("content", "")) for m in body["messages"] if m.get("role") == "user")
+        return schema_reply(spec.get("schema") or {"type": "object", "properties": {}}, user)
 
     def _images(self, request: Recorded, match: re.Match[str]) -> Reply:
         body = request.json()

@@ -11,10 +11,11 @@ import email.parser
 import email.policy
 import itertools
 import json
+import random
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,6 +62,37 @@ class Reply:
 
 
 Handler = Callable[[Recorded, "re.Match[str]"], Reply]
+
+
+def _by_path(request: Recorded) -> str:
+    return request.path
+
+
+@dataclass
+class FaultPlan:
+    """Faults served at random on a route, reproducibly: the n-th call with the same identity gets the
+    same draw in every run, whatever order concurrent clients arrive in.
+
+    `identity` names a request stably across runs (default: its path, e.g. the job being polled; a
+    create is better named by something in its body, such as the prompt).
+    """
+
+    rate: float
+    faults: tuple[Reply, ...]
+    seed: int = 0
+    identity: Callable[[Recorded], str] = _by_path
+    seen: Counter[str] = field(default_factory=Counter)
+    served: int = 0
+
+    def draw(self, route: str, request: Recorded) -> Reply | None:
+        """The fault for this call, or None to answer normally (call with the server's lock held)."""
+        who = self.identity(request)
+        self.seen[who] += 1
+        rng = random.Random(f"{self.seed}:{route}:{who}:{self.seen[who]}")
+        if rng.random() >= self.rate:
+            return None
+        self.served += 1
+        return rng.choice(self.faults)
 
 
 def status_fault(status: int, body: Any = None, **headers: str) -> Reply:
@@ -113,6 +145,7 @@ class FakeServer:
     def __init__(self, *, polls_needed: int = 3) -> None:
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
         self.faults: dict[str, deque[Reply]] = {}
+        self.plans: dict[str, FaultPlan] = {}
         self.requests: list[tuple[str, Recorded]] = []
         self.jobs: dict[str, FakeJob] = {}
         self.creates = 0  # job-creating requests received, including idempotent repeats
@@ -149,6 +182,14 @@ class FakeServer:
     def inject(self, name: str, *faults: Reply) -> None:
         """Serve these replies instead of route `name`'s real ones, one per call, in order."""
         self.faults.setdefault(name, deque()).extend(faults)
+
+    def inject_randomly(self, name: str, plan: FaultPlan) -> None:
+        """Serve faults on route `name` by `plan` (after any queued `inject` faults are used up)."""
+        self.plans[name] = plan
+
+    def fail_always(self, name: str, reply: Reply) -> None:
+        """Answer every call of route `name` with `reply` (a provider that refuses everything)."""
+        self.plans[name] = FaultPlan(1.0, (reply,))
 
     def calls(self, name: str) -> list[Recorded]:
         """The requests route `name` received."""
@@ -190,6 +231,9 @@ class FakeServer:
                 self.requests.append((name, request))
                 queued = self.faults.get(name)
                 fault = queued.popleft() if queued else None
+                plan = self.plans.get(name)
+                if fault is None and plan is not None:
+                    fault = plan.draw(name, request)
             if fault is not None:
                 if fault.delay_s:
                     time.sleep(fault.delay_s)

@@ -252,6 +252,12 @@ def _finish_scene(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Non
                 rt, keys.scene_thumbnail(gen_id, variant_kind, index), thumb_path, "image/jpeg", size
             )
     except ReelsmithError as e:
+        if isinstance(e, ProviderError) and not e.permanent:
+            # The job finished and is paid for: a hiccup while downloading it is retried by polling
+            # again, never by throwing the job away and paying for a new one.
+            log.warning("fetch of scene %s failed transiently: %s", scene_id, e.message)
+            rt.dispatch.poll_scene(scene_id, e.retry_after_s or POLL_ERROR_DELAY_S)
+            return
         handle_failure(rt, scene_id, f"could not use the finished clip: {e.message}", permanent=False)
         return
     joined = False

@@ -1,0 +1,240 @@
+"""Whole generations on remote providers, each played by a fake that speaks its HTTP protocol.
+
+These are the providers issue's "Done when" checks: the real `reelsmith generate` command per
+provider, twenty generations through injected transient faults, and failover to `local` when a
+provider refuses every clip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from reelsmith.config import Settings
+from reelsmith.db.models import ProviderCall
+from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
+from reelsmith.generations.service import create_generation, ensure_local_user
+from reelsmith.jobs.worker import embedded_worker
+from reelsmith.runtime import Runtime, build_runtime
+from tests.fakes.fal_fake import FalFake
+from tests.fakes.gemini_fake import GeminiFake
+from tests.fakes.media import make_mp4
+from tests.fakes.openai_fake import OpenAIFake
+from tests.fakes.replicate_fake import SENSITIVE, ReplicateFake
+from tests.fakes.server import CdnServer, FakeServer, FaultPlan, Recorded, malformed_fault, status_fault
+from tests.pipeline.helpers import wait_for_end
+
+# Credentials and endpoints a developer may have exported; a test sets only the ones it means.
+PROVIDER_ENV = (
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "REPLICATE_API_TOKEN", "FAL_KEY",
+    "RUNWAYML_API_SECRET", "LUMAAI_API_KEY", "COMFYUI_URL",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real 1 s H.264/AAC clip that every fake hands out as its generated video."""
+    return make_mp4(tmp_path_factory.mktemp("fake-media") / "sample.mp4").read_bytes()
+
+
+@pytest.fixture
+def cdn() -> Iterator[CdnServer]:
+    """The origin serving output files, as provider CDNs do."""
+    with CdnServer() as server:
+        yield server
+
+
+@dataclass(frozen=True)
+class Case:
+    """One provider's CLI run: how to build its fake, the env that points at it, the chains to use."""
+
+    provider: str
+    text_provider: str
+    create_route: str  # the fake's route that starts a paid clip job
+    build: Callable[[bytes, CdnServer], FakeServer]
+    env: Callable[[Any], dict[str, str]]
+
+
+def _openai(video: bytes, cdn: CdnServer) -> FakeServer:
+    fake = OpenAIFake(video, polls_needed=2)
+    fake.poll_after_ms = "100"
+    return fake
+
+
+CASES = [
+    Case(
+        "openai", "openai", "create_video", _openai,
+        lambda f: {"OPENAI_API_KEY": f.key, "OPENAI_BASE_URL": f.base_url},
+    ),
+    Case(
+        "gemini", "gemini", "predict", lambda v, c: GeminiFake(v, c, polls_needed=1),
+        lambda f: {"GEMINI_API_KEY": f.key, "REELSMITH_GEMINI_BASE_URL": f.base_url},
+    ),
+    Case(
+        "replicate", "local", "create", lambda v, c: ReplicateFake(v, c, polls_needed=1),
+        lambda f: {"REPLICATE_API_TOKEN": f.key, "REELSMITH_REPLICATE_BASE_URL": f.base_url},
+    ),
+    Case(
+        "fal", "local", "submit", lambda v, c: FalFake(v, c, polls_needed=1),
+        lambda f: {"FAL_KEY": f.key, "REELSMITH_FAL_BASE_URL": f.base_url},
+    ),
+]  # fmt: skip
+
+
+def run_cli(args: list[str], data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`reelsmith ARGS` in a fresh process with only `env` (plus the data dir) configuring it."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("REELSMITH_") and k not in PROVIDER_ENV}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "reelsmith", *args],
+        env={**base, **env, "REELSMITH_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=data_dir.parent,  # no stray .env file is read
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.provider for c in CASES])
+def test_cli_story_runs_on_the_provider(
+    case: Case, sample_mp4: bytes, cdn: CdnServer, tmp_path: Path
+) -> None:
+    with case.build(sample_mp4, cdn) as fake:
+        result = run_cli(
+            [
+                "generate", "A lighthouse keeper finds a message in a bottle", "--mode", "story",
+                "--scenes", "2", "--aspect", "1:1", "--text-provider", case.text_provider,
+                "--video-provider", case.provider, "--json",
+            ],
+            tmp_path / "data",
+            case.env(fake),
+        )  # fmt: skip
+        creates = fake.calls(case.create_route)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert data["status"] == "completed", data["error_message"]
+    scenes = data["variants"][0]["scenes"]
+    assert len(scenes) == 2
+    assert all(s["status"] == "completed" and s["provider"] == case.provider for s in scenes)
+    assert all(s["video_url"] and Path(s["video_path"]).is_file() for s in scenes)
+    # Exactly one paid job per scene, each under its own idempotency key.
+    assert len(creates) == 2
+    assert len({r.headers.get("idempotency-key") for r in creates}) == 2
+    if case.text_provider != "local":
+        assert {c["task"] for c in data["conversation"]} == {"story", "scenes", "enhance", "align"}
+        assert {c["provider"] for c in data["conversation"]} == {case.text_provider}
+
+
+# -- in-process runs with a real consumer --------------------------------------------------------
+
+
+@pytest.fixture
+def replicate(sample_mp4: bytes, cdn: CdnServer) -> Iterator[ReplicateFake]:
+    """The Replicate fake; predictions finish on their first poll."""
+    with ReplicateFake(sample_mp4, cdn, polls_needed=1) as fake:
+        yield fake
+
+
+@pytest.fixture
+def rt(settings: Settings, replicate: ReplicateFake) -> Iterator[Runtime]:
+    """A runtime on the test database whose Replicate is the fake, with the consumer running."""
+    values: dict[str, Any] = {
+        **{name: "" for name in PROVIDER_ENV if name != "OPENAI_BASE_URL"},
+        "data_dir": settings.data_dir,
+        "database_url": settings.database_url,
+        "reaper_interval_s": settings.reaper_interval_s,
+        "REPLICATE_API_TOKEN": replicate.key,
+        "replicate_base_url": replicate.base_url,
+    }
+    runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+    with embedded_worker(runtime):
+        yield runtime
+    runtime.close()
+
+
+def _create_prompt(request: Recorded) -> str:
+    """A create is named by its prompt: stable across runs, unlike ids and seeds."""
+    return str(request.json().get("input", {}).get("prompt", ""))
+
+
+def test_twenty_generations_survive_thirty_percent_transient_faults(
+    rt: Runtime, replicate: ReplicateFake
+) -> None:
+    throttled = {"detail": "Request was throttled. Expected available in 1 second."}
+    faults = (
+        status_fault(429, throttled, Retry_After="0"),
+        status_fault(429, throttled, Retry_After="1"),
+        status_fault(500, {"detail": "Internal Server Error"}),
+        status_fault(503, {"detail": "Service Unavailable"}),
+        malformed_fault(),
+    )
+    replicate.inject_randomly("create", FaultPlan(0.3, faults, seed=7, identity=_create_prompt))
+    replicate.inject_randomly("get", FaultPlan(0.3, faults, seed=7))
+    user = ensure_local_user(rt)
+    ids = [
+        create_generation(
+            rt,
+            user,
+            GenerationCreate(
+                mode="video",
+                prompt=f"Paper boat number {n} drifting down a rainy street",
+                duration_s=4,
+                providers=ProviderChoice(video="replicate"),
+            ),
+            bill=False,
+        )
+        for n in range(20)
+    ]
+    ends = [wait_for_end(rt, gid, timeout_s=90) for gid in ids]
+    assert [e["status"] for e in ends] == ["completed"] * 20, [e["error_message"] for e in ends]
+    assert all(e["variants"][0]["scenes"][0]["provider"] == "replicate" for e in ends)
+    plans = replicate.plans
+    assert plans["create"].served >= 3 and plans["get"].served >= 3  # the faults really happened
+
+
+def test_a_refusing_provider_fails_over_to_local_and_the_refusal_is_recorded(
+    rt: Runtime, replicate: ReplicateFake
+) -> None:
+    refusal = {"title": "Invalid input", "detail": SENSITIVE, "status": 422}
+    replicate.fail_always("create", status_fault(422, refusal))
+    user = ensure_local_user(rt)
+    gid = create_generation(
+        rt,
+        user,
+        GenerationCreate(
+            prompt="A cosy mountain cabin in winter",
+            scenes=2,
+            aspect_ratio="1:1",
+            providers=ProviderChoice(text="local", video="replicate,local"),
+        ),
+        bill=False,
+    )
+    data = wait_for_end(rt, gid)
+    assert data["status"] == "completed", data["error_message"]
+    scenes = data["variants"][0]["scenes"]
+    assert len(scenes) == 2
+    assert all(s["status"] == "completed" and s["provider"] == "local" for s in scenes)
+    # A refusal is permanent: one create per scene, no retries on Replicate.
+    assert len(replicate.calls("create")) == 2
+    with rt.db.read() as session:
+        calls = list(
+            session.scalars(
+                select(ProviderCall).where(
+                    ProviderCall.generation_id == gid, ProviderCall.operation == "submit"
+                )
+            )
+        )
+    failed = [c for c in calls if c.provider == "replicate"]
+    assert len(failed) == 2 and all(c.status == "failed" for c in failed)
+    assert all("E005" in (c.error_message or "") and "422" in (c.error_message or "") for c in failed)
+    local = [c for c in calls if c.provider == "local"]
+    assert len(local) == 2 and all(c.status == "succeeded" for c in local)
