@@ -68,3 +68,17 @@ def test_write_rolls_back_on_error(settings: Settings) -> None:
     with db.read() as session:
         assert session.query(User).filter_by(username="half").count() == 0
     db.dispose()
+
+
+def test_migrations_match_the_models(settings: Settings) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from reelsmith.db.models import Base
+
+    settings.ensure_data_dir()
+    db = Database(settings.effective_database_url)
+    upgrade(db)
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    db.dispose()

@@ -6,19 +6,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from reelsmith import __version__
 from reelsmith.accounts.ratelimit import RateLimiter
 from reelsmith.api.errors import install_error_handlers
 from reelsmith.api.routes import assets, auth, creative, generations, me, system
 from reelsmith.config import Settings
+from reelsmith.feed import router as feed
 from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.web.errors import install_page_errors
+from reelsmith.web.routes import router as pages
+from reelsmith.web.security import SecurityHeaders
+from reelsmith.web.templating import STATIC
 
 
 def create_app(
     settings: Settings, *, runtime: Runtime | None = None, embedded_worker: bool = False
 ) -> FastAPI:
-    """The API app. With `embedded_worker`, queue consumer threads run while the app is up."""
+    """The API and web app. With `embedded_worker`, queue consumer threads run while the app is up."""
     rt = runtime or build_runtime(settings)
 
     @asynccontextmanager
@@ -42,6 +48,10 @@ def create_app(
     app.state.upload_limiter = RateLimiter("uploads", settings.upload_rate_per_minute)
     app.state.metrics_registry = system.metrics_registry(rt)
     install_error_handlers(app)
-    for module in (auth, me, generations, assets, creative, system):
+    install_page_errors(app)
+    for module in (auth, me, generations, assets, creative, feed, system):
         app.include_router(module.router)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
     return app

@@ -88,6 +88,7 @@ class Generation(Base):
     __table_args__ = (
         Index("ix_generations_user_created", "user_id", "created_at", "id"),
         Index("ix_generations_status", "status"),
+        Index("ix_generations_feed", "visibility", "published_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -299,3 +300,22 @@ class Like(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     generation_id: Mapped[str] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _share_id() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+class ShareLink(Base):
+    """A signed, expiring, revocable public link to one generation."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_share_id)
+    generation_id: Mapped[str] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts.auth import Principal
 from reelsmith.api.deps import ReadSession, RuntimeDep, UserDep, optional_principal
+from reelsmith.api.streaming import stream_asset
 from reelsmith.db.models import Asset, Generation
 from reelsmith.errors import InvalidInput, NotFound, ReelsmithError
 from reelsmith.generations.upload_types import sniff
@@ -26,7 +25,6 @@ from reelsmith.storage import keys
 
 router = APIRouter(prefix="/api", tags=["assets"])
 CHUNK = 1 << 20
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 class TooLarge(ReelsmithError):
@@ -143,45 +141,4 @@ def asset_info(asset_id: str, session: ReadSession, request: Request, rt: Runtim
 def asset_file(asset_id: str, session: ReadSession, request: Request, rt: RuntimeDep) -> Response:
     """The file itself; honours a single `Range: bytes=a-b` with 206."""
     asset = visible_asset(session, asset_id, optional_principal(request, rt))
-    total = asset.bytes
-    headers = {
-        "Accept-Ranges": "bytes",
-        "ETag": f'"{asset.sha256[:32]}"',
-        "Cache-Control": "private, max-age=3600",
-    }
-    wanted = request.headers.get("range")
-    start, end, status = 0, total - 1, 200
-    if wanted:
-        match = RANGE.match(wanted.strip())
-        if not match or (not match.group(1) and not match.group(2)):
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{total}"})
-        first, last = match.group(1), match.group(2)
-        if first:
-            start, end = int(first), min(int(last), total - 1) if last else total - 1
-        else:
-            start, end = max(0, total - int(last)), total - 1
-        if start >= total or start > end:
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{total}"})
-        status = 206
-        headers["Content-Range"] = f"bytes {start}-{end}/{total}"
-    headers["Content-Length"] = str(end - start + 1)
-    if request.method == "HEAD":
-        return Response(status_code=status, headers=headers, media_type=asset.content_type)
-    return StreamingResponse(
-        _read_range(rt, asset.storage_key, start, end),
-        status_code=status,
-        headers=headers,
-        media_type=asset.content_type,
-    )
-
-
-def _read_range(rt: Any, key: str, start: int, end: int) -> Iterator[bytes]:
-    with rt.blobs.open(key) as f:
-        f.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = f.read(min(CHUNK, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
+    return stream_asset(rt, asset, request.headers.get("range"), head=request.method == "HEAD")

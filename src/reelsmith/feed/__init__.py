@@ -1,0 +1,1 @@
+"""Publishing, the public feed, likes and share links."""

@@ -1,0 +1,191 @@
+// Create page: live price, references (upload or generate-and-pick), submit, "generating" panel.
+"use strict";
+(function () {
+  const form = document.querySelector("[data-create-form]");
+  if (!form) return;
+  const panel = document.querySelector("[data-generating]");
+  const errorBox = form.querySelector("[data-error]");
+  const submit = form.querySelector("[data-submit]");
+  const tray = form.querySelector("[data-ref-tray]");
+  const candidates = form.querySelector("[data-candidates]");
+  const MAX_REFS = 4;
+  let refs = []; // {id, url, fromCandidates}
+  let balance = Number((document.querySelector("[data-balance]") || {}).textContent || 0);
+
+  function mode() {
+    const checked = form.querySelector("input[name=mode]:checked");
+    return checked ? checked.value : "story";
+  }
+
+  function price() {
+    const checked = form.querySelector("input[name=mode]:checked");
+    if (!checked) return 0;
+    const scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
+    return Number(checked.dataset.price) * (checked.dataset.perScene === "true" ? scenes : 1);
+  }
+
+  function update() {
+    const current = mode();
+    form.querySelectorAll("[data-when]").forEach((el) => {
+      el.hidden = !el.dataset.when.split(" ").includes(current);
+    });
+    const cost = price();
+    form.querySelector("[data-price-total]").textContent = String(cost);
+    const after = form.querySelector("[data-after]");
+    const short = cost > balance;
+    after.textContent = short ? "· not enough tokens" : "· " + (balance - cost) + " left after";
+    after.classList.toggle("warn", short);
+    submit.disabled = short;
+    const label = { image: "Generate image", video: "Generate video", story: "Generate story" }[current];
+    submit.textContent = label || "Generate";
+    const count = Number(document.getElementById("ref-count").value);
+    form.querySelector("[data-ref-price]").textContent = "(" + count + " token" + (count === 1 ? "" : "s") + ")";
+  }
+
+  function fail(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  function renderTray() {
+    tray.replaceChildren();
+    refs.forEach((ref, n) => {
+      const item = document.createElement("figure");
+      item.className = "ref";
+      const img = document.createElement("img");
+      img.src = ref.url;
+      img.alt = "Reference " + (n + 1);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "ref-remove";
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", "Remove reference " + (n + 1));
+      remove.addEventListener("click", () => {
+        refs = refs.filter((r) => r !== ref);
+        candidates.querySelectorAll("[aria-pressed=true]").forEach((b) => {
+          if (b.dataset.id === ref.id) b.setAttribute("aria-pressed", "false");
+        });
+        renderTray();
+      });
+      item.append(img, remove);
+      tray.append(item);
+    });
+    form.querySelector("[data-ref-upload]").disabled = refs.length >= MAX_REFS;
+  }
+
+  form.querySelector("[data-ref-upload]").addEventListener("change", async (event) => {
+    const input = event.target;
+    const file = input.files && input.files[0];
+    if (!file) return;
+    if (refs.length >= MAX_REFS) return RS.toast("Up to 4 references", "bad");
+    const data = new FormData();
+    data.append("file", file);
+    RS.toast("Uploading…");
+    const result = await RS.api("POST", "/api/uploads", data);
+    input.value = "";
+    if (!result.ok) return RS.toast(result.error, "bad");
+    if (!result.data.content_type.startsWith("image/")) return RS.toast("That file is not an image", "bad");
+    refs.push({ id: result.data.id, url: URL.createObjectURL(file), fromCandidates: false });
+    renderTray();
+    RS.toast("Reference added", "ok");
+  });
+
+  form.querySelector("[data-gen-refs]").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    const description = document.getElementById("ref-desc").value.trim();
+    if (!description) return RS.toast("Describe the character first", "bad");
+    const count = Number(document.getElementById("ref-count").value);
+    button.disabled = true;
+    candidates.replaceChildren();
+    candidates.setAttribute("aria-busy", "true");
+    for (let n = 0; n < count; n++) {
+      const slot = document.createElement("div");
+      slot.className = "cand cand-loading";
+      candidates.append(slot);
+    }
+    const result = await RS.api("POST", "/api/references", { description: description, num_images: count });
+    button.disabled = false;
+    candidates.removeAttribute("aria-busy");
+    candidates.replaceChildren();
+    if (!result.ok) return RS.toast(result.error, "bad");
+    RS.refreshBalance().then((value) => { if (value !== null) { balance = value; update(); } });
+    result.data.images.forEach((image, n) => {
+      const pick = document.createElement("button");
+      pick.type = "button";
+      pick.className = "cand";
+      pick.dataset.id = image.id;
+      pick.setAttribute("aria-pressed", "false");
+      pick.setAttribute("aria-label", "Use candidate " + (n + 1));
+      const img = document.createElement("img");
+      img.src = image.url;
+      img.alt = "";
+      pick.append(img);
+      pick.addEventListener("click", () => {
+        refs = refs.filter((r) => !r.fromCandidates);
+        candidates.querySelectorAll(".cand").forEach((b) => b.setAttribute("aria-pressed", "false"));
+        if (refs.length >= MAX_REFS) return RS.toast("Up to 4 references", "bad");
+        pick.setAttribute("aria-pressed", "true");
+        refs.push({ id: image.id, url: image.url, fromCandidates: true });
+        renderTray();
+      });
+      candidates.append(pick);
+    });
+  });
+
+  form.addEventListener("change", update);
+  form.addEventListener("input", update);
+  document.getElementById("ref-count").addEventListener("change", update);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    fail("");
+    const prompt = form.prompt.value.trim();
+    if (!prompt) {
+      fail("Write a prompt first.");
+      form.prompt.focus();
+      return;
+    }
+    const current = mode();
+    const body = {
+      mode: current,
+      prompt: prompt,
+      title: form.title.value.trim(),
+      aspect_ratio: form.querySelector("input[name=aspect_ratio]:checked").value,
+      providers: {},
+    };
+    if (current === "story") body.scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
+    if (current === "image") {
+      body.providers.image = form.image_provider.value;
+    } else {
+      body.providers.video = form.video_provider.value;
+      body.reference_asset_ids = refs.map((r) => r.id);
+    }
+    submit.disabled = true;
+    submit.textContent = "Starting…";
+    const result = await RS.api("POST", "/api/generations", body);
+    if (!result.ok) {
+      update();
+      return fail(result.error);
+    }
+    panel.querySelector("[data-watch]").href = "/g/" + result.data.id;
+    panel.querySelector("[data-gen-kind]").textContent = current;
+    form.hidden = true;
+    panel.hidden = false;
+    panel.focus();
+    const value = await RS.refreshBalance();
+    if (value !== null) balance = value;
+  });
+
+  panel.querySelector("[data-again]").addEventListener("click", () => {
+    form.reset();
+    refs = [];
+    renderTray();
+    candidates.replaceChildren();
+    panel.hidden = true;
+    form.hidden = false;
+    update();
+    form.prompt.focus();
+  });
+
+  update();
+})();

@@ -1,0 +1,195 @@
+// Generation page: live progress over SSE, scene cards, and the owner's actions.
+"use strict";
+(function () {
+  const root = document.querySelector("[data-generation]");
+  if (!root) return;
+  const id = root.dataset.generation;
+  const FINAL = ["completed", "failed", "canceled"];
+  const bar = root.querySelector("[data-progress]");
+  const barText = root.querySelector("[data-progress-text]");
+  const stepText = root.querySelector("[data-step]");
+
+  function sceneState(sceneStatus, genStatus) {
+    if (sceneStatus === "completed") return ["Ready", "ok"];
+    if (sceneStatus === "failed") return ["Failed", "bad"];
+    if (sceneStatus === "canceled") return ["Canceled", "off"];
+    if (genStatus === "queued" || genStatus === "processing") return ["Generating", "busy"];
+    return ["Not rendered", "off"];
+  }
+
+  function setProgress(value, step) {
+    if (bar && typeof value === "number") {
+      bar.value = value;
+      if (barText) barText.textContent = value + "%";
+    }
+    if (stepText && step) stepText.textContent = step;
+  }
+
+  function renderScenes(data) {
+    const variant = data.variants && data.variants[0];
+    if (!variant) return;
+    const counts = { busy: 0, ok: 0, bad: 0, off: 0 };
+    variant.scenes.forEach((scene) => {
+      const [label, css] = sceneState(scene.status, data.status);
+      counts[css] += 1;
+      const card = root.querySelector('[data-scene-index="' + scene.index + '"]');
+      if (!card) return;
+      const state = card.querySelector("[data-scene-status]");
+      state.textContent = label;
+      state.className = "state state-" + css;
+      const error = card.querySelector("[data-scene-error]");
+      error.textContent = scene.error_message || "";
+      error.hidden = !scene.error_message;
+      const empty = card.querySelector(".thumb-empty");
+      if (empty && scene.thumbnail_url) {
+        const img = document.createElement("img");
+        img.className = "thumb";
+        img.src = scene.thumbnail_url;
+        img.alt = "";
+        empty.replaceWith(img);
+      }
+    });
+    const summary = root.querySelector("[data-scene-summary]");
+    if (summary) summary.textContent = counts.busy + " generating · " + counts.ok + " ready · " + counts.bad + " failed";
+  }
+
+  let pending = 0;
+  function refreshSoon() {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      const result = await RS.api("GET", "/api/generations/" + id);
+      if (!result.ok) return;
+      renderScenes(result.data);
+      setProgress(result.data.progress, result.data.current_step);
+      if (FINAL.includes(result.data.status)) finish();
+    }, 250);
+  }
+
+  let source = null;
+  let finished = false;
+  function finish() {
+    if (finished) return;
+    finished = true;
+    if (source) source.close();
+    setTimeout(() => window.location.reload(), 400);
+  }
+
+  function follow() {
+    source = new EventSource("/api/generations/" + id + "/events");
+    const read = (event) => { try { return JSON.parse(event.data); } catch (err) { return {}; } };
+    source.addEventListener("progress", (e) => { const d = read(e); setProgress(d.progress, d.step); });
+    source.addEventListener("step", (e) => {
+      const d = read(e);
+      if (d.status === "running" && d.label) setProgress(undefined, d.label);
+    });
+    source.addEventListener("scene", refreshSoon);
+    source.addEventListener("done", () => { setProgress(100, "Done"); finish(); });
+    source.addEventListener("failed", finish);
+    source.addEventListener("canceled", finish);
+    source.onerror = refreshSoon; // the server closes the stream when the work ends
+  }
+
+  if (root.dataset.status === "queued" || root.dataset.status === "processing") follow();
+
+  async function act(method, url, body, message) {
+    const result = await RS.api(method, url, body);
+    if (!result.ok) {
+      RS.toast(result.error, "bad");
+      return null;
+    }
+    if (message) RS.toast(message, "ok");
+    return result;
+  }
+
+  root.addEventListener("click", async (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const action = target.closest("[data-action]");
+    if (action) {
+      const name = action.dataset.action;
+      if (name === "delete") {
+        if (!window.confirm("Delete this for good? Its video, scenes and share links go too.")) return;
+        if (await act("DELETE", "/api/generations/" + id)) window.location.href = "/library";
+        return;
+      }
+      if (name === "cancel" && !window.confirm("Cancel this generation? Unrendered scenes are refunded.")) return;
+      action.disabled = true;
+      if (await act("POST", "/api/generations/" + id + "/" + name)) window.location.reload();
+      action.disabled = false;
+      return;
+    }
+    const regen = target.closest("[data-regenerate]");
+    if (regen) {
+      regen.disabled = true;
+      if (await act("POST", "/api/scenes/" + regen.dataset.regenerate + "/regenerate", undefined, "Regenerating")) {
+        window.location.reload();
+      }
+      regen.disabled = false;
+      return;
+    }
+    const revoke = target.closest("[data-revoke-share]");
+    if (revoke) {
+      if (await act("DELETE", "/api/shares/" + revoke.dataset.revokeShare, undefined, "Link turned off")) {
+        revoke.closest("li").remove();
+      }
+      return;
+    }
+    const like = target.closest("[data-like]");
+    if (like) {
+      const on = like.getAttribute("aria-pressed") === "true";
+      const result = await act(on ? "DELETE" : "POST", "/api/generations/" + id + "/like");
+      if (result) {
+        like.setAttribute("aria-pressed", String(result.data.liked_by_me));
+        like.classList.toggle("on", result.data.liked_by_me);
+        like.querySelector("[data-like-count]").textContent = String(result.data.like_count);
+      }
+    }
+  });
+
+  const publishForm = root.querySelector("[data-publish-form]");
+  if (publishForm) {
+    publishForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const caption = publishForm.caption.value.trim();
+      if (await act("POST", "/api/generations/" + id + "/publish", { caption: caption || null }, "Published")) {
+        window.location.reload();
+      }
+    });
+  }
+
+  const shareForm = root.querySelector("[data-share-form]");
+  if (shareForm) {
+    shareForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { expires_in: Number(shareForm.expires_in.value) };
+      const result = await act("POST", "/api/generations/" + id + "/share", body, "Link created");
+      if (!result) return;
+      const list = root.querySelector("[data-share-list]");
+      const item = document.createElement("li");
+      const row = document.createElement("div");
+      row.className = "copy-row";
+      const field = document.createElement("input");
+      field.readOnly = true;
+      field.value = result.data.url;
+      field.setAttribute("aria-label", "Share link");
+      const copyBtn = document.createElement("button");
+      copyBtn.type = "button";
+      copyBtn.className = "btn btn-sm";
+      copyBtn.textContent = "Copy";
+      copyBtn.dataset.copy = result.data.url;
+      const revokeBtn = document.createElement("button");
+      revokeBtn.type = "button";
+      revokeBtn.className = "btn btn-sm btn-danger";
+      revokeBtn.textContent = "Revoke";
+      revokeBtn.dataset.revokeShare = result.data.id;
+      row.append(field, copyBtn, revokeBtn);
+      const note = document.createElement("p");
+      note.className = "muted small";
+      note.textContent = "Expires " + new Date(result.data.expires_at).toLocaleString();
+      item.append(row, note);
+      list.prepend(item);
+      field.focus();
+      field.select();
+    });
+  }
+})();
