@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+import urllib.request
 from typing import Any
 
 from tests.fakes.media import image_bytes
@@ -28,6 +31,10 @@ class ReplicateFake(FakeServer):
             "POST", rf"{p}/models/(?P<owner>[^/]+)/(?P<name>[^/]+)/predictions", "create", self._create
         )
         self.route("GET", rf"{p}/predictions/(?P<id>[^/]+)", "get", self._get)
+        self.route("POST", rf"{p}/predictions/(?P<id>[^/]+)/cancel", "cancel", self._cancel)
+        self.webhook_after_s: float | None = None  # finish jobs by time and call their webhook
+        self.webhooks_sent: list[str] = []
+        self.canceled: list[str] = []
 
     @property
     def base_url(self) -> str:
@@ -74,6 +81,8 @@ class ReplicateFake(FakeServer):
         job = self.create_job(
             request, {"model": model, "input": body["input"], "kind": kind}, prefix="p", fail_reason=reason
         )
+        if body.get("webhook") and self.webhook_after_s is not None:
+            self._call_back_later(job, str(body["webhook"]))
         if request.headers.get("prefer", "").startswith("wait") and kind == "image":
             job.polls = job.polls_needed
             return Reply(201, self._prediction(job, "failed" if reason else "succeeded"))
@@ -87,3 +96,26 @@ class ReplicateFake(FakeServer):
         if phase != "done":
             return Reply(200, self._prediction(job, "starting" if phase == "queued" else "processing"))
         return Reply(200, self._prediction(job, "failed" if job.fail_reason else "succeeded"))
+
+    def _cancel(self, request: Recorded, match: re.Match[str]) -> Reply:
+        job = self.jobs.get(match["id"])
+        if job is None:
+            return Reply(404, {"detail": "Not found."})
+        self.canceled.append(job.id)
+        job.fail_reason = job.fail_reason or "canceled"
+        return Reply(200, self._prediction(job, "canceled"))
+
+    def _call_back_later(self, job: FakeJob, url: str) -> None:
+        """Finish the job after `webhook_after_s`, then POST the prediction to its webhook like Replicate."""
+
+        def fire() -> None:
+            job.polls = job.polls_needed
+            body = json.dumps(self._prediction(job, "succeeded")).encode()
+            req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=10) as response:
+                response.read()
+            self.webhooks_sent.append(job.id)
+
+        timer = threading.Timer(self.webhook_after_s or 0.0, fire)
+        timer.daemon = True
+        timer.start()

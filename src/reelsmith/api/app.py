@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from reelsmith import __version__
 from reelsmith.accounts.ratelimit import RateLimiter
 from reelsmith.api.errors import install_error_handlers
-from reelsmith.api.routes import assets, auth, creative, generations, me, system
+from reelsmith.api.routes import assets, auth, creative, generations, me, system, webhooks
 from reelsmith.config import Settings
 from reelsmith.feed import router as feed
 from reelsmith.runtime import Runtime, build_runtime
@@ -49,7 +49,7 @@ def create_app(
     app.state.metrics_registry = system.metrics_registry(rt)
     install_error_handlers(app)
     install_page_errors(app)
-    for module in (auth, me, generations, assets, creative, feed, system):
+    for module in (auth, me, generations, assets, creative, feed, webhooks, system):
         app.include_router(module.router)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -227,6 +227,7 @@ class ProviderCall(Base):
     """One (possibly paid) call to a model provider, recorded before waiting on it."""
 
     __tablename__ = "provider_calls"
+    __table_args__ = (Index("ix_provider_calls_webhook_token", "webhook_token", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     generation_id: Mapped[str | None] = mapped_column(
@@ -238,6 +239,8 @@ class ProviderCall(Base):
     operation: Mapped[str] = mapped_column(String(30))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # The secret path segment a provider's webhook uses to report this call's job.
+    webhook_token: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default="started")
     error_message: Mapped[str | None] = mapped_column(Text)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)

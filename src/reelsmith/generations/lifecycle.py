@@ -11,6 +11,7 @@ from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import NotFound, ReelsmithError
 from reelsmith.pipeline.billing import run_number
+from reelsmith.pipeline.clips import cancel_provider_jobs
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import steps_for
 from reelsmith.pipeline.progress import record_event
@@ -35,7 +36,23 @@ def cancel(rt: Runtime, generation_id: str) -> None:
             raise NotFound(f"generation not found: {generation_id}")
         if gen.status not in ("queued", "processing"):
             raise WrongState(f"generation is {gen.status}; only queued or processing work can be canceled")
+        in_flight = _jobs_in_flight(session, generation_id)
         fail_generation(session, generation_id, "canceled by the user", status="canceled")
+    cancel_provider_jobs(rt, in_flight)
+
+
+def _jobs_in_flight(session: Session, generation_id: str) -> list[tuple[str, str]]:
+    """(provider, job id) of the generation's scenes that a provider is working on."""
+    rows = session.execute(
+        select(Scene.provider, Scene.provider_job_id)
+        .join(Variant)
+        .where(
+            Variant.generation_id == generation_id,
+            Scene.status.in_(("submitted", "running")),
+            Scene.provider_job_id.is_not(None),
+        )
+    ).all()
+    return [(str(p), str(j)) for p, j in rows if p]
 
 
 def _completed_clips(session: Session, generation_id: str) -> int:
@@ -146,7 +163,9 @@ def delete_generation(rt: Runtime, generation_id: str) -> None:
         gen = session.get(Generation, generation_id)
         if gen is None:
             raise NotFound(f"generation not found: {generation_id}")
+        in_flight = _jobs_in_flight(session, generation_id)
         if gen.status in ("queued", "processing"):
             fail_generation(session, generation_id, "deleted by the user", status="canceled")
         session.execute(delete(Generation).where(Generation.id == generation_id))
+    cancel_provider_jobs(rt, in_flight)
     rt.blobs.delete_prefix(keys.generation_prefix(generation_id))

@@ -8,6 +8,7 @@ re-sends the same key, so the provider (or our local renderer) returns the job i
 from __future__ import annotations
 
 import logging
+import secrets
 import tempfile
 import zlib
 from pathlib import Path
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = ("submitted", "running")
+# Providers that can call us back when a job ends (when REELSMITH_PUBLIC_URL is set).
+WEBHOOK_PROVIDERS = ("replicate", "fal", "luma")
 POLL_ERROR_DELAY_S = 5.0
 
 
@@ -87,6 +90,7 @@ def submit_scene(rt: Runtime, scene_id: str) -> None:
                 operation="submit",
                 idempotency_key=f"clip:{scene.id}:{scene.attempts}",
                 cost_usd=clip_cost(provider, model.model, scene.duration_s, prices=rt.settings.prices),
+                webhook_token=secrets.token_urlsafe(24) if _wants_webhook(rt, provider) else None,
             )
             session.add(call)
             record_event(
@@ -106,7 +110,7 @@ def submit_scene(rt: Runtime, scene_id: str) -> None:
             return
         if not poll_now:
             call = _latest_submit(session, scene.id)
-            request = _clip_request(rt, session, gen, scene, call.idempotency_key)
+            request = _clip_request(rt, session, gen, scene, call.idempotency_key, _webhook_url(rt, call))
             call_id, provider = call.id, call.provider
     if poll_now:
         rt.dispatch.poll_scene(scene_id)
@@ -151,7 +155,20 @@ def _latest_submit(session: Session, scene_id: str) -> ProviderCall:
     return call
 
 
-def _clip_request(rt: Runtime, session: Session, gen: Generation, scene: Scene, key: str) -> ClipRequest:
+def _wants_webhook(rt: Runtime, provider: str) -> bool:
+    return bool(rt.settings.public_url) and provider in WEBHOOK_PROVIDERS
+
+
+def _webhook_url(rt: Runtime, call: ProviderCall) -> str:
+    """Where the provider reports this call's job (the token is the only credential)."""
+    if not call.webhook_token or not rt.settings.public_url:
+        return ""
+    return f"{rt.settings.public_url.rstrip('/')}/api/webhooks/{call.provider}/{call.webhook_token}"
+
+
+def _clip_request(
+    rt: Runtime, session: Session, gen: Generation, scene: Scene, key: str, webhook_url: str = ""
+) -> ClipRequest:
     anchor = gen.params.get("style_anchor", "")
     prompt = f"{scene.description} {anchor}".strip()
     return ClipRequest(
@@ -167,6 +184,7 @@ def _clip_request(rt: Runtime, session: Session, gen: Generation, scene: Scene, 
         scene_index=scene.index,
         scene_count=scene.variant.total_scenes,
         reference_images=reference_files(rt, session, gen),
+        webhook_url=webhook_url,
     )
 
 
@@ -377,3 +395,40 @@ def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) 
             fail_generation(session, gen.id, f"{scene_label(scene)} failed: {reason}")
     if retry:
         rt.dispatch.submit_scene(scene_id)
+
+
+def webhook_received(rt: Runtime, provider: str, token: str) -> bool:
+    """A provider says a job ended: poll it now. False when the token names no call of `provider`.
+
+    The payload is not trusted: the poll asks the provider itself, so a forged call costs one poll.
+    """
+    with rt.db.read() as session:
+        call = session.scalars(
+            select(ProviderCall).where(ProviderCall.webhook_token == token, ProviderCall.provider == provider)
+        ).first()
+        if call is None or call.scene_id is None:
+            return False
+        scene = session.get(Scene, call.scene_id)
+        in_flight = (
+            scene is not None and scene.status in IN_FLIGHT and scene.provider_job_id == call.external_id
+        )
+    if in_flight and call.scene_id:
+        rt.dispatch.poll_scene(call.scene_id)
+    return True
+
+
+def cancel_provider_jobs(rt: Runtime, jobs: list[tuple[str, str]]) -> int:
+    """Ask providers to stop jobs nobody wants any more (best effort); returns how many were asked."""
+    from reelsmith.providers.base import CancellableVideoModel
+
+    asked = 0
+    for provider, job_id in jobs:
+        model = rt.providers.video(provider)
+        if not isinstance(model, CancellableVideoModel):
+            continue
+        try:
+            model.cancel(job_id)
+            asked += 1
+        except ReelsmithError as e:
+            log.warning("could not cancel %s job %s: %s", provider, job_id, e.message)
+    return asked

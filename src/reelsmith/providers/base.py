@@ -69,6 +69,8 @@ class ClipRequest:
     scene_index: int = 0
     scene_count: int = 1
     reference_images: tuple[Path, ...] = ()
+    # Where the provider should report completion, for providers with webhooks ("" = poll only).
+    webhook_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,4 +133,13 @@ class VideoModel(Protocol):
 
     def fetch(self, external_id: str, dest: Path) -> None:
         """Download the finished clip (MP4) to `dest`."""
+        ...
+
+
+@runtime_checkable
+class CancellableVideoModel(VideoModel, Protocol):
+    """A video model whose provider can stop a job that is no longer wanted."""
+
+    def cancel(self, external_id: str) -> None:
+        """Ask the provider to stop the job (best effort: a finished job is left alone)."""
         ...

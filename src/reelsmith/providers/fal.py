@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from reelsmith.errors import ProviderError
 from reelsmith.providers.base import ClipRequest, ImageRequest, JobHandle, JobStatus
@@ -36,9 +37,12 @@ class _FalQueue:
         self.http = http
         self.model = model
 
-    def _enqueue(self, body: dict[str, Any], idempotency_key: str) -> str:
+    def _enqueue(self, body: dict[str, Any], idempotency_key: str, webhook_url: str = "") -> str:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        queued = self.http.json("POST", self.model.strip("/"), json_body=body, headers=headers)
+        path = self.model.strip("/")
+        if webhook_url:
+            path += "?" + urlencode({"fal_webhook": webhook_url})
+        queued = self.http.json("POST", path, json_body=body, headers=headers)
         response_url = str(queued.get("response_url") or "")
         if not response_url:
             raise self.http.fail("the queue reply has no response_url")
@@ -99,7 +103,8 @@ class FalVideoModel(_FalQueue):
 
     def submit(self, request: ClipRequest) -> JobHandle:
         """Queue the request; the returned URLs become the job id."""
-        return JobHandle(self._enqueue(self._input(request), request.idempotency_key), poll_after_s=POLL_S)
+        external_id = self._enqueue(self._input(request), request.idempotency_key, request.webhook_url)
+        return JobHandle(external_id, poll_after_s=POLL_S)
 
     def poll(self, external_id: str) -> JobStatus:
         """IN_QUEUE → queued, IN_PROGRESS → running, COMPLETED → the result (or its error)."""
@@ -107,6 +112,10 @@ class FalVideoModel(_FalQueue):
         if result is not None and not _video_url(result):
             return JobStatus("failed", reason="the result has no video.url")
         return status
+
+    def cancel(self, external_id: str) -> None:
+        """PUT …/requests/{id}/cancel."""
+        self.http.request("PUT", f"{_urls(external_id)[0]}/cancel")
 
     def fetch(self, external_id: str, dest: Path) -> None:
         """Download the result's `video.url` (a CDN URL: sent without our key)."""

@@ -48,11 +48,17 @@ class LumaVideoModel:
             "resolution": "720p",
             "duration": f"{nearest(request.duration_s, SECONDS)}s",
         }
+        if request.webhook_url:
+            body["callback_url"] = request.webhook_url
         headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
         generation = self.http.json("POST", "generations", json_body=body, headers=headers)
         if not generation.get("id"):
             raise self.http.fail("the generation has no id")
         return JobHandle(external_id=str(generation["id"]), poll_after_s=POLL_S)
+
+    def cancel(self, external_id: str) -> None:
+        """DELETE /generations/{id}."""
+        self.http.request("DELETE", f"generations/{external_id}")
 
     def poll(self, external_id: str) -> JobStatus:
         """Map the generation's state; `failure_reason` is the failure's text."""

@@ -178,6 +178,10 @@ class OpenAIVideoModel:
         """Stream the finished MP4 to `dest`."""
         self.http.download(f"videos/{external_id}/content?variant=video", dest)
 
+    def cancel(self, external_id: str) -> None:
+        """DELETE /videos/{id} (stops a queued job; removes a finished one)."""
+        self.http.request("DELETE", f"videos/{external_id}")
+
 
 def _poll_after(header: str | None) -> float:
     try:

@@ -89,7 +89,10 @@ class ReplicateVideoModel:
     def submit(self, request: ClipRequest) -> JobHandle:
         """Create the prediction (no `Prefer: wait`: a clip takes minutes)."""
         headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
-        body = {"input": self._input(request)}
+        body: dict[str, Any] = {"input": self._input(request)}
+        if request.webhook_url:
+            body["webhook"] = request.webhook_url
+            body["webhook_events_filter"] = ["completed"]
         prediction = self.http.json("POST", _model_path(self.model), json_body=body, headers=headers)
         if not prediction.get("id"):
             raise self.http.fail("the prediction has no id")
@@ -98,6 +101,10 @@ class ReplicateVideoModel:
     def poll(self, external_id: str) -> JobStatus:
         """Map the prediction's status; `error` is the failure reason."""
         return _status(self.http.json("GET", f"predictions/{external_id}"), VIDEO_POLL_S)
+
+    def cancel(self, external_id: str) -> None:
+        """POST /predictions/{id}/cancel."""
+        self.http.json("POST", f"predictions/{external_id}/cancel")
 
     def fetch(self, external_id: str, dest: Path) -> None:
         """Download the prediction's output file (a CDN URL: sent without our token)."""

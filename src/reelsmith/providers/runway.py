@@ -59,6 +59,10 @@ class RunwayVideoModel:
             raise self.http.fail("image_to_video returned no id")
         return JobHandle(external_id=str(task["id"]), poll_after_s=POLL_S)
 
+    def cancel(self, external_id: str) -> None:
+        """DELETE /v1/tasks/{id} (cancels a running task)."""
+        self.http.request("DELETE", f"v1/tasks/{external_id}")
+
     def poll(self, external_id: str) -> JobStatus:
         """Map the task's status; a `SAFETY.*` failure code is permanent."""
         task = self.http.json("GET", f"v1/tasks/{external_id}")

@@ -41,8 +41,9 @@ def _require(context: Mapping[str, Any], key: str) -> Any:
 def _scene_count(context: Mapping[str, Any]) -> int:
     count = _require(context, "scene_count")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_SCENES:
-        raise ProviderError(f"local text: scene_count must be an int in 1..{MAX_SCENES}, got {count!r}",
-                            permanent=True)
+        raise ProviderError(
+            f"local text: scene_count must be an int in 1..{MAX_SCENES}, got {count!r}", permanent=True
+        )
     return count
 
 

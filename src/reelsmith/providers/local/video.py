@@ -109,8 +109,9 @@ class LocalVideoModel:
         if request.aspect not in _ASPECTS:
             raise ProviderError(f"local video: unsupported aspect {request.aspect!r}", permanent=True)
         if not request.duration_s > 0:
-            raise ProviderError(f"local video: duration_s must be positive, got {request.duration_s}",
-                                permanent=True)
+            raise ProviderError(
+                f"local video: duration_s must be positive, got {request.duration_s}", permanent=True
+            )
         spec = self._spec_for(request)
         job_id = self._job_id(request, spec)
         job_dir = self.work_dir / job_id

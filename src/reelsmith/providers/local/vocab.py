@@ -105,10 +105,18 @@ NEGATIVE: dict[str, str] = {
 }
 
 TITLES: dict[str, tuple[str, ...]] = {
-    "ad": ("{Subject}: Made for You", "{Subject}: Feel the Difference", "Meet {Subject}",
-           "{Subject}, Reimagined"),
-    "story": ("The {Subject}", "The Story of the {Subject}", "A Day for the {Subject}",
-              "Journey of the {Subject}"),
+    "ad": (
+        "{Subject}: Made for You",
+        "{Subject}: Feel the Difference",
+        "Meet {Subject}",
+        "{Subject}, Reimagined",
+    ),
+    "story": (
+        "The {Subject}",
+        "The Story of the {Subject}",
+        "A Day for the {Subject}",
+        "Journey of the {Subject}",
+    ),
     "music": ("{Subject}", "{Subject} (Music Video)", "Nights of {Subject}"),
 }
 

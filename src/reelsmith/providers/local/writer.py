@@ -99,8 +99,10 @@ def write_story(prompt: str, *, title: str, mode: str, scene_count: int) -> dict
     fields = world.fields(0)
     lines: list[str] = []
     for i, (kind, seen) in enumerate(zip(kinds, _occurrences(kinds), strict=True)):
-        line = _fill(vocab.pick(beat(world.genre, kind).story_lines, world.seed, "story", kind, offset=seen),
-                     world.fields(i))
+        line = _fill(
+            vocab.pick(beat(world.genre, kind).story_lines, world.seed, "story", kind, offset=seen),
+            world.fields(i),
+        )
         if line not in lines:
             lines.append(line)
     if title.strip():
