@@ -238,3 +238,27 @@ def test_a_refusing_provider_fails_over_to_local_and_the_refusal_is_recorded(
     assert all("E005" in (c.error_message or "") and "422" in (c.error_message or "") for c in failed)
     local = [c for c in calls if c.provider == "local"]
     assert len(local) == 2 and all(c.status == "succeeded" for c in local)
+
+
+def test_a_lost_submit_reply_is_resent_under_the_same_idempotency_key(
+    rt: Runtime, replicate: ReplicateFake
+) -> None:
+    replicate.inject("create", status_fault(500, {"detail": "Internal Server Error"}), malformed_fault())
+    user = ensure_local_user(rt)
+    gid = create_generation(
+        rt,
+        user,
+        GenerationCreate(
+            mode="video",
+            prompt="A kite over dunes",
+            duration_s=4,
+            providers=ProviderChoice(video="replicate"),
+        ),
+        bill=False,
+    )
+    data = wait_for_end(rt, gid, timeout_s=60)
+    assert data["status"] == "completed", data["error_message"]
+    creates = replicate.calls("create")
+    assert len(creates) == 3
+    assert len({r.headers.get("idempotency-key") for r in creates}) == 1  # one attempt, sent three times
+    assert data["variants"][0]["scenes"][0]["attempts"] == 1

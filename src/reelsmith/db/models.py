@@ -241,6 +241,8 @@ class ProviderCall(Base):
     external_id: Mapped[str | None] = mapped_column(String(255))
     # The secret path segment a provider's webhook uses to report this call's job.
     webhook_token: Mapped[str | None] = mapped_column(String(64))
+    # How many times this call's request was sent (a transient failure resends the same key).
+    sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default="started")
     error_message: Mapped[str | None] = mapped_column(Text)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)

@@ -30,9 +30,12 @@ class QueueDispatcher:
         """Enqueue the runner for a generation."""
         self._advance(generation_id)
 
-    def submit_scene(self, scene_id: str) -> None:
-        """Enqueue a clip submission."""
-        self._submit(scene_id)
+    def submit_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
+        """Enqueue a clip submission, after `delay_s` seconds when backing off."""
+        if delay_s > 0:
+            self._submit.schedule((scene_id,), delay=timedelta(seconds=delay_s))
+        else:
+            self._submit(scene_id)
 
     def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
         """Enqueue a poll, after `delay_s` seconds when the provider asked us to wait."""

@@ -39,6 +39,8 @@ IN_FLIGHT = ("submitted", "running")
 # Providers that can call us back when a job ends (when REELSMITH_PUBLIC_URL is set).
 WEBHOOK_PROVIDERS = ("replicate", "fal", "luma")
 POLL_ERROR_DELAY_S = 5.0
+# How often one submission (one idempotency key) is sent before the attempt counts as failed.
+MAX_SENDS = 3
 
 
 def video_chain(rt: Runtime, gen: Generation) -> list[str]:
@@ -110,14 +112,21 @@ def submit_scene(rt: Runtime, scene_id: str) -> None:
             return
         if not poll_now:
             call = _latest_submit(session, scene.id)
+            call.sends += 1
             request = _clip_request(rt, session, gen, scene, call.idempotency_key, _webhook_url(rt, call))
-            call_id, provider = call.id, call.provider
+            call_id, provider, sends = call.id, call.provider, call.sends
     if poll_now:
         rt.dispatch.poll_scene(scene_id)
         return
     try:
         handle = rt.providers.video(provider).submit(request)
     except ProviderError as e:
+        if not e.permanent and sends < MAX_SENDS:
+            # The provider may have made the job before the error reached us: send again under the
+            # same idempotency key rather than start a new (and newly paid) attempt.
+            log.warning("submit of scene %s failed transiently (%s); resending", scene_id, e.message)
+            rt.dispatch.submit_scene(scene_id, e.retry_after_s or float(2**sends))
+            return
         handle_failure(rt, scene_id, e.message, permanent=e.permanent)
         return
     with rt.db.write() as session:

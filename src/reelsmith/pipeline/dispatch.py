@@ -12,8 +12,8 @@ class Dispatcher(Protocol):
         """Run the generation's next unfinished steps."""
         ...
 
-    def submit_scene(self, scene_id: str) -> None:
-        """Submit one scene's clip to its provider."""
+    def submit_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
+        """Submit one scene's clip to its provider (after `delay_s` seconds)."""
         ...
 
     def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
