@@ -71,3 +71,39 @@ def corrupt(media_dir: Path) -> Path:
     dest = media_dir / "corrupt.mp4"
     dest.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a movie" * 50)
     return dest
+
+
+@pytest.fixture(scope="session")
+def long_clips(media_dir: Path) -> list[Path]:
+    """Three 2.5 s clips with a keyframe every second: long enough for windowed transitions."""
+    return [make_clip(media_dir / f"long{i}.mp4", duration=2.5, hue=i * 100) for i in range(3)]
+
+
+@pytest.fixture(scope="session")
+def silent_long_clip(media_dir: Path) -> Path:
+    return make_clip(media_dir / "silent_long.mp4", duration=2.5, audio=False, hue=200)
+
+
+@pytest.fixture(scope="session")
+def long_song(media_dir: Path) -> Path:
+    """A 6 s 220 Hz tone: the music under ducking tests (told apart from the clips' 440 Hz by frequency)."""
+    dest = media_dir / "long_song.m4a"
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=6", "-c:a", "aac", str(dest)])
+    return dest
+
+
+def psnr(video: Path, frames: tuple[int, int], source: Path, source_frames: tuple[int, int]) -> float:
+    """Average PSNR (dB) of a frame range of ``video`` against a frame range of ``source``."""
+    import re
+
+    from reelsmith.media.ffmpeg import ffmpeg_report
+
+    (a, b), (c, d) = frames, source_frames
+    report = ffmpeg_report([
+        "-i", str(video), "-i", str(source), "-lavfi",
+        f"[0:v]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[x];"
+        f"[1:v]trim=start_frame={c}:end_frame={d},setpts=PTS-STARTPTS[y];[x][y]psnr",
+        "-f", "null", "-",
+    ])  # fmt: skip
+    value = re.findall(r"average:(inf|[\d.]+)", report)[-1]
+    return float("inf") if value == "inf" else float(value)

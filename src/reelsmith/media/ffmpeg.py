@@ -31,9 +31,8 @@ def stderr_tail(stderr: str | bytes | None, lines: int = _STDERR_TAIL_LINES) -> 
     return "\n".join(kept[-lines:])
 
 
-def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> None:
-    """Run ``ffmpeg -hide_banner -nostdin -y <args>``; raise MediaError with the stderr tail on failure."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
+def _run(args: Sequence[str], loglevel: str, timeout_s: float | None) -> subprocess.CompletedProcess[bytes]:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel, *args]
     log.debug("ffmpeg %s", " ".join(args))
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
@@ -46,3 +45,19 @@ def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> None:
         raise MediaError(
             f"ffmpeg failed (exit {proc.returncode})\n{stderr_tail(proc.stderr)}".rstrip()
         ) from err
+    return proc
+
+
+def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> None:
+    """Run ``ffmpeg -hide_banner -nostdin -y <args>``; raise MediaError with the stderr tail on failure."""
+    _run(args, "error", timeout_s)
+
+
+def ffmpeg_report(args: Sequence[str], *, timeout_s: float | None = None) -> str:
+    """Run ffmpeg at info level and return its stderr, where measuring filters (ebur128, psnr) report."""
+    return _run(args, "info", timeout_s).stderr.decode("utf-8", "replace")
+
+
+def ffmpeg_pipe(args: Sequence[str], *, timeout_s: float | None = None) -> bytes:
+    """Run ffmpeg writing to stdout (``-`` as the output) and return what it wrote, e.g. raw frames."""
+    return _run(args, "error", timeout_s).stdout

@@ -62,46 +62,51 @@ def probe(path: Path) -> MediaInfo:
     """Describe the first video and audio streams of ``path``; raise MediaError if it is unreadable."""
     container = open_media(Path(path))
     try:
-        video = container.streams.video[0] if container.streams.video else None
-        audio = container.streams.audio[0] if container.streams.audio else None
-        if video is None and audio is None:
-            raise MediaError(f"no audio or video stream in {path}")
-        still = container.format.name in _STILL_FORMATS
-        if still:
-            duration = 0.0
-        elif container.duration is not None:
-            duration = container.duration / 1_000_000
-        else:
-            duration = max(_stream_duration(s) for s in (video, audio) if s is not None)
-        width = height = 0
-        fps = 0.0
-        video_codec = pix_fmt = time_base = None
-        if video is not None:
-            ctx = video.codec_context
-            width, height = int(ctx.width), int(ctx.height)
-            video_codec = str(ctx.name)
-            pix_fmt = str(ctx.pix_fmt) if ctx.pix_fmt else None
-            rate = video.average_rate or video.guessed_rate
-            fps = 0.0 if still or not rate else float(rate)
-            time_base = str(video.time_base) if video.time_base is not None else None
-        sample_rate = channels = None
-        audio_codec = None
-        if audio is not None:
-            actx = audio.codec_context
-            audio_codec = str(actx.name)
-            sample_rate = int(actx.sample_rate) or None
-            channels = int(actx.channels) or None
-        return MediaInfo(
-            duration_s=round(duration, 6),
-            width=width,
-            height=height,
-            fps=round(fps, 6),
-            video_codec=video_codec,
-            audio_codec=audio_codec,
-            sample_rate=sample_rate,
-            channels=channels,
-            pix_fmt=pix_fmt,
-            video_time_base=time_base,
-        )
+        return describe(container, path)
     finally:
         container.close()
+
+
+def describe(container: Any, path: Path) -> MediaInfo:
+    """MediaInfo of an already opened PyAV container (``path`` is only used in messages)."""
+    video = container.streams.video[0] if container.streams.video else None
+    audio = container.streams.audio[0] if container.streams.audio else None
+    if video is None and audio is None:
+        raise MediaError(f"no audio or video stream in {path}")
+    still = container.format.name in _STILL_FORMATS
+    if still:
+        duration = 0.0
+    elif container.duration is not None:
+        duration = container.duration / 1_000_000
+    else:
+        duration = max(_stream_duration(s) for s in (video, audio) if s is not None)
+    width = height = 0
+    fps = 0.0
+    video_codec = pix_fmt = time_base = None
+    if video is not None:
+        ctx = video.codec_context
+        width, height = int(ctx.width), int(ctx.height)
+        video_codec = str(ctx.name)
+        pix_fmt = str(ctx.pix_fmt) if ctx.pix_fmt else None
+        rate = video.average_rate or video.guessed_rate
+        fps = 0.0 if still or not rate else float(rate)
+        time_base = str(video.time_base) if video.time_base is not None else None
+    sample_rate = channels = None
+    audio_codec = None
+    if audio is not None:
+        actx = audio.codec_context
+        audio_codec = str(actx.name)
+        sample_rate = int(actx.sample_rate) or None
+        channels = int(actx.channels) or None
+    return MediaInfo(
+        duration_s=round(duration, 6),
+        width=width,
+        height=height,
+        fps=round(fps, 6),
+        video_codec=video_codec,
+        audio_codec=audio_codec,
+        sample_rate=sample_rate,
+        channels=channels,
+        pix_fmt=pix_fmt,
+        video_time_base=time_base,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reelsmith.media.probe import MediaInfo, open_media
 
@@ -40,12 +41,17 @@ def signature(path: Path, info: MediaInfo) -> StreamSignature:
     """The stream signature of ``path`` (probed as ``info``)."""
     container = open_media(path)
     try:
-        video = container.streams.video[0] if container.streams.video else None
-        audio = container.streams.audio[0] if container.streams.audio else None
-        video_extra = bytes(video.codec_context.extradata or b"") if video is not None else b""
-        audio_extra = bytes(audio.codec_context.extradata or b"") if audio is not None else b""
+        return signature_of(container, info)
     finally:
         container.close()
+
+
+def signature_of(container: Any, info: MediaInfo) -> StreamSignature:
+    """The stream signature of an open PyAV container described by ``info``."""
+    video = container.streams.video[0] if container.streams.video else None
+    audio = container.streams.audio[0] if container.streams.audio else None
+    video_extra = bytes(video.codec_context.extradata or b"") if video is not None else b""
+    audio_extra = bytes(audio.codec_context.extradata or b"") if audio is not None else b""
     return StreamSignature(
         video_codec=info.video_codec,
         width=info.width,

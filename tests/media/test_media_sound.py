@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from reelsmith.errors import InvalidInput
+from reelsmith.media.ffmpeg import run_ffmpeg
+from reelsmith.media.loudness import loudness, normalise_loudness
+from reelsmith.media.probe import probe
+from reelsmith.media.stitch import stitch
+
+
+def _tone_level_db(path: Path, freq: float, start: float, end: float) -> float:
+    """Level (dB) of one frequency in a time window of the first channel, by correlation with a sinusoid."""
+    with av.open(str(path)) as container:
+        rate = container.streams.audio[0].rate
+        samples = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
+    window = samples[int(start * rate) : int(end * rate)].astype(np.float64)
+    t = np.arange(len(window)) / rate
+    amplitude = 2 * abs(np.mean(window * np.exp(-2j * np.pi * freq * t)))
+    return float(20 * np.log10(amplitude + 1e-12))
+
+
+@pytest.fixture(scope="session")
+def quiet_clip(media_dir: Path) -> Path:
+    dest = media_dir / "quiet.mp4"
+    run_ffmpeg([
+        "-f", "lavfi", "-i", "testsrc2=s=160x120:r=30:d=4", "-f", "lavfi",
+        "-i", "sine=f=330:r=48000:d=4,volume=0.3", "-c:v", "libx264", "-preset", "ultrafast",
+        "-c:a", "aac", "-shortest", str(dest),
+    ])  # fmt: skip
+    return dest
+
+
+def test_normalise_loudness_hits_minus_14_lufs(quiet_clip: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "loud.mp4"
+    before = normalise_loudness(quiet_clip, dest)
+    assert before < -20
+    assert loudness(dest) == pytest.approx(-14.0, abs=1.0)
+    assert probe(dest).has_video
+
+
+def test_stitch_target_lufs_levels_the_result(long_clips: list[Path], tmp_path: Path) -> None:
+    info = stitch(long_clips[:2], tmp_path / "x.mp4", target_lufs=-14.0)
+    assert loudness(tmp_path / "x.mp4") == pytest.approx(-14.0, abs=1.0)
+    assert info.duration_s == pytest.approx(5.0, abs=1 / 30)
+
+
+def test_ducking_lowers_music_under_clip_audio(
+    silent_long_clip: Path, long_clips: list[Path], long_song: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "ducked.mp4"
+    stitch([silent_long_clip, long_clips[0]], dest, audio=long_song, duck=True)
+    alone = _tone_level_db(dest, 220, 0.5, 2.0)  # first clip is silent: the music plays on its own
+    under = _tone_level_db(dest, 220, 3.0, 3.9)  # second clip has its 440 Hz tone: music ducks
+    assert alone - under >= 6
+    assert _tone_level_db(dest, 440, 3.0, 3.9) > under  # the clip's own sound stays on top
+
+
+def test_replace_audio_drops_clip_sound_and_fades_out(
+    long_clips: list[Path], long_song: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "song.mp4"
+    info = stitch(long_clips[:2], dest, audio=long_song, replace_audio=True)
+    assert info.duration_s == pytest.approx(5.0, abs=1 / 30)
+    assert _tone_level_db(dest, 440, 1.0, 2.0) < _tone_level_db(dest, 220, 1.0, 2.0) - 30
+    assert _tone_level_db(dest, 220, 4.8, 4.95) < _tone_level_db(dest, 220, 1.0, 2.0) - 12
+
+
+def test_duck_needs_a_soundtrack(clip_a: Path, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput):
+        stitch([clip_a], tmp_path / "x.mp4", duck=True)
