@@ -13,6 +13,7 @@ from reelsmith.db.models import Event, Generation, ProviderCall
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
+from reelsmith.media.loudness import loudness
 from reelsmith.media.probe import probe
 from reelsmith.runtime import Runtime, build_runtime
 from tests.pipeline.helpers import wait_for_end
@@ -56,6 +57,8 @@ def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
     assert abs(final.duration_s - expected) <= 0.5
     assert (final.width, final.height) == (720, 720)
     assert final.video_codec == "h264" and final.audio_codec == "aac"
+    assert abs(loudness(Path(data["video_path"])) - (-14.0)) <= 1.0
+    assert data["preview_url"] and data["variants"][0]["preview_url"] == data["preview_url"]
     assert {c["task"] for c in data["conversation"]} == {"story", "scenes", "enhance", "align"}
     assert data["title"]
 

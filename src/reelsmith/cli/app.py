@@ -244,6 +244,16 @@ def stitch(
     ] = TransitionOption.none,
     transition_seconds: Annotated[float, typer.Option(help="Transition length.")] = 0.5,
     audio: Annotated[Path | None, typer.Option(help="Soundtrack to lay under the video.")] = None,
+    duck: Annotated[
+        bool, typer.Option("--duck", help="Lower the soundtrack while clips have sound.")
+    ] = False,
+    replace_audio: Annotated[
+        bool, typer.Option("--replace-audio", help="The soundtrack replaces the clips' own sound.")
+    ] = False,
+    loudness: Annotated[
+        float | None,
+        typer.Option("--loudness", help="Normalise to this integrated loudness (LUFS), e.g. -14."),
+    ] = None,
 ) -> None:
     """Stitch clips into one video (stream copy when they are compatible)."""
     from reelsmith.errors import MediaError
@@ -254,11 +264,20 @@ def stitch(
             fail(f"{clip}: no such file")
     if audio is not None and not audio.is_file():
         fail(f"--audio {audio}: no such file")
+    if (duck or replace_audio) and audio is None:
+        fail("--duck and --replace-audio need --audio")
     if transition_seconds <= 0 and transition != TransitionOption.none:
         fail("--transition-seconds: must be greater than 0")
     try:
         info = do_stitch(
-            clips, out_path, transition=transition.value, transition_s=transition_seconds, audio=audio
+            clips,
+            out_path,
+            transition=transition.value,
+            transition_s=transition_seconds,
+            audio=audio,
+            duck=duck,
+            replace_audio=replace_audio,
+            target_lufs=loudness,
         )
     except MediaError as e:
         fail(e.message, code=1)
@@ -325,9 +344,11 @@ def user_create(
 
 
 def _register_lazy_commands() -> None:
+    from reelsmith.cli.analyze_cmd import analyze_command
     from reelsmith.cli.providers_cmd import providers_command
 
     app.command("providers")(providers_command)
+    app.command("analyze")(analyze_command)
 
 
 _register_lazy_commands()

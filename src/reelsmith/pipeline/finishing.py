@@ -11,13 +11,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Asset, Generation, Scene, Variant, utcnow
+from reelsmith.db.models import Asset, Generation, Variant, utcnow
 from reelsmith.errors import ReelsmithError
 from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image, store_video
 from reelsmith.storage import keys
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
+
+
+# Integrated loudness of every final video (streaming platforms normalise to about -14 LUFS).
+FINAL_LUFS = -14.0
+PREVIEW_WIDTH = 320
 
 
 def _scratch(rt: Runtime) -> Path:
@@ -53,13 +58,11 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(clip_ids)))}
             plan.append((variant, [assets[str(c)].storage_key for c in clip_ids]))
     for variant, clip_keys in plan:
-        if len(clip_keys) == 1:
-            results[variant.id] = {"reuse_scene_clip": True}
-            continue
         with ExitStack() as stack, tempfile.TemporaryDirectory(dir=_scratch(rt)) as tmp:
             paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
             out = Path(tmp) / "final.mp4"
-            stitch(paths, out, transition=transition, transition_s=transition_s)
+            # Even a single clip goes through: the final video is always loudness-normalised.
+            stitch(paths, out, transition=transition, transition_s=transition_s, target_lufs=FINAL_LUFS)
             blob = store_video(rt, keys.final_video(generation_id, variant.kind), out)
         results[variant.id] = {"blob": dataclasses.asdict(blob)}
     return {"variants": results}
@@ -71,17 +74,14 @@ def apply_stitch(session: Session, gen: Generation, output: dict[str, Any]) -> N
         variant = session.get(Variant, variant_id)
         if variant is None:
             continue
-        if result.get("reuse_scene_clip"):
-            first = session.scalars(select(Scene).where(Scene.variant_id == variant.id)).first()
-            variant.video_asset_id = first.clip_asset_id if first else None
-        else:
-            blob = StoredBlob(**result["blob"])
-            variant.video_asset_id = add_asset(session, gen.user_id, gen.id, "video", blob).id
+        blob = StoredBlob(**result["blob"])
+        variant.video_asset_id = add_asset(session, gen.user_id, gen.id, "video", blob).id
         variant.updated_at = utcnow()
 
 
 def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
-    """Make the poster of every variant's final video."""
+    """Make the poster and the animated hover preview of every variant's final video."""
+    from reelsmith.media.preview import make_preview
     from reelsmith.media.thumbnail import make_thumbnail
 
     results: dict[str, Any] = {}
@@ -98,21 +98,26 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
             rt.blobs.local_path(video.storage_key) as path,
             tempfile.TemporaryDirectory(dir=_scratch(rt)) as tmp,
         ):
-            thumb = Path(tmp) / "thumb.jpg"
+            thumb, preview = Path(tmp) / "thumb.jpg", Path(tmp) / "preview.webp"
             size = make_thumbnail(path, thumb)
             blob = store_image(rt, keys.final_thumbnail(generation_id, kind), thumb, "image/jpeg", size)
-        results[variant_id] = dataclasses.asdict(blob)
+            make_preview(path, preview, width=PREVIEW_WIDTH)
+            preview_size = (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
+            moving = store_image(
+                rt, keys.final_preview(generation_id, kind), preview, "image/webp", preview_size
+            )
+        results[variant_id] = {"thumbnail": dataclasses.asdict(blob), "preview": dataclasses.asdict(moving)}
     return {"variants": results}
 
 
 def apply_thumbnail(session: Session, gen: Generation, output: dict[str, Any]) -> None:
     """Attach the posters and mark the variants completed."""
-    for variant_id, blob in output["variants"].items():
+    for variant_id, blobs in output["variants"].items():
         variant = session.get(Variant, variant_id)
         if variant is None:
             continue
-        variant.thumbnail_asset_id = add_asset(
-            session, gen.user_id, gen.id, "thumbnail", StoredBlob(**blob)
-        ).id
+        thumb, preview = StoredBlob(**blobs["thumbnail"]), StoredBlob(**blobs["preview"])
+        variant.thumbnail_asset_id = add_asset(session, gen.user_id, gen.id, "thumbnail", thumb).id
+        variant.preview_asset_id = add_asset(session, gen.user_id, gen.id, "preview", preview).id
         variant.status = "completed"
         variant.updated_at = utcnow()

@@ -23,6 +23,11 @@ def final_thumbnail(generation_id: str, variant: str) -> str:
     return f"generations/{generation_id}/{variant}/final_thumb.jpg"
 
 
+def final_preview(generation_id: str, variant: str) -> str:
+    """Key of a variant's animated hover preview."""
+    return f"generations/{generation_id}/{variant}/final_preview.webp"
+
+
 def generation_image(generation_id: str, index: int = 0) -> str:
     """Key of a quick-image generation's picture."""
     return f"generations/{generation_id}/image_{index}.png"
