@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from reelsmith.config import Settings
+if TYPE_CHECKING:
+    from reelsmith.config import Settings
 
 out = Console()
 err = Console(stderr=True)
@@ -17,6 +18,8 @@ err = Console(stderr=True)
 
 def _settings() -> Settings:
     from pydantic import ValidationError
+
+    from reelsmith.config import Settings
 
     try:
         return Settings()
