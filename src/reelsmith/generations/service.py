@@ -152,6 +152,24 @@ def asset_url(asset_id: str | None) -> str | None:
     return f"/api/assets/{asset_id}" if asset_id else None
 
 
+def generation_summary(gen: Generation) -> dict[str, Any]:
+    """The fields of a generation that need no other rows (what lists show)."""
+    return {
+        "id": gen.id,
+        "mode": gen.mode,
+        "title": gen.title,
+        "prompt": gen.prompt,
+        "status": gen.status,
+        "progress": gen.progress,
+        "current_step": gen.current_step,
+        "error_message": gen.error_message,
+        "visibility": gen.visibility,
+        "created_at": _iso(gen.created_at),
+        "completed_at": _iso(gen.completed_at),
+        "generation_time_seconds": gen.generation_time_seconds,
+    }
+
+
 def generation_json(
     rt: Runtime, session: Session, gen: Generation, *, with_paths: bool = False
 ) -> dict[str, Any]:
@@ -233,25 +251,14 @@ def generation_json(
     ]
     image_id = gen.params.get("image_asset_id")
     data: dict[str, Any] = {
-        "id": gen.id,
-        "mode": gen.mode,
-        "title": gen.title,
-        "prompt": gen.prompt,
-        "status": gen.status,
-        "progress": gen.progress,
-        "current_step": gen.current_step,
-        "error_message": gen.error_message,
+        **generation_summary(gen),
         "aspect_ratio": gen.params.get("aspect_ratio"),
         "video_url": main.get("video_url"),
         "thumbnail_url": main.get("thumbnail_url"),
         "preview_url": main.get("preview_url"),
         "image_url": asset_url(image_id),
-        "created_at": _iso(gen.created_at),
-        "completed_at": _iso(gen.completed_at),
-        "generation_time_seconds": gen.generation_time_seconds,
         "cost_usd": gen.cost_usd,
         "tokens_charged": gen.tokens_charged,
-        "visibility": gen.visibility,
         "variants": variants,
         "steps": steps,
         "conversation": conversation,

@@ -17,7 +17,7 @@ from reelsmith.errors import NotFound
 from reelsmith.generations import lifecycle
 from reelsmith.generations.listing import ListFilter, list_generations
 from reelsmith.generations.schemas import GenerationCreate
-from reelsmith.generations.service import create_generation, generation_json
+from reelsmith.generations.service import create_generation, generation_json, generation_summary
 from reelsmith.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["generations"])
@@ -78,18 +78,7 @@ def list_mine(
 def _list_item(gen: Generation) -> dict[str, Any]:
     """A light row for lists (no joins): what a gallery card needs."""
     return {
-        "id": gen.id,
-        "mode": gen.mode,
-        "title": gen.title,
-        "prompt": gen.prompt,
-        "status": gen.status,
-        "progress": gen.progress,
-        "current_step": gen.current_step,
-        "error_message": gen.error_message,
-        "visibility": gen.visibility,
-        "created_at": gen.created_at.isoformat(),
-        "completed_at": gen.completed_at.isoformat() if gen.completed_at else None,
-        "generation_time_seconds": gen.generation_time_seconds,
+        **generation_summary(gen),
         "url": f"/api/generations/{gen.id}",
         "thumbnail_url": f"/api/generations/{gen.id}/thumbnail" if gen.status == "completed" else None,
     }
