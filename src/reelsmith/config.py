@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +20,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     queue_url: str = ""
     storage_url: str = ""
-    secret_key: str = "dev-insecure-change-me"
+    # Signs share links. When unset, a random key is made once and kept in the data dir.
+    secret_key: str = ""
 
     text_provider: str = "local"
     image_provider: str = "local"
@@ -97,6 +100,19 @@ class Settings(BaseSettings):
     def effective_storage_url(self) -> str:
         """Where blobs live: a local folder by default."""
         return self.storage_url or f"file://{self.data_dir / 'blobs'}"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The secret for signatures: the setting, or a random key created once in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_data_dir() / "secret.key"
+        if not path.exists():
+            fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            os.replace(path.with_suffix(".tmp"), path)
+        return path.read_text().strip()
 
     @property
     def local_jobs_dir(self) -> Path:

@@ -76,7 +76,7 @@ def test_an_expired_link_is_a_410_page(web: TestClient) -> None:
         link = ShareLink(generation_id=gid, user_id=owner, expires_at=utcnow() - timedelta(seconds=5))
         session.add(link)
         session.flush()
-        token = token_for(rt.settings.secret_key, link)
+        token = token_for(rt.settings.signing_key, link)
     page = web.get(f"/s/{token}")
     assert page.status_code == 410 and "expired" in page.text
     assert web.get(f"/s/{token}/video").status_code == 410
@@ -91,11 +91,11 @@ def test_resolving_checks_signature_then_expiry(web: TestClient) -> None:
         link = ShareLink(generation_id=gid, user_id=owner, expires_at=utcnow() + timedelta(hours=1))
         session.add(link)
         session.flush()
-        token = token_for(rt.settings.secret_key, link)
+        token = token_for(rt.settings.signing_key, link)
     with rt.db.read() as session:
-        assert resolve_token(session, rt.settings.secret_key, token).id == link.id
+        assert resolve_token(session, rt.settings.signing_key, token).id == link.id
         with pytest.raises(ShareGone):
-            resolve_token(session, rt.settings.secret_key, token, now=utcnow() + timedelta(hours=2))
+            resolve_token(session, rt.settings.signing_key, token, now=utcnow() + timedelta(hours=2))
         with pytest.raises(NotFound):
             resolve_token(session, "another secret key", token)
 

@@ -95,7 +95,7 @@ def share(
 ) -> dict[str, Any]:
     """A signed public link to this (completed) generation that expires after `expires_in` seconds."""
     link = shares.create_share(rt, gen.id, user.id, (body or ShareCreate()).expires_in)
-    return shares.share_read(rt.settings.secret_key, link, base_url(rt, request))
+    return shares.share_read(rt.settings.signing_key, link, base_url(rt, request))
 
 
 @router.get("/generations/{generation_id}/shares", response_model=list[ShareRead])
@@ -104,7 +104,7 @@ def list_shares(
 ) -> list[dict[str, Any]]:
     """The generation's share links, newest first (revoked and expired ones included)."""
     root = base_url(rt, request)
-    return [shares.share_read(rt.settings.secret_key, s, root) for s in shares.list_shares(session, gen.id)]
+    return [shares.share_read(rt.settings.signing_key, s, root) for s in shares.list_shares(session, gen.id)]
 
 
 @router.delete("/shares/{share_id}", status_code=204)

@@ -63,7 +63,7 @@ def generation_page(
         "caption": gen.caption,
         "gen_like_count": gen.like_count,
         "liked": feed.liked_by(session, viewer.user.id if viewer else None, gen.id),
-        "shares": [share_read(rt.settings.secret_key, s, base_url) for s in links],
+        "shares": [share_read(rt.settings.signing_key, s, base_url) for s in links],
         "download_name": f"{slug or 'reelsmith'}.{extension}",
     }
 

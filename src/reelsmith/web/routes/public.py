@@ -62,7 +62,7 @@ def share_page(
     token: str, request: Request, viewer: MaybeViewer, session: ReadSession, rt: RuntimeDep
 ) -> Response:
     """The public page of a share link, with Open Graph tags for link previews."""
-    link = resolve_token(session, rt.settings.secret_key, token)
+    link = resolve_token(session, rt.settings.signing_key, token)
     shared = shared_video(session, link)
     gen = shared.generation
     root = base_url(rt, request).rstrip("/")
@@ -92,7 +92,7 @@ def share_media(
     token: str, kind: Literal["video", "poster"], request: Request, session: ReadSession, rt: RuntimeDep
 ) -> Response:
     """The shared video or its poster, streamed with Range support while the link is live."""
-    shared = shared_video(session, resolve_token(session, rt.settings.secret_key, token))
+    shared = shared_video(session, resolve_token(session, rt.settings.signing_key, token))
     asset = shared.video if kind == "video" else shared.poster
     if asset is None:
         raise NotFound(f"this share has no {kind}")
