@@ -95,6 +95,8 @@ def test_short_balance_is_402_with_balance_and_price(client: TestClient, alice: 
         ({"prompt": "x", "surprise": 1}, "surprise"),
         ({"prompt": "x", "reference_asset_ids": ["nope"]}, "reference_asset_ids[0]"),
         ({"prompt": "x", "providers": {"video": "nosuch"}}, "providers.video"),
+        ({"prompt": "x", "mode": "music_video"}, "song_asset_id"),
+        ({"prompt": "x", "mode": "music_video", "song_asset_id": "nope"}, "song_asset_id"),
     ],
 )
 def test_bad_generation_requests_are_4xx_naming_the_field(

@@ -76,7 +76,7 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
     assert page.inner_text("[data-price-total]") == "20"
     page.check("input[name=mode][value=image]", force=True)
     assert page.inner_text("[data-price-total]") == "1"
-    assert page.is_disabled("input[name=mode][value=music_video]")
+    assert page.is_disabled("input[name=mode][value=ad_clone]")
     page.check("input[name=mode][value=story]", force=True)
     page.fill("#prompt", "A lighthouse keeper finds a <b>glowing</b> shell")
     page.fill("#title", "The Shell")
@@ -157,3 +157,29 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
     assert errors == []
     alice_ctx.close()
     bob_ctx.close()
+
+
+def test_music_video_from_a_song_upload(browser: Any, live_server: str, tmp_path: Path) -> None:
+    from reelsmith.media.ffmpeg import run_ffmpeg
+
+    song = tmp_path / "song.wav"
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=f=392:r=48000:d=11", "-c:a", "pcm_s16le", str(song)])
+    base = live_server
+    errors: list[str] = []
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.set_default_timeout(20_000)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_up(page, base, "dj")
+    page.goto(f"{base}/create")
+    page.check("input[name=mode][value=music_video]", force=True)
+    assert page.is_disabled("[data-submit]")  # no song yet
+    page.fill("#prompt", "Neon city night drive")
+    page.set_input_files("[data-song-upload]", str(song))
+    page.wait_for_selector("[data-song-info]:has-text('scenes')")
+    assert page.inner_text("[data-price-total]") == "20"  # 11 s of song: two scenes
+    shoot(page, "create-music")
+    page.click("[data-submit]")
+    page.wait_for_selector("[data-generating]:not([hidden])")
+    page.click("[data-watch]")
+    page.wait_for_selector("video[data-final]", timeout=60_000)
+    assert errors == []

@@ -40,7 +40,9 @@ def test_the_create_page_offers_priced_types_and_only_usable_providers(web: Test
         r'value="video" data-price="10"', html
     )
     assert re.search(r'value="story" data-price="10" data-per-scene="true"', html)
-    assert re.search(r'value="music_video"[^>]*\s+disabled', html) and "Coming soon" in html
+    assert re.search(r'value="music_video" data-price="10" data-per-scene="true"\s*>', html)
+    assert 'data-song-upload' in html
+    assert re.search(r'value="ad_clone"[^>]*\s+disabled', html) and "Coming soon" in html
     assert '<option value="local">' in html and '<option value="openai">' not in html
 
 

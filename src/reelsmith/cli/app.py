@@ -118,6 +118,9 @@ def generate(
     aspect: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
     title: Annotated[str, typer.Option(help="Title; written by the story step when empty.")] = "",
     image: Annotated[list[Path] | None, typer.Option(help="Reference image (up to 4).")] = None,
+    song: Annotated[
+        Path | None, typer.Option(help="The song of a music video (its soundtrack and its cuts).")
+    ] = None,
     transition: Annotated[
         TransitionOption, typer.Option(help="Transition between scenes.")
     ] = TransitionOption.none,
@@ -134,12 +137,18 @@ def generate(
 
     from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 
-    if mode in (ModeOption.music_video, ModeOption.ad_clone):
-        fail(f"mode: {mode.value} is not available yet; use story, video or image")
+    if mode == ModeOption.ad_clone:
+        fail("mode: ad-clone is not available yet; use story, video, image or music-video")
+    if mode == ModeOption.music_video and song is None:
+        fail("--song: music videos need a song (--song PATH)")
+    if song is not None and mode != ModeOption.music_video:
+        fail("--song: only music videos take a song (--mode music-video)")
+    if song is not None and not song.is_file():
+        fail(f"--song {song}: no such file")
     images = list(image or [])
     try:
         request = GenerationCreate(
-            mode=mode.value,  # type: ignore[arg-type]
+            mode=mode.value.replace("-", "_"),  # type: ignore[arg-type]
             prompt=prompt,
             title=title,
             scenes=scenes,
@@ -155,7 +164,7 @@ def generate(
         fail("--image: at most 4 reference images")
     for path in images:
         _check_image(path)
-    _run(request, images=images, out_path=out_path, as_json=as_json)
+    _run(request, images=images, out_path=out_path, as_json=as_json, song=song)
 
 
 def _option_name(field: str) -> str:
@@ -188,12 +197,15 @@ def _check_image(path: Path) -> None:
         fail(f"--image {path}: image is too large")
 
 
-def _run(request: object, *, images: list[Path], out_path: Path | None, as_json: bool) -> None:
+def _run(
+    request: object, *, images: list[Path], out_path: Path | None, as_json: bool, song: Path | None = None
+) -> None:
     from reelsmith.cli.progress import watch
     from reelsmith.errors import InvalidInput, ReelsmithError
     from reelsmith.generations.schemas import GenerationCreate
     from reelsmith.generations.service import create_generation, ensure_local_user, generation_json
-    from reelsmith.generations.uploads import store_reference_image
+    from reelsmith.generations.upload_types import UnsupportedMedia
+    from reelsmith.generations.uploads import store_reference_image, store_upload
     from reelsmith.jobs.worker import embedded_worker
     from reelsmith.pipeline.failure import fail_generation
 
@@ -202,7 +214,8 @@ def _run(request: object, *, images: list[Path], out_path: Path | None, as_json:
     user_id = ensure_local_user(rt)
     try:
         ids = [store_reference_image(rt, user_id, path) for path in images]
-        request = request.model_copy(update={"reference_asset_ids": ids})
+        song_id = store_upload(rt, user_id, song, expect="audio").id if song is not None else None
+        request = request.model_copy(update={"reference_asset_ids": ids, "song_asset_id": song_id})
         with embedded_worker(rt):
             generation_id = create_generation(rt, user_id, request, bill=False)
             try:
@@ -211,7 +224,7 @@ def _run(request: object, *, images: list[Path], out_path: Path | None, as_json:
                 with rt.db.write() as session:
                     fail_generation(session, generation_id, "interrupted by the user", status="canceled")
                 fail("interrupted; the generation was canceled", code=130)
-    except InvalidInput as e:
+    except (InvalidInput, UnsupportedMedia) as e:
         fail(e.message)
     except ReelsmithError as e:
         fail(e.message, code=1)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Mode = Literal["story", "video", "image"]
+Mode = Literal["story", "video", "image", "music_video"]
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Transition = Literal["none", "fade", "dissolve", "wipeleft", "slideup"]
 
@@ -36,6 +36,7 @@ class GenerationCreate(BaseModel):
     duration_s: float = Field(default=5.0, ge=2.0, le=12.0, description="Clip length in video mode.")
     transition: Transition = "none"
     reference_asset_ids: list[str] = Field(default_factory=list, max_length=4)
+    song_asset_id: str | None = Field(default=None, max_length=64, description="The song (music video mode).")
     providers: ProviderChoice = Field(default_factory=ProviderChoice)
 
     @field_validator("prompt")

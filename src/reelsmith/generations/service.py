@@ -13,6 +13,7 @@ from reelsmith.errors import InvalidInput, NotFound
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.pipeline.modes import steps_for
 from reelsmith.pipeline.progress import record_event
+from reelsmith.pipeline.song import check_song, scenes_for_song
 from reelsmith.providers.registry import IMAGE_PROVIDERS, TEXT_PROVIDERS, VIDEO_PROVIDERS, parse_chain
 
 if TYPE_CHECKING:
@@ -50,13 +51,20 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
     }
     with rt.db.write() as session:
         _check_references(session, user_id, request.reference_asset_ids)
+        scene_count = 1 if request.mode in ("video", "image") else request.scenes
+        song: dict[str, Any] = {}
+        if request.mode == "music_video":
+            asset = check_song(session, user_id, request.song_asset_id)
+            scene_count = scenes_for_song(asset.duration_s or 0.0)
+            song = {"song_asset_id": asset.id, "song_duration_s": asset.duration_s}
         gen = Generation(
             user_id=user_id,
             mode=request.mode,
             title=request.title,
             prompt=request.prompt,
             params={
-                "scene_count": request.scenes if request.mode == "story" else 1,
+                "scene_count": scene_count,
+                **song,
                 "aspect_ratio": request.aspect_ratio,
                 "duration_s": request.duration_s,
                 "transition": request.transition,
@@ -67,12 +75,12 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
         session.add(gen)
         session.flush()
         if bill:
-            price = ledger.price_of(request.mode, request.scenes)
+            price = ledger.price_of(request.mode, scene_count)
             ledger.charge(
                 session, user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=request.mode
             )
             gen.tokens_charged = price
-            clips = 0 if request.mode == "image" else int(gen.params["scene_count"])
+            clips = 0 if request.mode == "image" else scene_count
             gen.params = {**gen.params, "run": 1, "paid_clips": clips}
         for step in steps_for(request.mode):
             session.add(Step(generation_id=gen.id, name=step.name))

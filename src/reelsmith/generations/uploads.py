@@ -1,4 +1,4 @@
-"""Turning a user's file into an asset."""
+"""Turning a user's file into an asset; what it is comes from its content, never its name."""
 
 from __future__ import annotations
 
@@ -6,31 +6,30 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reelsmith.errors import InvalidInput
-from reelsmith.pipeline.assets import add_asset, store_image
+from reelsmith.generations.upload_types import UnsupportedMedia, sniff
+from reelsmith.pipeline.assets import StoredBlob, add_asset, sha256_of
 from reelsmith.storage import keys
 
 if TYPE_CHECKING:
+    from reelsmith.db.models import Asset
     from reelsmith.runtime import Runtime
 
-IMAGE_FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
+
+def store_upload(rt: Runtime, user_id: str, path: Path, *, expect: str | None = None) -> Asset:
+    """Store a local file as the user's upload; `expect` ("image", "audio", "video") rejects other kinds."""
+    found = sniff(path)
+    if expect is not None and found.kind != expect:
+        raise UnsupportedMedia(f"{path.name} is {found.kind}; expected {expect}")
+    asset_id = str(uuid.uuid4())
+    key = keys.upload(asset_id, found.ext)
+    size = rt.blobs.put_file(key, path, found.content_type)
+    blob = StoredBlob(
+        key, found.content_type, size, sha256_of(path), found.width, found.height, found.duration_s, found.fps
+    )
+    with rt.db.write() as session:
+        return add_asset(session, user_id, None, f"upload_{found.kind}", blob, asset_id)
 
 
 def store_reference_image(rt: Runtime, user_id: str, path: Path) -> str:
-    """Store an image file as the user's upload; the type is decided by its content, not its name."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            img.load()
-            fmt, size = img.format or "", img.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
-        raise InvalidInput("image", f"{path.name} is not a readable image") from e
-    if fmt not in IMAGE_FORMATS:
-        raise InvalidInput("image", f"{path.name} is {fmt or 'unknown'}; expected PNG, JPEG or WebP")
-    ext, content_type = IMAGE_FORMATS[fmt]
-    asset_id = str(uuid.uuid4())
-    blob = store_image(rt, keys.upload(asset_id, ext), path, content_type, size)
-    with rt.db.write() as session:
-        asset = add_asset(session, user_id, None, "upload", blob, asset_id)
-        return asset.id
+    """Store an image as the user's upload and return its asset id."""
+    return store_upload(rt, user_id, path, expect="image").id

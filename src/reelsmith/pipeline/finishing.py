@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Asset, Generation, Variant, utcnow
 from reelsmith.errors import ReelsmithError
 from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image, store_video
+from reelsmith.pipeline.song import song_key
 from reelsmith.storage import keys
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
         if gen is None:
             raise ReelsmithError("generation vanished", code="not_found")
         transition = str(gen.params.get("transition", "none"))
+        soundtrack = song_key(session, gen)
         transition_s = float(gen.params.get("transition_s", 0.5))
         plan: list[tuple[Variant, list[str]]] = []
         for variant in _variants(session, generation_id):
@@ -60,9 +62,18 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
     for variant, clip_keys in plan:
         with ExitStack() as stack, tempfile.TemporaryDirectory(dir=_scratch(rt)) as tmp:
             paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
+            song = stack.enter_context(rt.blobs.local_path(soundtrack)) if soundtrack else None
             out = Path(tmp) / "final.mp4"
             # Even a single clip goes through: the final video is always loudness-normalised.
-            stitch(paths, out, transition=transition, transition_s=transition_s, target_lufs=FINAL_LUFS)
+            stitch(
+                paths,
+                out,
+                transition=transition,
+                transition_s=transition_s,
+                target_lufs=FINAL_LUFS,
+                audio=song,
+                replace_audio=song is not None,
+            )
             blob = store_video(rt, keys.final_video(generation_id, variant.kind), out)
         results[variant.id] = {"blob": dataclasses.asdict(blob)}
     return {"variants": results}

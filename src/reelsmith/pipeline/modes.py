@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MODES = ("story", "video", "image", "stitch")
+MODES = ("story", "video", "image", "music_video", "stitch")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,17 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
     "image": (StepDef("image", "Generating the image", 100),),
+    # The song sets the length, the number of scenes and where they cut; it is the soundtrack.
+    "music_video": (
+        StepDef("audio", "Listening to the song", 10),
+        StepDef("story", "Writing the story", 30),
+        StepDef("scenes", "Splitting into scenes", 55),
+        StepDef("enhance", "Enhancing scene prompts", 60),
+        StepDef("align", "Aligning characters and style", 65),
+        StepDef("clips", "Generating clips", 95, fan_out=True),
+        StepDef("stitch", "Cutting to the song", 99),
+        StepDef("thumbnail", "Making the thumbnail", 100),
+    ),
     # Stitching clips a user already has: the scenes arrive complete, only the finishing runs.
     "stitch": (
         StepDef("stitch", "Stitching the clips", 90),
@@ -42,7 +53,7 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
 }
 
 # Progress moves from the step before `clips` to the `clips` figure as scenes finish.
-CLIPS_START = {"story": 65, "video": 10}
+CLIPS_START = {"story": 65, "video": 10, "music_video": 65}
 
 
 def steps_for(mode: str) -> tuple[StepDef, ...]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import ReelsmithError
-from reelsmith.pipeline import finishing, imaging, writing
+from reelsmith.pipeline import finishing, imaging, song, writing
 from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import StepDef, steps_for
@@ -56,6 +56,7 @@ IMPLEMENTATIONS: dict[str, StepImpl] = {
     "stitch": StepImpl(finishing.compute_stitch, finishing.apply_stitch),
     "thumbnail": StepImpl(finishing.compute_thumbnail, finishing.apply_thumbnail),
     "image": StepImpl(imaging.compute_image, imaging.apply_image),
+    "audio": StepImpl(song.compute_song_plan, song.apply_song_plan),
 }
 
 

@@ -206,6 +206,7 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
     gen = _generation(rt, generation_id)
     story = _step_output(rt, generation_id, "story")
     count = int(gen.params["scene_count"])
+    song = _step_output(rt, generation_id, "audio") if gen.mode == "music_video" else None
     reply = ask(
         rt,
         gen,
@@ -214,13 +215,18 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
             "prompt": gen.prompt,
             "story": story,
             "scene_count": count,
-            "min_duration_s": MIN_SCENE_S,
-            "max_duration_s": MAX_SCENE_S,
-            "target_total_s": gen.params.get("target_total_s"),
+            "min_duration_s": MIN_SCENE_S if song is None else min(song["lengths"]),
+            "max_duration_s": MAX_SCENE_S if song is None else max(song["lengths"]),
+            "target_total_s": gen.params.get("target_total_s") if song is None else song["duration_s"],
+            "mode": gen.mode,
         },
     )
     if len(reply["scenes"]) != count:
         raise ProviderError(f"asked for {count} scenes, the writer returned {len(reply['scenes'])}")
+    if song is not None:
+        # The cuts come from the song's beats, whatever lengths the writer proposed.
+        for scene, length in zip(reply["scenes"], song["lengths"], strict=True):
+            scene["duration_s"] = length
     return reply
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,9 +18,7 @@ from reelsmith.api.deps import ReadSession, RuntimeDep, UserDep, optional_princi
 from reelsmith.api.streaming import stream_asset
 from reelsmith.db.models import Asset, Generation
 from reelsmith.errors import InvalidInput, NotFound, ReelsmithError
-from reelsmith.generations.upload_types import sniff
-from reelsmith.pipeline.assets import StoredBlob, add_asset, sha256_of
-from reelsmith.storage import keys
+from reelsmith.generations.uploads import store_upload
 
 router = APIRouter(prefix="/api", tags=["assets"])
 CHUNK = 1 << 20
@@ -96,22 +93,7 @@ def upload(
                 out.write(chunk)
         if size == 0:
             raise InvalidInput("file", "is empty")
-        found = sniff(path)
-        asset_id = str(uuid.uuid4())
-        key = keys.upload(asset_id, found.ext)
-        stored = rt.blobs.put_file(key, path, found.content_type)
-        blob = StoredBlob(
-            key,
-            found.content_type,
-            stored,
-            sha256_of(path),
-            found.width,
-            found.height,
-            found.duration_s,
-            found.fps,
-        )
-        with rt.db.write() as session:
-            return asset_read(add_asset(session, user.id, None, f"upload_{found.kind}", blob, asset_id))
+        return asset_read(store_upload(rt, user.id, path))
     finally:
         path.unlink(missing_ok=True)
 

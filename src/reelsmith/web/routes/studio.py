@@ -23,7 +23,7 @@ TYPES: list[dict[str, Any]] = [
     {"mode": "story", "name": "Story", "icon": "story", "price": 10, "per_scene": True,
      "blurb": "A written story, several scenes, stitched.", "soon": False},
     {"mode": "music_video", "name": "Music video", "icon": "music", "price": 10, "per_scene": True,
-     "blurb": "Scenes cut to the beat of your song.", "soon": True},
+     "blurb": "Scenes cut to the beat of your song.", "soon": False},
     {"mode": "ad_clone", "name": "Ad clone", "icon": "ad", "price": 40, "per_scene": False,
      "blurb": "Four takes on an ad you like.", "soon": True},
 ]  # fmt: skip

@@ -10,6 +10,7 @@
   const candidates = form.querySelector("[data-candidates]");
   const MAX_REFS = 4;
   let refs = []; // {id, url, fromCandidates}
+  let song = null; // {id, scenes} once a song is uploaded
   let balance = Number((document.querySelector("[data-balance]") || {}).textContent || 0);
 
   function mode() {
@@ -20,7 +21,8 @@
   function price() {
     const checked = form.querySelector("input[name=mode]:checked");
     if (!checked) return 0;
-    const scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
+    let scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
+    if (checked.value === "music_video") scenes = song ? song.scenes : 1;
     return Number(checked.dataset.price) * (checked.dataset.perScene === "true" ? scenes : 1);
   }
 
@@ -36,7 +38,10 @@
     after.textContent = short ? "· not enough tokens" : "· " + (balance - cost) + " left after";
     after.classList.toggle("warn", short);
     submit.disabled = short;
-    const label = { image: "Generate image", video: "Generate video", story: "Generate story" }[current];
+    if (current === "music_video" && !song) submit.disabled = true;
+    const label = {
+      image: "Generate image", video: "Generate video", story: "Generate story", music_video: "Generate music video",
+    }[current];
     submit.textContent = label || "Generate";
     const count = Number(document.getElementById("ref-count").value);
     form.querySelector("[data-ref-price]").textContent = "(" + count + " token" + (count === 1 ? "" : "s") + ")";
@@ -88,6 +93,34 @@
     refs.push({ id: result.data.id, url: URL.createObjectURL(file), fromCandidates: false });
     renderTray();
     RS.toast("Reference added", "ok");
+  });
+
+  // Same rule as the server: about one scene per 5 s of song, each 2 to 12 s, at most 20.
+  function scenesForSong(seconds) {
+    const wanted = Math.round(seconds / 5);
+    return Math.max(1, Math.ceil(seconds / 12), Math.min(wanted, Math.floor(seconds / 2), 20));
+  }
+
+  form.querySelector("[data-song-upload]").addEventListener("change", async (event) => {
+    const input = event.target;
+    const file = input.files && input.files[0];
+    const info = form.querySelector("[data-song-info]");
+    song = null;
+    update();
+    if (!file) return;
+    const data = new FormData();
+    data.append("file", file);
+    info.textContent = "Uploading…";
+    const result = await RS.api("POST", "/api/uploads", data);
+    if (!result.ok || !result.data.content_type.startsWith("audio/")) {
+      input.value = "";
+      info.textContent = result.ok ? "That file is not audio." : result.error;
+      return;
+    }
+    const seconds = result.data.duration_s;
+    song = { id: result.data.id, scenes: scenesForSong(seconds) };
+    info.textContent = Math.round(seconds) + " s · " + song.scenes + " scene" + (song.scenes === 1 ? "" : "s");
+    update();
   });
 
   form.querySelector("[data-gen-refs]").addEventListener("click", async (event) => {
@@ -154,6 +187,10 @@
       providers: {},
     };
     if (current === "story") body.scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
+    if (current === "music_video") {
+      if (!song) return fail("Upload a song first.");
+      body.song_asset_id = song.id;
+    }
     if (current === "image") {
       body.providers.image = form.image_provider.value;
     } else {
@@ -179,6 +216,7 @@
   panel.querySelector("[data-again]").addEventListener("click", () => {
     form.reset();
     refs = [];
+    song = null;
     renderTray();
     candidates.replaceChildren();
     panel.hidden = true;

@@ -1,0 +1,78 @@
+"""Music video mode: the song decides the length, the number of scenes and where they cut."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Asset, Generation
+from reelsmith.errors import InvalidInput, ReelsmithError
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+MIN_CUT_S = 2.0
+MAX_CUT_S = 12.0
+TARGET_CUT_S = 5.0
+MAX_SCENES = 20
+MAX_SONG_S = MAX_SCENES * MAX_CUT_S
+
+
+def scenes_for_song(duration_s: float) -> int:
+    """How many scenes a song of this length gets (about one per five seconds, within limits)."""
+    if not MIN_CUT_S <= duration_s <= MAX_SONG_S:
+        raise InvalidInput(
+            "song_asset_id",
+            f"the song is {duration_s:.1f} s; music videos need {MIN_CUT_S:g}-{MAX_SONG_S:g} s",
+        )
+    count = round(duration_s / TARGET_CUT_S)
+    low, high = -(-duration_s // MAX_CUT_S), duration_s // MIN_CUT_S
+    return int(max(1, low, min(count, high, MAX_SCENES)))
+
+
+def check_song(session: Session, user_id: str, asset_id: str | None) -> Asset:
+    """The user's uploaded audio asset named by `song_asset_id`, or a 4xx naming the field."""
+    if not asset_id:
+        raise InvalidInput("song_asset_id", "music videos need a song: upload one and pass its id")
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.user_id != user_id:
+        raise InvalidInput("song_asset_id", f"no such asset: {asset_id}")
+    if not asset.content_type.startswith("audio/") or not asset.duration_s:
+        raise InvalidInput("song_asset_id", f"asset {asset_id} is not a song")
+    scenes_for_song(asset.duration_s)
+    return asset
+
+
+def compute_song_plan(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Tempo, beats and the scene lengths that cut on them and fill the song exactly."""
+    from reelsmith.media.beats import analyze_audio, plan_cuts
+
+    with rt.db.read() as session:
+        gen = session.get(Generation, generation_id)
+        song = session.get(Asset, (gen.params if gen else {}).get("song_asset_id"))
+        if gen is None or song is None:
+            raise ReelsmithError("the song of this generation is gone", code="not_found")
+        count = int(gen.params["scene_count"])
+        key = song.storage_key
+    with rt.blobs.local_path(key) as path:
+        analysis = analyze_audio(path)
+    lengths = plan_cuts(analysis.beat_times, analysis.duration_s, count, MIN_CUT_S, MAX_CUT_S)
+    return {
+        "duration_s": analysis.duration_s,
+        "tempo_bpm": analysis.tempo_bpm,
+        "beats": len(analysis.beat_times),
+        "loudness_lufs": analysis.loudness_lufs,
+        "lengths": [round(x, 3) for x in lengths],
+    }
+
+
+def apply_song_plan(session: Session, gen: Generation, output: dict[str, Any]) -> None:
+    """Nothing to store beyond the step's output (read by the scenes step)."""
+
+
+def song_key(session: Session, gen: Generation) -> str | None:
+    """Storage key of the generation's song, if it has one."""
+    asset_id = gen.params.get("song_asset_id")
+    asset = session.get(Asset, asset_id) if asset_id else None
+    return asset.storage_key if asset else None
