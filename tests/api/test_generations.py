@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from reelsmith.config import Settings
 from tests.api.conftest import signup, wait_done
 
 
@@ -255,3 +256,41 @@ def test_openapi_is_served(client: TestClient) -> None:
 def test_second_user_starts_with_own_balance(client: TestClient) -> None:
     headers = signup(client)
     assert client.get("/api/me", headers=headers).json()["token_balance"] == 50
+
+
+
+def test_an_open_event_stream_holds_no_database_connection(api_settings: Settings) -> None:
+    import threading
+    import time
+
+    from reelsmith.api.app import create_app
+
+    app = create_app(api_settings)  # no consumer: the generation stays queued and the stream stays open
+    runtime = app.state.runtime
+    client = TestClient(app)
+    headers = signup(client, "streamer")
+    gid = client.post("/api/generations", json={"mode": "image", "prompt": "a"}, headers=headers).json()["id"]
+    opened, done = threading.Event(), threading.Event()
+    held: list[int] = []
+
+    def follow() -> None:
+        with client.stream("GET", f"/api/generations/{gid}/events", headers=headers) as response:
+            for _ in response.iter_lines():
+                if not opened.is_set():
+                    opened.set()
+                    done.wait(10)
+                    # The stream polls the database briefly every 0.3 s; a held connection never goes away.
+                    samples = []
+                    for _ in range(10):
+                        samples.append(runtime.db.engine.pool.checkedout())
+                        time.sleep(0.1)
+                    held.append(min(samples))
+                    return
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    assert opened.wait(30)
+    done.set()
+    follower.join(30)
+    assert held == [0]
+    runtime.close()

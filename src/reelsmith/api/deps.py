@@ -93,12 +93,25 @@ def current_user(principal: PrincipalDep) -> User:
 UserDep = Annotated[User, Depends(current_user)]
 
 
-def owned_generation(generation_id: str, user: UserDep, session: ReadSession) -> Generation:
-    """The caller's generation (admins see all); 404 for anyone else's, so existence is not leaked."""
-    gen = session.get(Generation, generation_id)
+def _check_owner(gen: Generation | None, generation_id: str, user: User) -> Generation:
     if gen is None or (gen.user_id != user.id and not user.is_admin):
         raise NotFound(f"generation not found: {generation_id}")
     return gen
 
 
+def owned_generation(generation_id: str, user: UserDep, session: ReadSession) -> Generation:
+    """The caller's generation (admins see all); 404 for anyone else's, so existence is not leaked."""
+    return _check_owner(session.get(Generation, generation_id), generation_id, user)
+
+
 GenerationDep = Annotated[Generation, Depends(owned_generation)]
+
+
+def owned_generation_id(generation_id: str, user: UserDep, rt: RuntimeDep) -> str:
+    """Like `owned_generation`, but holds no session: for long responses such as event streams,
+    which would otherwise keep a database connection (and its read snapshot) for their whole life."""
+    with rt.db.read() as session:
+        return _check_owner(session.get(Generation, generation_id), generation_id, user).id
+
+
+GenerationIdDep = Annotated[str, Depends(owned_generation_id)]

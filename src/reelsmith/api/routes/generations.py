@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from reelsmith.api.deps import GenerationDep, ReadSession, RuntimeDep, UserDep
+from reelsmith.api.deps import GenerationDep, GenerationIdDep, ReadSession, RuntimeDep, UserDep
 from reelsmith.api.events import event_stream
 from reelsmith.db.models import Generation, LedgerEntry, ProviderCall, Scene, Variant
 from reelsmith.errors import NotFound
@@ -115,7 +115,7 @@ def thumbnail(gen: GenerationDep, session: ReadSession, rt: RuntimeDep) -> Respo
 
 @router.get("/generations/{generation_id}/events")
 def events(
-    gen: GenerationDep,
+    generation_id: GenerationIdDep,
     rt: RuntimeDep,
     request: Request,
     last_event_id: int | None = Query(default=None, ge=0),
@@ -124,7 +124,7 @@ def events(
     header = request.headers.get("last-event-id", "")
     start = last_event_id if last_event_id is not None else (int(header) if header.isdigit() else 0)
     return StreamingResponse(
-        event_stream(rt, gen.id, start, request),
+        event_stream(rt, generation_id, start, request),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
