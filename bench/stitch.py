@@ -11,7 +11,6 @@ ultrafast`` gives MoviePy a head start and brings the whole run under five minut
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import subprocess
 import tempfile
@@ -20,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from reelsmith.media.encode import audio_args, mp4_args, video_args
-from reelsmith.media.ffmpeg import ffmpeg_exe, ffmpeg_report, run_ffmpeg
+from reelsmith.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from reelsmith.media.probe import probe
+from reelsmith.media.quality import psnr
 from reelsmith.media.stitch import stitch
 
 CLIP_S = 8.0
@@ -77,18 +77,6 @@ def moviepy_join(clips: list[Path], dest: Path, method: str, preset: str, fade: 
         clip.close()
 
 
-def psnr_window(video: Path, frames: tuple[int, int], source: Path, source_frames: tuple[int, int]) -> float:
-    (a, b), (c, d) = frames, source_frames
-    report = ffmpeg_report([
-        "-i", str(video), "-i", str(source), "-lavfi",
-        f"[0:v]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[x];"
-        f"[1:v]trim=start_frame={c}:end_frame={d},setpts=PTS-STARTPTS[y];[x][y]psnr",
-        "-f", "null", "-",
-    ])  # fmt: skip
-    value = re.findall(r"average:(inf|[\d.]+)", report)[-1]
-    return float("inf") if value == "inf" else float(value)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=None)
@@ -136,10 +124,10 @@ def main() -> None:
     b_info = probe(work / "b.mp4")
     print(f"(b) output {b_info.width}x{b_info.height} at {b_info.fps:g} fps")
     # Frames 210-224 of (c) are clip 0's 7.0-7.5 s: re-encoded in the join window, before the fade.
-    window = psnr_window(work / "c.mp4", (210, 225), hd[0], (210, 225))
-    middle = psnr_window(work / "c.mp4", (255, 300), hd[1], (30, 75))
+    window = psnr(work / "c.mp4", (210, 225), hd[0], (210, 225))
+    middle = psnr(work / "c.mp4", (255, 300), hd[1], (30, 75))
     print(f"(c) PSNR away from transitions: re-encoded window {window:.1f} dB, copied middle {middle} dB")
-    copied = psnr_window(work / "b.mp4", (0, 240), hd[0], (0, 240))
+    copied = psnr(work / "b.mp4", (0, 240), hd[0], (0, 240))
     print(f"(b) PSNR of the copied first 720p clip: {copied} dB")
     print(f"total bench time {time.perf_counter() - started:.0f} s")
     if not args.keep and args.workdir is None:

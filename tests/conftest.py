@@ -60,3 +60,12 @@ def require_service(env_name: str) -> str:
             pytest.fail(f"{env_name} is not set but CI=true requires the service")
         pytest.skip(f"{env_name} not set")
     return url
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

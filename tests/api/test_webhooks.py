@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,17 +14,12 @@ import uvicorn
 
 from reelsmith.api.app import create_app
 from reelsmith.config import Settings
+from tests.conftest import free_port
 from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def replicate(tmp_path: Path) -> Iterator[ReplicateFake]:
 
 @pytest.fixture
 def server(settings: Settings, replicate: ReplicateFake) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = create_app(
         settings.model_copy(

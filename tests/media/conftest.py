@@ -90,20 +90,3 @@ def long_song(media_dir: Path) -> Path:
     dest = media_dir / "long_song.m4a"
     run_ffmpeg(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=6", "-c:a", "aac", str(dest)])
     return dest
-
-
-def psnr(video: Path, frames: tuple[int, int], source: Path, source_frames: tuple[int, int]) -> float:
-    """Average PSNR (dB) of a frame range of ``video`` against a frame range of ``source``."""
-    import re
-
-    from reelsmith.media.ffmpeg import ffmpeg_report
-
-    (a, b), (c, d) = frames, source_frames
-    report = ffmpeg_report([
-        "-i", str(video), "-i", str(source), "-lavfi",
-        f"[0:v]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[x];"
-        f"[1:v]trim=start_frame={c}:end_frame={d},setpts=PTS-STARTPTS[y];[x][y]psnr",
-        "-f", "null", "-",
-    ])  # fmt: skip
-    value = re.findall(r"average:(inf|[\d.]+)", report)[-1]
-    return float("inf") if value == "inf" else float(value)

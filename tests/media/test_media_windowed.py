@@ -6,8 +6,8 @@ import av
 import pytest
 
 from reelsmith.media.probe import probe
+from reelsmith.media.quality import psnr
 from reelsmith.media.stitch import stitch
-from tests.media.conftest import psnr
 
 FRAME = 1 / 30
 

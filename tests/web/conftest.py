@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from reelsmith.api.app import create_app
 from reelsmith.config import Settings
+from tests.conftest import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -82,12 +82,6 @@ def chromium_or_skip() -> str:
     pytest.skip("Chromium not installed (apt-get install -y chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """The real app served by uvicorn on a free port (SQLite, embedded worker); yields its base URL."""
@@ -98,7 +92,7 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         _env_file=None,  # type: ignore[call-arg]
     )
     app = create_app(settings, embedded_worker=True)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -28,12 +28,17 @@ class WrongState(ReelsmithError):
     http_status = 409
 
 
+def _generation(session: Session, generation_id: str) -> Generation:
+    gen = session.get(Generation, generation_id)
+    if gen is None:
+        raise NotFound(f"generation not found: {generation_id}")
+    return gen
+
+
 def cancel(rt: Runtime, generation_id: str) -> None:
     """Stop a generation: no further submissions; unrendered clips are refunded."""
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
-        if gen is None:
-            raise NotFound(f"generation not found: {generation_id}")
+        gen = _generation(session, generation_id)
         if gen.status not in ("queued", "processing"):
             raise WrongState(f"generation is {gen.status}; only queued or processing work can be canceled")
         in_flight = _jobs_in_flight(session, generation_id)
@@ -70,9 +75,7 @@ def _completed_clips(session: Session, generation_id: str) -> int:
 def retry(rt: Runtime, generation_id: str, *, bill: bool = True) -> None:
     """Resume a failed or canceled generation at its first unfinished step (charging what is left)."""
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
-        if gen is None:
-            raise NotFound(f"generation not found: {generation_id}")
+        gen = _generation(session, generation_id)
         if gen.status not in ("failed", "canceled"):
             raise WrongState(f"generation is {gen.status}; only failed or canceled ones can be retried")
         run = run_number(gen) + 1
@@ -160,9 +163,7 @@ def regenerate_scene(
 def delete_generation(rt: Runtime, generation_id: str) -> None:
     """Remove the generation's rows (cascade) and its blobs."""
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
-        if gen is None:
-            raise NotFound(f"generation not found: {generation_id}")
+        gen = _generation(session, generation_id)
         in_flight = _jobs_in_flight(session, generation_id)
         if gen.status in ("queued", "processing"):
             fail_generation(session, generation_id, "deleted by the user", status="canceled")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-import uuid
 import zlib
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Generation, ProviderCall, Variant, utcnow
+from reelsmith.db.models import Generation, Variant, utcnow
 from reelsmith.errors import ProviderError, ReelsmithError
 from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image
+from reelsmith.pipeline.calls import recorded_call
 from reelsmith.providers.base import ImageRequest
 from reelsmith.providers.pricing import image_cost
 from reelsmith.providers.registry import IMAGE_PROVIDERS, parse_chain
@@ -48,16 +49,15 @@ def compute_image(rt: Runtime, generation_id: str) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(dir=scratch) as tmp:
             out, thumb = Path(tmp) / "image.png", Path(tmp) / "thumb.jpg"
             model = rt.providers.image(name)
-            call_id = _record_call(rt, generation_id, name, model.model)
+            usd = image_cost(name, model.model, 1, prices=rt.settings.prices)
             try:
-                model.generate_image(request, out)
+                recorded_call(
+                    rt, generation_id=generation_id, provider=name, model=model.model, operation="image",
+                    call=partial(model.generate_image, request, out), cost=partial(_flat, usd),
+                )  # fmt: skip
             except ProviderError as e:
-                _finish_call(rt, call_id, "failed", e.message, 0.0)
                 errors.append(e.message if e.message.startswith(name) else f"{name}: {e.message}")
                 continue
-            _finish_call(
-                rt, call_id, "succeeded", None, image_cost(name, model.model, 1, prices=rt.settings.prices)
-            )
             with Image.open(out) as img:
                 size = img.size
                 poster_img = img.convert("RGB")
@@ -72,25 +72,8 @@ def compute_image(rt: Runtime, generation_id: str) -> dict[str, Any]:
     raise ProviderError("; ".join(errors) or "no image provider", permanent=True)
 
 
-def _record_call(rt: Runtime, generation_id: str, provider: str, model: str) -> int:
-    with rt.db.write() as session:
-        call = ProviderCall(
-            generation_id=generation_id,
-            provider=provider,
-            model=model,
-            operation="image",
-            idempotency_key=f"image:{generation_id}:{uuid.uuid4().hex}",
-        )
-        session.add(call)
-        session.flush()
-        return call.id
-
-
-def _finish_call(rt: Runtime, call_id: int, status: str, error: str | None, cost: float) -> None:
-    with rt.db.write() as session:
-        call = session.get(ProviderCall, call_id)
-        if call is not None:
-            call.status, call.error_message, call.cost_usd = status, error, cost
+def _flat(usd: float, _result: object) -> float:
+    return usd
 
 
 def apply_image(session: Session, gen: Generation, output: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ class StepImpl:
     """How to run a sequential step: slow `compute` outside a transaction, `apply` inside one."""
 
     compute: Compute
-    apply: Apply
+    apply: Apply | None = None  # None: the step's output row is all it leaves
 
 
 IMPLEMENTATIONS: dict[str, StepImpl] = {
@@ -56,7 +56,7 @@ IMPLEMENTATIONS: dict[str, StepImpl] = {
     "stitch": StepImpl(finishing.compute_stitch, finishing.apply_stitch),
     "thumbnail": StepImpl(finishing.compute_thumbnail, finishing.apply_thumbnail),
     "image": StepImpl(imaging.compute_image, imaging.apply_image),
-    "audio": StepImpl(song.compute_song_plan, song.apply_song_plan),
+    "audio": StepImpl(song.compute_song_plan),
 }
 
 
@@ -139,7 +139,8 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
         row = session.get(Step, (generation_id, step.name))
         if gen is None or row is None or gen.status in TERMINAL or row.status == "done":
             return False
-        impl.apply(session, gen, output)
+        if impl.apply is not None:
+            impl.apply(session, gen, output)
         row.status = "done"
         row.output = output
         row.finished_at = utcnow()

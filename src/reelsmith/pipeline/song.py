@@ -67,10 +67,6 @@ def compute_song_plan(rt: Runtime, generation_id: str) -> dict[str, Any]:
     }
 
 
-def apply_song_plan(session: Session, gen: Generation, output: dict[str, Any]) -> None:
-    """Nothing to store beyond the step's output (read by the scenes step)."""
-
-
 def song_key(session: Session, gen: Generation) -> str | None:
     """Storage key of the generation's song, if it has one."""
     asset_id = gen.params.get("song_asset_id")

@@ -7,17 +7,16 @@ event, which is the "conversation" users can read.
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
+from reelsmith.db.models import Generation, Scene, Step, Variant
 from reelsmith.errors import ProviderError, ReelsmithError
+from reelsmith.pipeline.calls import recorded_call
 from reelsmith.pipeline.progress import record_event
 from reelsmith.prompts import json_schema_for, parse_reply, render_prompt, schema_name
 from reelsmith.providers.base import TextRequest, TextResult
@@ -41,8 +40,6 @@ def _generation(rt: Runtime, generation_id: str) -> Generation:
 
 
 def _step_output(rt: Runtime, generation_id: str, name: str) -> dict[str, Any]:
-    from reelsmith.db.models import Step
-
     with rt.db.read() as session:
         row = session.get(Step, (generation_id, name))
         if row is None or row.output is None:
@@ -79,8 +76,14 @@ def ask_text(
                 context=context,
             )
             try:
-                result = _call(
-                    rt, generation_id, name, model.model, task, partial(model.complete_json, request)
+                result = recorded_call(
+                    rt,
+                    generation_id=generation_id,
+                    provider=name,
+                    model=model.model,
+                    operation=f"text:{task}",
+                    call=partial(model.complete_json, request),
+                    cost=partial(_text_cost, rt, name, model.model),
                 )
             except ProviderError as e:
                 last_error = e.message if e.message.startswith(name) else f"{name}: {e.message}"
@@ -102,47 +105,8 @@ def ask_text(
     raise ProviderError(last_error, permanent=True)
 
 
-def _call(
-    rt: Runtime,
-    generation_id: str | None,
-    provider: str,
-    model: str,
-    task: str,
-    call: Callable[[], TextResult],
-) -> TextResult:
-    """Run one text call, recording it in provider_calls before waiting on it."""
-    with rt.db.write() as session:
-        record = ProviderCall(
-            generation_id=generation_id,
-            provider=provider,
-            model=model,
-            operation=f"text:{task}",
-            idempotency_key=f"text:{task}:{generation_id or '-'}:{uuid.uuid4().hex}",
-        )
-        session.add(record)
-        session.flush()
-        call_id = record.id
-    started = time.monotonic()
-    try:
-        result: TextResult = call()
-    except ProviderError as e:
-        _finish_call(rt, call_id, "failed", started, e.message)
-        raise
-    cost = text_cost(provider, model, result.input_tokens, result.output_tokens, prices=rt.settings.prices)
-    _finish_call(rt, call_id, "succeeded", started, None, cost)
-    return result
-
-
-def _finish_call(
-    rt: Runtime, call_id: int, status: str, started: float, error: str | None, cost: float = 0.0
-) -> None:
-    with rt.db.write() as session:
-        record = session.get(ProviderCall, call_id)
-        if record is not None:
-            record.status = status
-            record.error_message = error
-            record.latency_ms = int((time.monotonic() - started) * 1000)
-            record.cost_usd = cost
+def _text_cost(rt: Runtime, provider: str, model: str, result: TextResult) -> float:
+    return text_cost(provider, model, result.input_tokens, result.output_tokens, prices=rt.settings.prices)
 
 
 def _record_exchange(
@@ -267,8 +231,6 @@ def apply_scenes(session: Session, gen: Generation, output: dict[str, Any]) -> N
 
 
 def _current_scenes(rt: Runtime, generation_id: str) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
     with rt.db.read() as session:
         rows = session.scalars(
             select(Scene).join(Variant).where(Variant.generation_id == generation_id).order_by(Scene.index)
@@ -302,8 +264,6 @@ def compute_align(rt: Runtime, generation_id: str) -> dict[str, Any]:
 
 def apply_rewrite(session: Session, gen: Generation, output: dict[str, Any]) -> None:
     """Store rewritten descriptions (and negative prompts / style anchor when given)."""
-    from sqlalchemy import select
-
     by_index = {item["index"]: item for item in output["scenes"]}
     scenes = session.scalars(select(Scene).join(Variant).where(Variant.generation_id == gen.id))
     for scene in scenes:
