@@ -1,5 +1,5 @@
 """`python -m reelsmith` runs the command line."""
 
-from reelsmith.cli.app import main
+from reelsmith.cli.launch import main
 
 main()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import struct
 import time
 from pathlib import Path
 
@@ -7,6 +8,9 @@ import av
 import pytest
 
 from reelsmith.errors import InvalidInput, MediaError
+from reelsmith.media.concat import INDEX_ROOM_TOO_SMALL, write_with_index_room
+from reelsmith.media.encode import mp4_args
+from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.probe import probe
 from reelsmith.media.stitch import stitch
 
@@ -108,3 +112,38 @@ def test_existing_dest_is_replaced_whole(clip_a: Path, tmp_path: Path) -> None:
     stitch([clip_a], dest)
     assert probe(dest).duration_s == pytest.approx(1.0, abs=FRAME)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.mp4"]
+
+
+def _top_level_boxes(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    kinds, pos = [], 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        if size == 1:
+            (size,) = struct.unpack_from(">Q", data, pos + 8)
+        kinds.append(kind)
+        pos += size
+    return kinds
+
+
+def test_copy_join_writes_the_index_first_without_a_second_pass(
+    clip_a: Path, clip_b: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "joined.mp4"
+    stitch([clip_a, clip_b], dest)
+    boxes = _top_level_boxes(dest)
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+    assert b"free" in boxes  # the unused part of the room kept for the index
+
+
+def test_index_room_too_small_falls_back_to_faststart(clip_a: Path, clip_b: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"file '{clip_a}'\nfile '{clip_b}'\n")
+    args = ["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy"]
+    with pytest.raises(MediaError, match=INDEX_ROOM_TOO_SMALL):
+        run_ffmpeg([*args, *mp4_args(reserve_index_bytes=64), str(tmp_path / "direct.mp4")])
+    dest = tmp_path / "fallback.mp4"
+    write_with_index_room(args, dest, 64, timeout_s=60)
+    boxes = _top_level_boxes(dest)
+    assert boxes.index(b"moov") < boxes.index(b"mdat")
+    assert probe(dest).duration_s == pytest.approx(2.5, abs=FRAME)

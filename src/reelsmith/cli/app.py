@@ -248,54 +248,17 @@ def _run(
         out.print(str(result_path), highlight=False, soft_wrap=True)
 
 
-@app.command()
-def stitch(
-    clips: Annotated[list[Path], typer.Argument(help="Clips in order.")],
-    out_path: Annotated[Path, typer.Option("--out", help="Output MP4.")],
-    transition: Annotated[
-        TransitionOption, typer.Option(help="Transition between clips.")
-    ] = TransitionOption.none,
-    transition_seconds: Annotated[float, typer.Option(help="Transition length.")] = 0.5,
-    audio: Annotated[Path | None, typer.Option(help="Soundtrack to lay under the video.")] = None,
-    duck: Annotated[
-        bool, typer.Option("--duck", help="Lower the soundtrack while clips have sound.")
-    ] = False,
-    replace_audio: Annotated[
-        bool, typer.Option("--replace-audio", help="The soundtrack replaces the clips' own sound.")
-    ] = False,
-    loudness: Annotated[
-        float | None,
-        typer.Option("--loudness", help="Normalise to this integrated loudness (LUFS), e.g. -14."),
-    ] = None,
-) -> None:
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def stitch(ctx: typer.Context) -> None:
     """Stitch clips into one video (stream copy when they are compatible)."""
-    from reelsmith.errors import MediaError
-    from reelsmith.media.stitch import stitch as do_stitch
+    # The `reelsmith` script routes `stitch` straight to this lean command; this entry keeps it listed
+    # in --help and working when the Typer app is invoked directly.
+    from reelsmith.cli.stitch_cmd import run_stitch
 
-    for clip in clips:
-        if not clip.is_file():
-            fail(f"{clip}: no such file")
-    if audio is not None and not audio.is_file():
-        fail(f"--audio {audio}: no such file")
-    if (duck or replace_audio) and audio is None:
-        fail("--duck and --replace-audio need --audio")
-    if transition_seconds <= 0 and transition != TransitionOption.none:
-        fail("--transition-seconds: must be greater than 0")
-    try:
-        info = do_stitch(
-            clips,
-            out_path,
-            transition=transition.value,
-            transition_s=transition_seconds,
-            audio=audio,
-            duck=duck,
-            replace_audio=replace_audio,
-            target_lufs=loudness,
-        )
-    except MediaError as e:
-        fail(e.message, code=1)
-    err.print(f"stitched {len(clips)} clips: {info.duration_s:.2f} s, {info.width}x{info.height}")
-    out.print(str(out_path.resolve()), highlight=False, soft_wrap=True)
+    raise typer.Exit(run_stitch(ctx.args, verbose=logging.getLogger().level <= logging.INFO))
 
 
 @app.command()

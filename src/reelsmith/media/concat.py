@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reelsmith.errors import MediaError
 from reelsmith.media.encode import mp4_args
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.scan import ClipScan, aligned_packet_counts
@@ -20,6 +21,12 @@ from reelsmith.media.scan import ClipScan, aligned_packet_counts
 # The concat demuxer offsets every stream by the first file's earliest stamp (the AAC priming), so the
 # video is moved back to zero; its decode stamps keep their B-frame lead.
 REZERO_VIDEO = "setts=pts=PTS-STARTPTS:dts=DTS-STARTPTS"
+
+# Room for the joined file's index: ffmpeg's own MP4s need about 11 bytes per sample (sizes, chunk offsets,
+# composition offsets); the margin covers other muxers' layouts, and a shortfall falls back to faststart.
+_INDEX_BYTES_PER_SAMPLE = 16
+_INDEX_FIXED_BYTES = 32 * 1024
+INDEX_ROOM_TOO_SMALL = "reserved_moov_size is too small"
 
 
 @dataclass(frozen=True)
@@ -82,13 +89,28 @@ def copy_join(scans: Sequence[ClipScan], out: Path) -> bool:
         filters.append(f"noise=drop='{test}'")
     # Back-to-back audio stamps; the first clip's priming stays before zero, where the MP4 edit list skips it.
     filters.append(f"setts=ts=(N-{first.priming})*{first.frame_size}/{first.sample_rate}/TB")
-    run_ffmpeg(
-        [
-            "-f", "concat", "-safe", "0", "-i", str(listing),
-            "-map", "0:v:0", "-map", "0:a:0", "-c", "copy",
-            "-bsf:v", REZERO_VIDEO, "-bsf:a", ",".join(filters),
-            *mp4_args(), str(out),
-        ],
-        timeout_s=60 + sum(s.video_duration_s for s in scans) / 4,
-    )  # fmt: skip
+    args = [
+        "-f", "concat", "-safe", "0", "-i", str(listing),
+        "-map", "0:v:0", "-map", "0:a:0", "-c", "copy",
+        "-bsf:v", REZERO_VIDEO, "-bsf:a", ",".join(filters),
+    ]  # fmt: skip
+    timeout_s = 60 + sum(s.video_duration_s for s in scans) / 4
+    # Writing the index into room left at the front spares a second pass over the whole output, which
+    # for a stream copy is most of what the join costs beyond reading the clips.
+    samples = sum(s.video_frames + s.audio.priming + s.audio.real for s in scans if s.audio is not None)
+    room = _INDEX_FIXED_BYTES + _INDEX_BYTES_PER_SAMPLE * samples
+    write_with_index_room(args, out, room, timeout_s=timeout_s)
     return True
+
+
+def write_with_index_room(args: Sequence[str], out: Path, room: int, *, timeout_s: float) -> None:
+    """Run ffmpeg ``args`` into the MP4 ``out`` with ``room`` bytes kept for the index at the front.
+
+    Should the index outgrow the room, the run is repeated with a faststart pass instead.
+    """
+    try:
+        run_ffmpeg([*args, *mp4_args(reserve_index_bytes=room), str(out)], timeout_s=timeout_s)
+    except MediaError as e:
+        if INDEX_ROOM_TOO_SMALL not in e.message:
+            raise
+        run_ffmpeg([*args, *mp4_args(), str(out)], timeout_s=timeout_s)

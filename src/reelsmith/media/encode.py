@@ -43,6 +43,13 @@ def audio_args() -> list[str]:
     return ["-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
 
 
-def mp4_args() -> list[str]:
-    """MP4 with the index up front, so playback can start before the download ends."""
+def mp4_args(*, reserve_index_bytes: int | None = None) -> list[str]:
+    """MP4 with the index up front, so playback can start before the download ends.
+
+    By default ffmpeg moves the index to the front after writing (a second pass over the whole file).
+    With ``reserve_index_bytes`` it leaves that much room at the front instead and writes the index there,
+    saving the second pass; ffmpeg fails with "reserved_moov_size is too small" if the room runs out.
+    """
+    if reserve_index_bytes is not None:
+        return ["-moov_size", str(reserve_index_bytes), "-f", "mp4"]
     return ["-movflags", "+faststart", "-f", "mp4"]

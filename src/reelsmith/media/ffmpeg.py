@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
+import os
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 from reelsmith.errors import MediaError
 
@@ -14,9 +17,28 @@ log = logging.getLogger(__name__)
 _STDERR_TAIL_LINES = 15
 
 
+def _bundled_binary() -> str | None:
+    """The one executable ``ffmpeg-*`` in imageio-ffmpeg's binaries folder, found without importing it."""
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        found = [p for p in Path(folder, "binaries").glob("ffmpeg-*") if os.access(p, os.X_OK)]
+        if len(found) == 1:
+            return str(found[0])
+    return None
+
+
 @functools.cache
 def ffmpeg_exe() -> str:
-    """Path of the static ffmpeg binary bundled with imageio-ffmpeg."""
+    """Path of the static ffmpeg binary bundled with imageio-ffmpeg.
+
+    ``imageio_ffmpeg.get_ffmpeg_exe`` imports platform helpers and runs ``ffmpeg -version`` to validate the
+    binary, together tens of milliseconds on every start of a command, so the bundled file is looked up
+    directly; the package's own search remains for everything else (IMAGEIO_FFMPEG_EXE, other layouts).
+    """
+    if not os.environ.get("IMAGEIO_FFMPEG_EXE"):
+        bundled = _bundled_binary()
+        if bundled is not None:
+            return bundled
     import imageio_ffmpeg  # imported lazily: it is only needed when media work actually runs
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())

@@ -1,4 +1,4 @@
-"""Probe a media file in-process with PyAV (the bundled ffmpeg has no ffprobe)."""
+"""Probe a media file in-process: MP4/MOV from its index, anything else with PyAV (there is no ffprobe)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from reelsmith.errors import MediaError
+from reelsmith.media.mp4 import Mp4Index, read_index
 
 # Demuxers that hold a single still picture: these report a nominal frame rate but have no duration.
 _STILL_FORMATS = frozenset({"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "gif_pipe"})
@@ -60,6 +61,9 @@ def _stream_duration(stream: Any) -> float:
 
 def probe(path: Path) -> MediaInfo:
     """Describe the first video and audio streams of ``path``; raise MediaError if it is unreadable."""
+    index = read_index(Path(path))
+    if index is not None:
+        return describe_index(index)
     container = open_media(Path(path))
     try:
         return describe(container, path)
@@ -109,4 +113,21 @@ def describe(container: Any, path: Path) -> MediaInfo:
         channels=channels,
         pix_fmt=pix_fmt,
         video_time_base=time_base,
+    )
+
+
+def describe_index(index: Mp4Index) -> MediaInfo:
+    """MediaInfo from an MP4 index, field for field what ``describe`` reports for the same file."""
+    video, audio = index.video, index.audio
+    return MediaInfo(
+        duration_s=round(index.duration_us / 1_000_000, 6),
+        width=video.width if video else 0,
+        height=video.height if video else 0,
+        fps=round(float(video.average_rate), 6) if video else 0.0,
+        video_codec="h264" if video else None,
+        audio_codec="aac" if audio else None,
+        sample_rate=audio.sample_rate if audio else None,
+        channels=audio.channels if audio else None,
+        pix_fmt=video.pix_fmt if video else None,
+        video_time_base=f"1/{video.timescale}" if video else None,
     )

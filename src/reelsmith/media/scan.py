@@ -10,8 +10,9 @@ from typing import Any
 
 from reelsmith.errors import MediaError
 from reelsmith.media.encode import fps_fraction
-from reelsmith.media.probe import MediaInfo, describe, open_media
-from reelsmith.media.streams import StreamSignature, signature_of
+from reelsmith.media.mp4 import AudioTrack, Mp4Index, read_index
+from reelsmith.media.probe import MediaInfo, describe, describe_index, open_media
+from reelsmith.media.streams import StreamSignature, signature_from, signature_of
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,40 @@ def _audio_packets(container: Any) -> AudioPackets | None:
     return AudioPackets(priming, real, frame_size, samples, rate)
 
 
+def _indexed_audio(track: AudioTrack | None) -> AudioPackets | None:
+    """``_audio_packets`` for a track read from the MP4 index."""
+    if track is None or track.timescale != track.sample_rate:
+        return None
+    real = track.sample_count - track.priming
+    if real * track.frame_size < track.duration:
+        return None
+    return AudioPackets(track.priming, real, track.frame_size, track.duration, track.sample_rate)
+
+
+def _scan_index(path: Path, index: Mp4Index) -> ClipScan:
+    info = describe_index(index)
+    video = index.video
+    if video is None or info.duration_s <= 0:
+        raise MediaError(f"cannot stitch {path}: it has no video to join")
+    audio = index.audio
+    sig = signature_from(info, video.extradata, audio.extradata if audio else b"")
+    fps = fps_fraction(info.fps or 30.0)
+    return ClipScan(path, info, sig, fps, video.sample_count, _indexed_audio(audio))
+
+
 def scan_clip(path: Path) -> ClipScan:
-    """Open ``path`` once and describe it for stitching; MediaError when it has no video to join."""
+    """Describe ``path`` for stitching (from its MP4 index when it has one, else opened with libav).
+
+    MediaError when it has no video to join.
+    """
+    index = read_index(path)
+    if index is not None:
+        return _scan_index(path, index)
+    return scan_with_libav(path)
+
+
+def scan_with_libav(path: Path) -> ClipScan:
+    """``scan_clip`` by opening the file with libav: any container and codec libav reads."""
     container = open_media(path)
     try:
         info = describe(container, path)

@@ -52,6 +52,11 @@ def signature_of(container: Any, info: MediaInfo) -> StreamSignature:
     audio = container.streams.audio[0] if container.streams.audio else None
     video_extra = bytes(video.codec_context.extradata or b"") if video is not None else b""
     audio_extra = bytes(audio.codec_context.extradata or b"") if audio is not None else b""
+    return signature_from(info, video_extra, audio_extra)
+
+
+def signature_from(info: MediaInfo, video_extradata: bytes, audio_extradata: bytes) -> StreamSignature:
+    """The stream signature of a clip described by ``info`` with these codec headers."""
     return StreamSignature(
         video_codec=info.video_codec,
         width=info.width,
@@ -62,6 +67,6 @@ def signature_of(container: Any, info: MediaInfo) -> StreamSignature:
         audio_codec=info.audio_codec,
         sample_rate=info.sample_rate,
         channels=info.channels,
-        video_extradata=video_extra,
-        audio_extradata=audio_extra,
+        video_extradata=video_extradata,
+        audio_extradata=audio_extradata,
     )
