@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from reelsmith.config import Settings
 from reelsmith.errors import InvalidInput
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.generations.uploads import store_upload
-from reelsmith.jobs.worker import embedded_worker
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.loudness import loudness
 from reelsmith.media.probe import probe
 from reelsmith.pipeline.song import scenes_for_song
-from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.runtime import Runtime
 from tests.pipeline.helpers import wait_for_end
 
 BPM = 120
@@ -32,14 +29,6 @@ def click_track(dest: Path, seconds: float) -> Path:
         "-c:a", "pcm_s16le", str(dest),
     ])  # fmt: skip
     return dest
-
-
-@pytest.fixture
-def rt(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
-    with embedded_worker(runtime):
-        yield runtime
-    runtime.close()
 
 
 def test_music_video_cuts_on_beats_and_keeps_the_song(rt: Runtime, tmp_path: Path) -> None:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from reelsmith.config import Settings
 from reelsmith.db.models import Event, Generation, ProviderCall
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
-from reelsmith.jobs.worker import embedded_worker
 from reelsmith.media.loudness import loudness
 from reelsmith.media.probe import probe
-from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.runtime import Runtime
 from tests.pipeline.helpers import wait_for_end
-
-
-@pytest.fixture
-def rt(settings: Settings) -> Iterator[Runtime]:
-    runtime = build_runtime(settings)
-    with embedded_worker(runtime):
-        yield runtime
-    runtime.close()
 
 
 def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:

@@ -110,8 +110,46 @@ def test_ad_follows_hook_to_call_to_action(run_task: RunTask) -> None:
 
 
 def test_unknown_mode_is_written_as_a_story(run_task: RunTask) -> None:
-    story = run_task("story", prompt=NARRATIVE, title="", mode="ad_clone", scene_count=3)
+    story = run_task("story", prompt=NARRATIVE, title="", mode="documentary", scene_count=3)
     assert story == run_task("story", prompt=NARRATIVE, title="", mode="story", scene_count=3)
+
+
+SOURCE = {"duration_s": 12.0, "palette": ["#112233", "#aabbcc"], "scene_lengths_s": [3, 3, 3, 3]}
+
+
+def test_transform_writes_an_ad_in_the_source_palette(run_task: RunTask) -> None:
+    story = run_task("transform", prompt=NARRATIVE, title="", scene_count=4, source=SOURCE)
+    assert "#112233" in story["style"]
+    # Even a narrative brief is retold as an ad: the ad-clone arc ends on a call to action.
+    scenes = run_task(
+        "variant", prompt=NARRATIVE, story=story, intensity="soft", scene_count=4, lengths_s=[3, 4, 2.5, 3]
+    )
+    assert [s["duration_s"] for s in scenes["scenes"]] == [3.0, 4.0, 2.5, 3.0]
+    assert scenes["scenes"][-1]["on_screen_text"]
+
+
+def test_variants_differ_by_intensity(run_task: RunTask) -> None:
+    story = run_task("transform", prompt="Trailblazer running shoes", title="", scene_count=4, source=SOURCE)
+    by_kind = {
+        kind: run_task(
+            "variant", prompt="Trailblazer running shoes", story=story, intensity=kind, scene_count=4,
+            lengths_s=[3, 3, 3, 3],
+        )["scenes"]
+        for kind in ("soft", "medium", "aggressive", "ultra")
+    }  # fmt: skip
+    assert len({scenes[0]["description"] for scenes in by_kind.values()}) == 4
+    assert all(s["on_screen_text"].isupper() for s in by_kind["aggressive"] if s["on_screen_text"])
+    assert all(s["camera"] not in ("static", "orbit") for s in by_kind["aggressive"])
+    device = by_kind["ultra"][0]["description"].split(":")[0]
+    assert all(s["description"].startswith(device + ":") for s in by_kind["ultra"])
+
+
+def test_variant_rejects_bad_intensity_and_lengths(run_task: RunTask) -> None:
+    story = run_task("transform", prompt="Shoes", title="", scene_count=4, source=SOURCE)
+    with pytest.raises(ProviderError, match="intensity"):
+        run_task("variant", prompt="Shoes", story=story, intensity="wild", scene_count=4, lengths_s=[3] * 4)
+    with pytest.raises(ProviderError, match="lengths_s"):
+        run_task("variant", prompt="Shoes", story=story, intensity="soft", scene_count=4, lengths_s=[3, -1])
 
 
 def test_music_video_mode_uses_song_sections(run_task: RunTask) -> None:

@@ -29,6 +29,7 @@ SCENE = {
     "camera": "orbit",
     "on_screen_text": "Meet Aurora",
 }
+SOURCE = {"duration_s": 15.0, "shot_count": 6, "palette": ["#102030"], "scene_lengths_s": [3, 4, 5, 3]}
 VALUES: dict[str, dict[str, Any]] = {
     "story": {"prompt": "A luxurious perfume advertisement", "title": "", "mode": "story", "scene_count": 4},
     "scenes": {
@@ -41,12 +42,22 @@ VALUES: dict[str, dict[str, Any]] = {
     },
     "enhance": {"story": STORY, "scenes": [SCENE]},
     "align": {"story": STORY, "scenes": [SCENE]},
+    "transform": {"prompt": "Aurora perfume", "title": "", "source": SOURCE, "scene_count": 4},
+    "variant": {
+        "prompt": "Aurora perfume",
+        "story": STORY,
+        "intensity": "soft",
+        "direction": "Stay close to the source.",
+        "source": SOURCE,
+        "scene_count": 4,
+        "lengths_s": [3.0, 4.5, 5.0, 3.5],
+    },
 }
 LEFTOVER = re.compile(r"\$\{?[A-Za-z_]\w*\}?|\{[A-Za-z_]\w*\}")
 
 
-def test_tasks_are_the_four_text_steps() -> None:
-    assert TASKS == ("story", "scenes", "enhance", "align")
+def test_tasks_are_the_text_steps() -> None:
+    assert TASKS == ("story", "scenes", "enhance", "align", "transform", "variant")
 
 
 @pytest.mark.parametrize("task", TASKS)

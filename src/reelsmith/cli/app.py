@@ -121,6 +121,10 @@ def generate(
     song: Annotated[
         Path | None, typer.Option(help="The song of a music video (its soundtrack and its cuts).")
     ] = None,
+    source: Annotated[Path | None, typer.Option(help="The source ad an ad clone re-makes.")] = None,
+    variants: Annotated[
+        str, typer.Option(help="Ad clone intensities, comma-separated: soft,medium,aggressive,ultra.")
+    ] = "soft,medium,aggressive,ultra",
     transition: Annotated[
         TransitionOption, typer.Option(help="Transition between scenes.")
     ] = TransitionOption.none,
@@ -132,13 +136,17 @@ def generate(
     out_path: Annotated[Path | None, typer.Option("--out", help="Copy the result here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the generation as JSON.")] = False,
 ) -> None:
-    """Generate an image, a clip or a story video and wait for it with a progress bar."""
+    """Generate an image, a clip, a story or music video, or an ad clone, and wait with a progress bar."""
     from pydantic import ValidationError
 
     from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 
-    if mode == ModeOption.ad_clone:
-        fail("mode: ad-clone is not available yet; use story, video, image or music-video")
+    if mode == ModeOption.ad_clone and source is None:
+        fail("--source: ad clones need the source ad (--source PATH)")
+    if source is not None and mode != ModeOption.ad_clone:
+        fail("--source: only ad clones take a source ad (--mode ad-clone)")
+    if source is not None and not source.is_file():
+        fail(f"--source {source}: no such file")
     if mode == ModeOption.music_video and song is None:
         fail("--song: music videos need a song (--song PATH)")
     if song is not None and mode != ModeOption.music_video:
@@ -154,6 +162,7 @@ def generate(
             scenes=scenes,
             aspect_ratio=aspect,  # type: ignore[arg-type]
             transition=transition.value,
+            variants=[v.strip() for v in variants.split(",") if v.strip()],  # type: ignore[misc]
             providers=ProviderChoice(text=text_provider, image=image_provider, video=video_provider),
         )
     except ValidationError as e:
@@ -164,7 +173,7 @@ def generate(
         fail("--image: at most 4 reference images")
     for path in images:
         _check_image(path)
-    _run(request, images=images, out_path=out_path, as_json=as_json, song=song)
+    _run(request, images=images, out_path=out_path, as_json=as_json, song=song, source=source)
 
 
 def _option_name(field: str) -> str:
@@ -176,7 +185,10 @@ def _option_name(field: str) -> str:
         "providers.video": "--video-provider",
         "providers.text": "--text-provider",
         "providers.image": "--image-provider",
+        "variants": "--variants",
     }
+    if field.startswith("variants."):
+        field = "variants"
     return names.get(field, field)
 
 
@@ -198,7 +210,13 @@ def _check_image(path: Path) -> None:
 
 
 def _run(
-    request: object, *, images: list[Path], out_path: Path | None, as_json: bool, song: Path | None = None
+    request: object,
+    *,
+    images: list[Path],
+    out_path: Path | None,
+    as_json: bool,
+    song: Path | None = None,
+    source: Path | None = None,
 ) -> None:
     from reelsmith.cli.progress import watch
     from reelsmith.errors import InvalidInput, ReelsmithError
@@ -215,7 +233,10 @@ def _run(
     try:
         ids = [store_reference_image(rt, user_id, path) for path in images]
         song_id = store_upload(rt, user_id, song, expect="audio").id if song is not None else None
-        request = request.model_copy(update={"reference_asset_ids": ids, "song_asset_id": song_id})
+        source_id = store_upload(rt, user_id, source, expect="video").id if source is not None else None
+        request = request.model_copy(
+            update={"reference_asset_ids": ids, "song_asset_id": song_id, "source_asset_id": source_id}
+        )
         with embedded_worker(rt):
             generation_id = create_generation(rt, user_id, request, bill=False)
             try:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import NotFound, ReelsmithError
-from reelsmith.pipeline.billing import run_number
+from reelsmith.pipeline.billing import planned_clips, run_number
 from reelsmith.pipeline.clips import cancel_provider_jobs
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import steps_for
@@ -80,8 +80,7 @@ def retry(rt: Runtime, generation_id: str, *, bill: bool = True) -> None:
             raise WrongState(f"generation is {gen.status}; only failed or canceled ones can be retried")
         run = run_number(gen) + 1
         done = _completed_clips(session, gen.id)
-        total = 1 if gen.mode == "video" else int(gen.params.get("scene_count", 0))
-        clips = 0 if gen.mode == "image" else max(0, total - done)
+        clips = max(0, planned_clips(gen.mode, gen.params) - done)
         price = ledger.IMAGE_PRICE if gen.mode == "image" else clips * ledger.CLIP_PRICE
         if bill and gen.tokens_charged > 0:
             ledger.charge(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Mode = Literal["story", "video", "image", "music_video"]
+Mode = Literal["story", "video", "image", "music_video", "ad_clone"]
+Intensity = Literal["soft", "medium", "aggressive", "ultra"]
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Transition = Literal["none", "fade", "dissolve", "wipeleft", "slideup"]
 
@@ -37,6 +38,17 @@ class GenerationCreate(BaseModel):
     transition: Transition = "none"
     reference_asset_ids: list[str] = Field(default_factory=list, max_length=4)
     song_asset_id: str | None = Field(default=None, max_length=64, description="The song (music video mode).")
+    source_asset_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The source ad to re-make (ad clone mode): an uploaded video.",
+    )
+    variants: list[Intensity] = Field(
+        default_factory=lambda: list(get_args(Intensity)),
+        min_length=1,
+        max_length=4,
+        description="Ad clone intensities to make, four scenes each.",
+    )
     providers: ProviderChoice = Field(default_factory=ProviderChoice)
 
     @field_validator("prompt")

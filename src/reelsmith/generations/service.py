@@ -11,6 +11,8 @@ from reelsmith.accounts import ledger
 from reelsmith.db.models import Asset, Event, Generation, Scene, Step, User, Variant
 from reelsmith.errors import InvalidInput, NotFound
 from reelsmith.generations.schemas import GenerationCreate
+from reelsmith.pipeline import adclone
+from reelsmith.pipeline.billing import planned_clips
 from reelsmith.pipeline.modes import steps_for
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.song import check_song, scenes_for_song
@@ -52,11 +54,16 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
     with rt.db.write() as session:
         _check_references(session, user_id, request.reference_asset_ids)
         scene_count = 1 if request.mode in ("video", "image") else request.scenes
-        song: dict[str, Any] = {}
+        inputs: dict[str, Any] = {}
         if request.mode == "music_video":
             asset = check_song(session, user_id, request.song_asset_id)
             scene_count = scenes_for_song(asset.duration_s or 0.0)
-            song = {"song_asset_id": asset.id, "song_duration_s": asset.duration_s}
+            inputs = {"song_asset_id": asset.id, "song_duration_s": asset.duration_s}
+        elif request.mode == "ad_clone":
+            source = adclone.check_source(session, user_id, request.source_asset_id)
+            kinds = adclone.check_intensities(request.variants)
+            scene_count = adclone.SCENES_PER_VARIANT
+            inputs = {"source_asset_id": source.id, "source_duration_s": source.duration_s, "variants": kinds}
         gen = Generation(
             user_id=user_id,
             mode=request.mode,
@@ -64,7 +71,7 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
             prompt=request.prompt,
             params={
                 "scene_count": scene_count,
-                **song,
+                **inputs,
                 "aspect_ratio": request.aspect_ratio,
                 "duration_s": request.duration_s,
                 "transition": request.transition,
@@ -75,12 +82,12 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
         session.add(gen)
         session.flush()
         if bill:
-            price = ledger.price_of(request.mode, scene_count)
+            clips = planned_clips(request.mode, gen.params)
+            price = ledger.price_of(request.mode, clips)
             ledger.charge(
                 session, user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=request.mode
             )
             gen.tokens_charged = price
-            clips = 0 if request.mode == "image" else scene_count
             gen.params = {**gen.params, "run": 1, "paid_clips": clips}
         for step in steps_for(request.mode):
             session.add(Step(generation_id=gen.id, name=step.name))
@@ -195,8 +202,18 @@ def generation_json(
             data["video_path"], data["thumbnail_path"] = path_of(video), path_of(thumb)
         return data
 
+    outputs = {
+        s.name: s.output or {}
+        for s in session.scalars(
+            select(Step).where(Step.generation_id == gen.id, Step.name.in_(("source", "evaluate")))
+        )
+    }
+    evaluation = outputs.get("evaluate", {})
+    scores = evaluation.get("variants", {})
     variants = []
-    for variant in session.scalars(select(Variant).where(Variant.generation_id == gen.id)):
+    for variant in sorted(
+        session.scalars(select(Variant).where(Variant.generation_id == gen.id)), key=_variant_order
+    ):
         scenes = [
             with_files(
                 {
@@ -231,13 +248,15 @@ def generation_json(
                     "video_url": asset_url(variant.video_asset_id),
                     "thumbnail_url": asset_url(variant.thumbnail_asset_id),
                     "preview_url": asset_url(variant.preview_asset_id),
+                    "evaluation": scores.get(variant.kind),
                     "scenes": scenes,
                 },
                 variant.video_asset_id,
                 variant.thumbnail_asset_id,
             )
         )
-    main = variants[0] if variants else {}
+    # The generation's own video is its best-scored variant (ad clones), else its only one.
+    main = next((v for v in variants if v["kind"] == evaluation.get("best")), variants[0] if variants else {})
     steps = [
         {
             "name": s.name,
@@ -268,6 +287,7 @@ def generation_json(
         "cost_usd": gen.cost_usd,
         "tokens_charged": gen.tokens_charged,
         "variants": variants,
+        "source": _source_json(gen, outputs.get("source")),
         "steps": steps,
         "conversation": conversation,
     }
@@ -276,6 +296,20 @@ def generation_json(
         data["thumbnail_path"] = main.get("thumbnail_path")
         data["image_path"] = path_of(image_id)
     return data
+
+
+def _variant_order(variant: Variant) -> int:
+    kinds = ("default", *adclone.INTENSITIES)
+    return kinds.index(variant.kind) if variant.kind in kinds else len(kinds)
+
+
+def _source_json(gen: Generation, analysis: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The source ad of an ad clone and what was measured on it (None for other modes)."""
+    asset_id = gen.params.get("source_asset_id")
+    if not asset_id:
+        return None
+    measured = {k: v for k, v in (analysis or {}).items() if k != "shots"}
+    return {"asset_id": asset_id, "video_url": asset_url(asset_id), **measured}
 
 
 def _iso(value: Any) -> str | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset
+from reelsmith.errors import InvalidInput
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -80,4 +81,25 @@ def add_asset(
     )
     session.add(asset)
     session.flush()
+    return asset
+
+
+def owned_upload(
+    session: Session,
+    user_id: str,
+    asset_id: str | None,
+    *,
+    field: str,
+    kind: str,
+    missing: str,
+    noun: str | None = None,
+) -> Asset:
+    """The user's own timed upload of ``kind`` ("audio", "video") named by ``field``, else a 4xx naming it."""
+    if not asset_id:
+        raise InvalidInput(field, missing)
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.user_id != user_id:
+        raise InvalidInput(field, f"no such asset: {asset_id}")
+    if not asset.content_type.startswith(f"{kind}/") or not asset.duration_s:
+        raise InvalidInput(field, f"asset {asset_id} is not {noun or f'a {kind}'}")
     return asset

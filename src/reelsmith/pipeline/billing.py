@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,16 @@ from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
 def run_number(gen: Generation) -> int:
     """Which run of the generation this is (a retry starts a new run, with its own charge)."""
     return int(gen.params.get("run", 1))
+
+
+def planned_clips(mode: str, params: dict[str, Any]) -> int:
+    """How many clips a generation makes in all: one per scene, of every variant for ad clones."""
+    if mode == "image":
+        return 0
+    if mode == "video":
+        return 1
+    per_variant = int(params.get("scene_count", 0))
+    return per_variant * len(params.get("variants", ())) if mode == "ad_clone" else per_variant
 
 
 def refund_undelivered(session: Session, gen: Generation) -> int:

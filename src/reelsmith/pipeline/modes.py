@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MODES = ("story", "video", "image", "music_video", "stitch")
+MODES = ("story", "video", "image", "music_video", "ad_clone", "stitch")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,16 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
         StepDef("stitch", "Cutting to the song", 99),
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
+    # The source ad sets the pacing; each requested intensity becomes a variant of four scenes.
+    "ad_clone": (
+        StepDef("source", "Studying the source ad", 10),
+        StepDef("transform", "Rewriting it for your product", 25),
+        StepDef("variants", "Writing the variants", 40),
+        StepDef("clips", "Generating clips", 90, fan_out=True),
+        StepDef("stitch", "Stitching the variants", 94),
+        StepDef("thumbnail", "Making the thumbnails", 97),
+        StepDef("evaluate", "Scoring the variants", 100),
+    ),
     # Stitching clips a user already has: the scenes arrive complete, only the finishing runs.
     "stitch": (
         StepDef("stitch", "Stitching the clips", 90),
@@ -53,7 +63,7 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
 }
 
 # Progress moves from the step before `clips` to the `clips` figure as scenes finish.
-CLIPS_START = {"story": 65, "video": 10, "music_video": 65}
+CLIPS_START = {"story": 65, "video": 10, "music_video": 65, "ad_clone": 40}
 
 
 def steps_for(mode: str) -> tuple[StepDef, ...]:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import ReelsmithError
-from reelsmith.pipeline import finishing, imaging, song, writing
+from reelsmith.pipeline import adclone, finishing, imaging, song, writing
 from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import StepDef, steps_for
@@ -57,6 +57,10 @@ IMPLEMENTATIONS: dict[str, StepImpl] = {
     "thumbnail": StepImpl(finishing.compute_thumbnail, finishing.apply_thumbnail),
     "image": StepImpl(imaging.compute_image, imaging.apply_image),
     "audio": StepImpl(song.compute_song_plan),
+    "source": StepImpl(adclone.compute_source),
+    "transform": StepImpl(adclone.compute_transform, writing.apply_story),
+    "variants": StepImpl(adclone.compute_variants, adclone.apply_variants),
+    "evaluate": StepImpl(adclone.compute_evaluate),
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation
 from reelsmith.errors import InvalidInput, ReelsmithError
+from reelsmith.pipeline.assets import owned_upload
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -33,14 +34,16 @@ def scenes_for_song(duration_s: float) -> int:
 
 def check_song(session: Session, user_id: str, asset_id: str | None) -> Asset:
     """The user's uploaded audio asset named by `song_asset_id`, or a 4xx naming the field."""
-    if not asset_id:
-        raise InvalidInput("song_asset_id", "music videos need a song: upload one and pass its id")
-    asset = session.get(Asset, asset_id)
-    if asset is None or asset.user_id != user_id:
-        raise InvalidInput("song_asset_id", f"no such asset: {asset_id}")
-    if not asset.content_type.startswith("audio/") or not asset.duration_s:
-        raise InvalidInput("song_asset_id", f"asset {asset_id} is not a song")
-    scenes_for_song(asset.duration_s)
+    asset = owned_upload(
+        session,
+        user_id,
+        asset_id,
+        field="song_asset_id",
+        kind="audio",
+        missing="music videos need a song: upload one and pass its id",
+        noun="a song",
+    )
+    scenes_for_song(asset.duration_s or 0.0)
     return asset
 
 

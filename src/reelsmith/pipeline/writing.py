@@ -31,7 +31,7 @@ MAX_SCENE_S = 8.0
 DEFAULT_CLIP_S = 5.0
 
 
-def _generation(rt: Runtime, generation_id: str) -> Generation:
+def load_generation(rt: Runtime, generation_id: str) -> Generation:
     with rt.db.read() as session:
         gen = session.get(Generation, generation_id)
         if gen is None:
@@ -39,7 +39,7 @@ def _generation(rt: Runtime, generation_id: str) -> Generation:
         return gen
 
 
-def _step_output(rt: Runtime, generation_id: str, name: str) -> dict[str, Any]:
+def step_output(rt: Runtime, generation_id: str, name: str) -> dict[str, Any]:
     with rt.db.read() as session:
         row = session.get(Step, (generation_id, name))
         if row is None or row.output is None:
@@ -145,7 +145,7 @@ def _short(error: ValidationError) -> str:
 
 def compute_story(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Write the story."""
-    gen = _generation(rt, generation_id)
+    gen = load_generation(rt, generation_id)
     return ask(
         rt,
         gen,
@@ -167,10 +167,10 @@ def apply_story(session: Session, gen: Generation, output: dict[str, Any]) -> No
 
 def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Split the story into exactly the requested number of scenes."""
-    gen = _generation(rt, generation_id)
-    story = _step_output(rt, generation_id, "story")
+    gen = load_generation(rt, generation_id)
+    story = step_output(rt, generation_id, "story")
     count = int(gen.params["scene_count"])
-    song = _step_output(rt, generation_id, "audio") if gen.mode == "music_video" else None
+    song = step_output(rt, generation_id, "audio") if gen.mode == "music_video" else None
     reply = ask(
         rt,
         gen,
@@ -196,7 +196,7 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
 
 def compute_single_scene(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Quick video mode: the prompt itself is the one scene (no writer involved)."""
-    gen = _generation(rt, generation_id)
+    gen = load_generation(rt, generation_id)
     return {
         "scenes": [
             {
@@ -250,15 +250,15 @@ def _current_scenes(rt: Runtime, generation_id: str) -> list[dict[str, Any]]:
 
 def compute_enhance(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Rewrite each scene prompt with cinematic detail."""
-    gen = _generation(rt, generation_id)
-    story = _step_output(rt, generation_id, "story")
+    gen = load_generation(rt, generation_id)
+    story = step_output(rt, generation_id, "story")
     return ask(rt, gen, "enhance", {"story": story, "scenes": _current_scenes(rt, generation_id)})
 
 
 def compute_align(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Make characters and style consistent across scenes."""
-    gen = _generation(rt, generation_id)
-    story = _step_output(rt, generation_id, "story")
+    gen = load_generation(rt, generation_id)
+    story = step_output(rt, generation_id, "story")
     return ask(rt, gen, "align", {"story": story, "scenes": _current_scenes(rt, generation_id)})
 
 

@@ -1,4 +1,4 @@
-"""Prompts as versioned files, rendered for the four text tasks, plus the reply schemas.
+"""Prompts as versioned files, rendered for the text tasks, plus the reply schemas.
 
 Each task has a template file `<task>.md` shipped as package data::
 

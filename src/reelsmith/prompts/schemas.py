@@ -1,4 +1,4 @@
-"""Pydantic models for the four text tasks' replies, and the JSON schemas sent to LLMs.
+"""Pydantic models for the text tasks' replies, and the JSON schemas sent to LLMs.
 
 The schema sent to a model is the *strictest common subset* that OpenAI strict mode, Gemini and
 others accept: every object closed (`additionalProperties: false`), every property required, no
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-TASKS: tuple[str, ...] = ("story", "scenes", "enhance", "align")
+TASKS: tuple[str, ...] = ("story", "scenes", "enhance", "align", "transform", "variant")
 
 MIN_SCENE_S = 2.0
 MAX_SCENE_S = 12.0
@@ -135,6 +135,9 @@ REPLY_MODELS: dict[str, type[BaseModel]] = {
     "scenes": SceneList,
     "enhance": EnhancedScenes,
     "align": AlignedScenes,
+    # Ad clone: the source ad rewritten as a story for the product, then each variant's scenes.
+    "transform": StoryDraft,
+    "variant": SceneList,
 }
 
 # Keywords some providers reject in strict/structured mode; the bounds live in descriptions.

@@ -12,6 +12,9 @@ dict and passes it both to `render_prompt` and as the context:
 - ``enhance``: ``story`` (the StoryDraft dict), ``scenes`` (list of SceneDraft dicts).
 - ``align``:   ``story`` (the StoryDraft dict), ``scenes`` (list of scene dicts with at least
   ``description``).
+- ``transform``: ``prompt``, ``title``, ``scene_count``, ``source`` (what was measured on the source ad).
+- ``variant``: ``prompt``, ``story`` (the transform's StoryDraft dict), ``intensity`` ("soft" |
+  "medium" | "aggressive" | "ultra"), ``scene_count``, ``lengths_s`` (one length per scene).
 
 Replies validate with `reelsmith.prompts.parse_reply(task, result.data)`. The same context always
 gives the same reply (the seed is a hash of the prompt, or of the story for enhance/align).
@@ -27,9 +30,10 @@ from typing import Any
 from reelsmith.errors import ProviderError
 from reelsmith.prompts.schemas import MAX_SCENES
 from reelsmith.providers.base import TextRequest, TextResult
-from reelsmith.providers.local import writer
+from reelsmith.providers.local import adclone, writer
 
-MODES = ("story", "video", "image", "music_video")
+MODES = ("story", "video", "image", "music_video", "ad_clone")
+INTENSITIES = ("soft", "medium", "aggressive", "ultra")
 
 
 def _require(context: Mapping[str, Any], key: str) -> Any:
@@ -72,8 +76,26 @@ def _scene_list(context: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
     return value
 
 
+def _intensity(context: Mapping[str, Any]) -> str:
+    value = _require(context, "intensity")
+    if value not in INTENSITIES:
+        raise ProviderError(
+            f"local text: intensity must be one of {INTENSITIES}, got {value!r}", permanent=True
+        )
+    return str(value)
+
+
+def _lengths(context: Mapping[str, Any]) -> list[float]:
+    value = _require(context, "lengths_s")
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ProviderError("local text: lengths_s must be a list of seconds", permanent=True)
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) and x > 0 for x in value):
+        raise ProviderError("local text: every length in lengths_s must be a positive number", permanent=True)
+    return [float(x) for x in value]
+
+
 def _mode(context: Mapping[str, Any]) -> str:
-    # Lenient on purpose: a mode this writer has no arc for (a future "ad_clone") gets the story arc.
+    # Lenient on purpose: a mode this writer has no arc for gets the story arc.
     mode = str(context.get("mode") or "story")
     return mode if mode in MODES else "story"
 
@@ -117,4 +139,19 @@ class LocalTextModel:
             return writer.enhance_scenes(_mapping(ctx, "story"), _scene_list(ctx))
         if task == "align":
             return writer.align_scenes(_mapping(ctx, "story"), _scene_list(ctx))
+        if task == "transform":
+            return adclone.transform(
+                str(_require(ctx, "prompt")),
+                title=str(ctx.get("title") or ""),
+                scene_count=_scene_count(ctx),
+                source=_mapping(ctx, "source"),
+            )
+        if task == "variant":
+            return adclone.variant(
+                str(_require(ctx, "prompt")),
+                story=_mapping(ctx, "story"),
+                intensity=_intensity(ctx),
+                scene_count=_scene_count(ctx),
+                lengths=_lengths(ctx),
+            )
         raise ProviderError(f"local text: unknown task {task!r}", permanent=True)

@@ -29,7 +29,7 @@ def genre_for(brief: Brief, mode: str) -> Genre:
     """Return which arc a brief gets: music videos follow the song, ads the ad arc, others a story."""
     if mode == "music_video":
         return "music"
-    return "ad" if brief.is_ad else "story"
+    return "ad" if brief.is_ad or mode == "ad_clone" else "story"
 
 
 def _capitalise(text: str) -> str:
@@ -43,10 +43,11 @@ def _fill(template: str, fields: Mapping[str, str]) -> str:
 class _World:
     """The choices shared by every scene of one video: subject, genre, palette, places."""
 
-    def __init__(self, prompt: str, mode: str, fallback_subject: str = "") -> None:
+    def __init__(self, prompt: str, mode: str, fallback_subject: str = "", variation: str = "") -> None:
         self.brief = read_brief(prompt, fallback_subject=fallback_subject)
         self.genre = genre_for(self.brief, mode)
-        self.seed = self.brief.seed
+        # A variation (an ad clone's intensity) re-rolls every choice while the subject stays the same.
+        self.seed = stable_seed(str(self.brief.seed), variation) if variation else self.brief.seed
         self.palette = vocab.pick(vocab.PALETTES, self.seed, "palette")
         self.style = vocab.pick(vocab.STYLES[self.genre], self.seed, "style")
         self.main_setting = self.brief.setting or vocab.pick(vocab.SETTINGS[self.genre], self.seed, "setting")
@@ -127,9 +128,10 @@ def write_scenes(
     max_s: float | None,
     target_s: float | None,
     mode: str = "story",
+    variation: str = "",
 ) -> dict[str, Any]:
     """Return a SceneList-shaped dict with exactly `scene_count` scenes."""
-    world = _World(prompt, mode, fallback_subject=str(story.get("title", "")))
+    world = _World(prompt, mode, fallback_subject=str(story.get("title", "")), variation=variation)
     kinds = plan_beats(world.genre, scene_count)
     beats = [beat(world.genre, kind) for kind in kinds]
     durations = plan_durations(
