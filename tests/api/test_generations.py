@@ -98,6 +98,10 @@ def test_short_balance_is_402_with_balance_and_price(client: TestClient, alice: 
         ({"prompt": "x", "providers": {"video": "nosuch"}}, "providers.video"),
         ({"prompt": "x", "mode": "music_video"}, "song_asset_id"),
         ({"prompt": "x", "mode": "music_video", "song_asset_id": "nope"}, "song_asset_id"),
+        ({"prompt": "x", "mode": "ad_clone"}, "source_asset_id"),
+        ({"prompt": "x", "mode": "ad_clone", "source_asset_id": "nope"}, "source_asset_id"),
+        ({"prompt": "x", "mode": "ad_clone", "variants": ["wild"]}, "variants.0"),
+        ({"prompt": "x", "mode": "ad_clone", "variants": []}, "variants"),
     ],
 )
 def test_bad_generation_requests_are_4xx_naming_the_field(

@@ -76,7 +76,8 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
     assert page.inner_text("[data-price-total]") == "20"
     page.check("input[name=mode][value=image]", force=True)
     assert page.inner_text("[data-price-total]") == "1"
-    assert page.is_disabled("input[name=mode][value=ad_clone]")
+    page.check("input[name=mode][value=ad_clone]", force=True)
+    assert page.inner_text("[data-price-total]") == "160" and page.is_disabled("[data-submit]")
     page.check("input[name=mode][value=story]", force=True)
     page.fill("#prompt", "A lighthouse keeper finds a <b>glowing</b> shell")
     page.fill("#title", "The Shell")
@@ -182,4 +183,38 @@ def test_music_video_from_a_song_upload(browser: Any, live_server: str, tmp_path
     page.wait_for_selector("[data-generating]:not([hidden])")
     page.click("[data-watch]")
     page.wait_for_selector("video[data-final]", timeout=60_000)
+    assert errors == []
+
+
+def test_ad_clone_from_a_source_upload(browser: Any, live_server: str, tmp_path: Path) -> None:
+    from tests.pipeline.test_ad_clone import source_ad
+
+    source = source_ad(tmp_path / "source.mp4")
+    base = live_server
+    errors: list[str] = []
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.set_default_timeout(20_000)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_up(page, base, "copywriter")
+    page.goto(f"{base}/create")
+    page.check("input[name=mode][value=ad_clone]", force=True)
+    assert page.is_disabled("[data-submit]")  # no source yet
+    page.fill("#prompt", "Trailblazer running shoes for muddy mornings")
+    page.set_input_files("[data-source-upload]", str(source))
+    page.wait_for_selector("[data-source-info]:has-text('source ad')")
+    assert page.inner_text("[data-price-total]") == "160"  # four variants of four clips
+    assert page.is_disabled("[data-submit]")  # the sign-up grant is 50 tokens
+    for kind in ("medium", "aggressive", "ultra"):
+        page.uncheck(f"input[name=variants][value={kind}]")
+    assert page.inner_text("[data-price-total]") == "40"
+    shoot(page, "create-ad-clone")
+    page.click("[data-submit]")
+    page.wait_for_selector("[data-generating]:not([hidden])")
+    page.click("[data-watch]")
+    page.wait_for_selector("video[data-final]", timeout=90_000)
+    card = page.locator("[data-variant=soft]")
+    assert card.locator(".score").inner_text().endswith("/100")
+    assert "cut rhythm" in card.inner_text()
+    assert "shots" in page.inner_text(".meta")  # what was measured on the source
+    shoot(page, "generation-ad-clone")
     assert errors == []

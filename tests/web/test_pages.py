@@ -42,7 +42,11 @@ def test_the_create_page_offers_priced_types_and_only_usable_providers(web: Test
     assert re.search(r'value="story" data-price="10" data-per-scene="true"', html)
     assert re.search(r'value="music_video" data-price="10" data-per-scene="true"\s*>', html)
     assert 'data-song-upload' in html
-    assert re.search(r'value="ad_clone"[^>]*\s+disabled', html) and "Coming soon" in html
+    assert re.search(r'value="ad_clone" data-price="40" data-per-scene="false"\s*>', html)
+    assert "40 tokens / variant" in html and "Coming soon" not in html
+    assert 'data-source-upload' in html
+    for kind in ("soft", "medium", "aggressive", "ultra"):
+        assert f'name="variants" value="{kind}" checked' in html
     assert '<option value="local">' in html and '<option value="openai">' not in html
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Scene, Variant
+from reelsmith.generations.main_variant import main_of
 from reelsmith.generations.service import asset_url
 
 
@@ -30,15 +31,18 @@ class CardMedia:
 
 
 def card_media(session: Session, gens: Sequence[Generation]) -> dict[str, CardMedia]:
-    """CardMedia per generation id (the main, i.e. first, variant of each)."""
+    """CardMedia per generation id (the main variant of each)."""
     ids = [g.id for g in gens]
     if not ids:
         return {}
+    grouped: dict[str, list[Variant]] = {}
+    for variant in session.scalars(select(Variant).where(Variant.generation_id.in_(ids))):
+        grouped.setdefault(variant.generation_id, []).append(variant)
     main: dict[str, Variant] = {}
-    for variant in session.scalars(
-        select(Variant).where(Variant.generation_id.in_(ids)).order_by(Variant.created_at, Variant.id)
-    ):
-        main.setdefault(variant.generation_id, variant)
+    for gen in gens:
+        chosen = main_of(gen.params, grouped.get(gen.id, []), lambda v: v.kind)
+        if chosen is not None:
+            main[gen.id] = chosen
     video_ids = [v.video_asset_id for v in main.values() if v.video_asset_id]
     durations = (
         dict(session.execute(select(Asset.id, Asset.duration_s).where(Asset.id.in_(video_ids))).all())

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Asset, Event, Generation, Scene, Step, User, Variant
 from reelsmith.errors import InvalidInput, NotFound
+from reelsmith.generations.main_variant import kind_rank, main_of
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.pipeline import adclone
 from reelsmith.pipeline.billing import planned_clips
@@ -211,9 +212,8 @@ def generation_json(
     evaluation = outputs.get("evaluate", {})
     scores = evaluation.get("variants", {})
     variants = []
-    for variant in sorted(
-        session.scalars(select(Variant).where(Variant.generation_id == gen.id)), key=_variant_order
-    ):
+    rows = session.scalars(select(Variant).where(Variant.generation_id == gen.id))
+    for variant in sorted(rows, key=lambda v: kind_rank(v.kind)):
         scenes = [
             with_files(
                 {
@@ -255,8 +255,7 @@ def generation_json(
                 variant.thumbnail_asset_id,
             )
         )
-    # The generation's own video is its best-scored variant (ad clones), else its only one.
-    main = next((v for v in variants if v["kind"] == evaluation.get("best")), variants[0] if variants else {})
+    main = main_of(gen.params, variants, lambda v: v["kind"]) or {}
     steps = [
         {
             "name": s.name,
@@ -296,11 +295,6 @@ def generation_json(
         data["thumbnail_path"] = main.get("thumbnail_path")
         data["image_path"] = path_of(image_id)
     return data
-
-
-def _variant_order(variant: Variant) -> int:
-    kinds = ("default", *adclone.INTENSITIES)
-    return kinds.index(variant.kind) if variant.kind in kinds else len(kinds)
 
 
 def _source_json(gen: Generation, analysis: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Scene, Variant
 from reelsmith.errors import InvalidInput, ProviderError, ReelsmithError
+from reelsmith.generations.main_variant import BEST_PARAM
 from reelsmith.pipeline.assets import owned_upload
 from reelsmith.pipeline.writing import ask, load_generation, step_output
 
@@ -323,3 +324,9 @@ def compute_evaluate(rt: Runtime, generation_id: str) -> dict[str, Any]:
         }
     best = max(results, key=lambda k: results[k]["score"]) if results else None
     return {"variants": results, "best": best, "source_duration_s": source["duration_s"]}
+
+
+def apply_evaluate(session: Session, gen: Generation, output: dict[str, Any]) -> None:
+    """Make the best-scored variant the generation's face (cards, player, share page)."""
+    if output.get("best"):
+        gen.params = {**gen.params, BEST_PARAM: output["best"]}

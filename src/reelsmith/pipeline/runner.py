@@ -60,7 +60,7 @@ IMPLEMENTATIONS: dict[str, StepImpl] = {
     "source": StepImpl(adclone.compute_source),
     "transform": StepImpl(adclone.compute_transform, writing.apply_story),
     "variants": StepImpl(adclone.compute_variants, adclone.apply_variants),
-    "evaluate": StepImpl(adclone.compute_evaluate),
+    "evaluate": StepImpl(adclone.compute_evaluate, adclone.apply_evaluate),
 }
 
 

@@ -14,6 +14,7 @@ from reelsmith.feed import service as feed
 from reelsmith.feed.cards import card_media
 from reelsmith.feed.shares import active_shares, share_read
 from reelsmith.generations.listing import ListFilter, Sort, count_generations, list_generations
+from reelsmith.generations.main_variant import main_of
 from reelsmith.generations.service import generation_json
 from reelsmith.web.presenters import card, generation_view
 
@@ -85,9 +86,8 @@ def shared_video(session: Session, link: ShareLink) -> SharedVideo:
     if gen is None:
         raise NotFound("this share link does not exist (any more)")
     owner = session.get(User, gen.user_id)
-    variant = session.scalars(
-        select(Variant).where(Variant.generation_id == gen.id).order_by(Variant.created_at, Variant.id)
-    ).first()
+    variants = list(session.scalars(select(Variant).where(Variant.generation_id == gen.id)))
+    variant = main_of(gen.params, variants, lambda v: v.kind)
     video = session.get(Asset, variant.video_asset_id) if variant and variant.video_asset_id else None
     poster_id = (variant.thumbnail_asset_id if variant else None) or gen.params.get("image_asset_id")
     poster = session.get(Asset, poster_id) if poster_id else None

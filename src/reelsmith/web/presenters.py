@@ -59,11 +59,13 @@ def generation_view(data: dict[str, Any]) -> dict[str, Any]:
     conversation = []
     for turn in data.get("conversation", []):
         parsed = _parse(turn.get("reply"))
-        if turn.get("task") == "story" and parsed and story is None:
+        if turn.get("task") in ("story", "transform") and parsed and story is None:
             story = parsed
         conversation.append({**turn, "pretty": json.dumps(parsed, indent=2) if parsed else turn.get("reply")})
     providers = sorted({s["provider"] for s in scenes if s.get("provider")})
     return {
+        "variants": _variant_cards(data),
+        "source": data.get("source"),
         "scenes": scenes,
         "counts": counts,
         "duration_s": sum(float(s.get("duration_s") or 0) for s in scenes) or None,
@@ -74,6 +76,24 @@ def generation_view(data: dict[str, Any]) -> dict[str, Any]:
         "mode_label": MODE_LABELS.get(data["mode"], data["mode"]),
         "status_label": STATUS_LABELS.get(data["status"], data["status"]),
     }
+
+
+INTENSITY_LABELS = {"soft": "Soft", "medium": "Medium", "aggressive": "Aggressive", "ultra": "Ultra"}
+
+
+def _variant_cards(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The variants of an ad clone as cards, with their scores (empty for other modes)."""
+    if data["mode"] != "ad_clone":
+        return []
+    return [
+        {
+            **v,
+            "label": INTENSITY_LABELS.get(v["kind"], v["kind"].title()),
+            "best": bool(v["video_url"]) and v["video_url"] == data.get("video_url"),
+            "seconds": sum(float(s.get("duration_s") or 0) for s in v["scenes"]),
+        }
+        for v in data["variants"]
+    ]
 
 
 MODE_ICONS = {"story": "story", "video": "video", "image": "image", "music_video": "music", "ad_clone": "ad"}

@@ -16,17 +16,23 @@ from reelsmith.web.templating import render
 router = APIRouter()
 
 TYPES: list[dict[str, Any]] = [
-    {"mode": "image", "name": "Image", "icon": "image", "price": 1, "per_scene": False,
+    {"mode": "image", "name": "Image", "icon": "image", "price": 1, "per_scene": False, "per_variant": False,
      "blurb": "One picture from your prompt.", "soon": False},
-    {"mode": "video", "name": "Video", "icon": "video", "price": 10, "per_scene": False,
+    {"mode": "video", "name": "Video", "icon": "video", "price": 10, "per_scene": False, "per_variant": False,
      "blurb": "A single clip, a few seconds long.", "soon": False},
-    {"mode": "story", "name": "Story", "icon": "story", "price": 10, "per_scene": True,
+    {"mode": "story", "name": "Story", "icon": "story", "price": 10, "per_scene": True, "per_variant": False,
      "blurb": "A written story, several scenes, stitched.", "soon": False},
     {"mode": "music_video", "name": "Music video", "icon": "music", "price": 10, "per_scene": True,
-     "blurb": "Scenes cut to the beat of your song.", "soon": False},
+     "per_variant": False, "blurb": "Scenes cut to the beat of your song.", "soon": False},
     {"mode": "ad_clone", "name": "Ad clone", "icon": "ad", "price": 40, "per_scene": False,
-     "blurb": "Four takes on an ad you like.", "soon": True},
+     "per_variant": True, "blurb": "Your product, re-made from an ad you like.", "soon": False},
 ]  # fmt: skip
+INTENSITIES = [
+    {"kind": "soft", "name": "Soft", "blurb": "The source's structure and rhythm, your product."},
+    {"kind": "medium", "name": "Medium", "blurb": "Same rhythm, new visuals."},
+    {"kind": "aggressive", "name": "Aggressive", "blurb": "Faster cuts, bolder moves and text."},
+    {"kind": "ultra", "name": "Ultra", "blurb": "Reimagined; only the promise stays."},
+]
 ASPECTS = [
     {"value": "16:9", "label": "Landscape", "css": "wide"},
     {"value": "9:16", "label": "Vertical", "css": "tall"},
@@ -58,6 +64,7 @@ def create_page(request: Request, viewer: SignedIn, rt: RuntimeDep) -> Response:
     context = {
         "types": TYPES,
         "aspects": ASPECTS,
+        "intensities": INTENSITIES,
         "video_providers": _providers(rt, "video"),
         "image_providers": _providers(rt, "image"),
     }

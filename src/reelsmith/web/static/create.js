@@ -11,6 +11,7 @@
   const MAX_REFS = 4;
   let refs = []; // {id, url, fromCandidates}
   let song = null; // {id, scenes} once a song is uploaded
+  let source = null; // {id, seconds} once a source ad is uploaded
   let balance = Number((document.querySelector("[data-balance]") || {}).textContent || 0);
 
   function mode() {
@@ -23,7 +24,12 @@
     if (!checked) return 0;
     let scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
     if (checked.value === "music_video") scenes = song ? song.scenes : 1;
+    if (checked.value === "ad_clone") return Number(checked.dataset.price) * chosenVariants().length;
     return Number(checked.dataset.price) * (checked.dataset.perScene === "true" ? scenes : 1);
+  }
+
+  function chosenVariants() {
+    return Array.from(form.querySelectorAll("input[name=variants]:checked")).map((box) => box.value);
   }
 
   function update() {
@@ -39,8 +45,10 @@
     after.classList.toggle("warn", short);
     submit.disabled = short;
     if (current === "music_video" && !song) submit.disabled = true;
+    if (current === "ad_clone" && (!source || chosenVariants().length === 0)) submit.disabled = true;
     const label = {
       image: "Generate image", video: "Generate video", story: "Generate story", music_video: "Generate music video",
+      ad_clone: "Generate ad clone",
     }[current];
     submit.textContent = label || "Generate";
     const count = Number(document.getElementById("ref-count").value);
@@ -101,25 +109,49 @@
     return Math.max(1, Math.ceil(seconds / 12), Math.min(wanted, Math.floor(seconds / 2), 20));
   }
 
-  form.querySelector("[data-song-upload]").addEventListener("change", async (event) => {
-    const input = event.target;
+  // Upload the file chosen in `input` and check it is `kind` ("audio", "video"); the upload's data or null.
+  async function uploadTimed(input, info, kind) {
     const file = input.files && input.files[0];
-    const info = form.querySelector("[data-song-info]");
-    song = null;
-    update();
-    if (!file) return;
+    if (!file) return null;
     const data = new FormData();
     data.append("file", file);
     info.textContent = "Uploading…";
     const result = await RS.api("POST", "/api/uploads", data);
-    if (!result.ok || !result.data.content_type.startsWith("audio/")) {
+    if (!result.ok || !result.data.content_type.startsWith(kind + "/")) {
       input.value = "";
-      info.textContent = result.ok ? "That file is not audio." : result.error;
+      info.textContent = result.ok ? "That file is not " + (kind === "audio" ? "audio." : "a video.") : result.error;
+      return null;
+    }
+    return result.data;
+  }
+
+  form.querySelector("[data-song-upload]").addEventListener("change", async (event) => {
+    const info = form.querySelector("[data-song-info]");
+    song = null;
+    update();
+    const upload = await uploadTimed(event.target, info, "audio");
+    if (!upload) return;
+    const seconds = upload.duration_s;
+    song = { id: upload.id, scenes: scenesForSong(seconds) };
+    info.textContent = Math.round(seconds) + " s · " + song.scenes + " scene" + (song.scenes === 1 ? "" : "s");
+    update();
+  });
+
+  // Same limits as the server: a source ad of 3 s to 3 min.
+  form.querySelector("[data-source-upload]").addEventListener("change", async (event) => {
+    const info = form.querySelector("[data-source-info]");
+    source = null;
+    update();
+    const upload = await uploadTimed(event.target, info, "video");
+    if (!upload) return;
+    const seconds = upload.duration_s || 0;
+    if (seconds < 3 || seconds > 180) {
+      event.target.value = "";
+      info.textContent = "The source ad is " + Math.round(seconds) + " s; it must be 3 s to 3 min.";
       return;
     }
-    const seconds = result.data.duration_s;
-    song = { id: result.data.id, scenes: scenesForSong(seconds) };
-    info.textContent = Math.round(seconds) + " s · " + song.scenes + " scene" + (song.scenes === 1 ? "" : "s");
+    source = { id: upload.id, seconds: seconds };
+    info.textContent = Math.round(seconds) + " s source ad · its shots set the pacing";
     update();
   });
 
@@ -191,6 +223,11 @@
       if (!song) return fail("Upload a song first.");
       body.song_asset_id = song.id;
     }
+    if (current === "ad_clone") {
+      if (!source) return fail("Upload the source ad first.");
+      body.source_asset_id = source.id;
+      body.variants = chosenVariants();
+    }
     if (current === "image") {
       body.providers.image = form.image_provider.value;
     } else {
@@ -205,7 +242,7 @@
       return fail(result.error);
     }
     panel.querySelector("[data-watch]").href = "/g/" + result.data.id;
-    panel.querySelector("[data-gen-kind]").textContent = current;
+    panel.querySelector("[data-gen-kind]").textContent = current.replace("_", " ");
     form.hidden = true;
     panel.hidden = false;
     panel.focus();
@@ -217,6 +254,7 @@
     form.reset();
     refs = [];
     song = null;
+    source = null;
     renderTray();
     candidates.replaceChildren();
     panel.hidden = true;
