@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     queue_url: str = ""
     storage_url: str = ""
+    # For s3:// storage on another S3-compatible server (MinIO, R2, ...); AWS needs none.
+    s3_endpoint_url: str = ""
     # Signs share links. When unset, a random key is made once and kept in the data dir.
     secret_key: str = ""
 

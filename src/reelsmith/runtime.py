@@ -42,7 +42,11 @@ def build_runtime(settings: Settings, *, immediate: bool = False, migrate: bool 
     runtime = Runtime(
         settings=settings,
         db=db,
-        blobs=open_blob_store(settings.effective_storage_url),
+        blobs=open_blob_store(
+            settings.effective_storage_url,
+            s3_endpoint_url=settings.s3_endpoint_url or None,
+            scratch=settings.data_dir / "tmp",
+        ),
         providers=ProviderRegistry(settings),
         huey=build_huey(settings.effective_queue_url, immediate=immediate),
     )

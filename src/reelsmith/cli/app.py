@@ -250,16 +250,20 @@ def _run(
     except ReelsmithError as e:
         fail(e.message, code=1)
     with rt.db.read() as session:
-        from reelsmith.generations.service import get_generation
+        from reelsmith.generations.service import get_generation, main_output_key
 
-        data = generation_json(rt, session, get_generation(session, generation_id), with_paths=True)
-    rt.close()
+        gen = get_generation(session, generation_id)
+        data = generation_json(rt, session, gen, with_paths=True)
+        output_key = main_output_key(session, gen)
     result_path = data.get("video_path") or data.get("image_path")
-    if status == "completed" and out_path is not None and result_path:
+    if status == "completed" and out_path is not None and output_key:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(result_path, out_path)
+        # Through the blob store, so it works when the result lives in a bucket too.
+        with rt.blobs.local_path(output_key) as stored:
+            shutil.copyfile(stored, out_path)
         result_path = str(out_path.resolve())
         data["output_path"] = result_path
+    rt.close()
     if as_json:
         out.print_json(json.dumps(data))
     if status != "completed":

@@ -29,7 +29,8 @@ class WrongState(ReelsmithError):
 
 
 def _generation(session: Session, generation_id: str) -> Generation:
-    gen = session.get(Generation, generation_id)
+    """The generation, row-locked: its status is read here and written later in the same transaction."""
+    gen = session.get(Generation, generation_id, with_for_update=True)
     if gen is None:
         raise NotFound(f"generation not found: {generation_id}")
     return gen

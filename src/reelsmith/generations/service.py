@@ -297,6 +297,15 @@ def generation_json(
     return data
 
 
+def main_output_key(session: Session, gen: Generation) -> str | None:
+    """Storage key of what the generation made: its main variant's video, or its picture."""
+    variants = list(session.scalars(select(Variant).where(Variant.generation_id == gen.id)))
+    main = main_of(gen.params, variants, lambda v: v.kind)
+    asset_id = (main.video_asset_id if main else None) or gen.params.get("image_asset_id")
+    asset = session.get(Asset, asset_id) if asset_id else None
+    return asset.storage_key if asset else None
+
+
 def _source_json(gen: Generation, analysis: dict[str, Any] | None) -> dict[str, Any] | None:
     """The source ad of an ad clone and what was measured on it (None for other modes)."""
     asset_id = gen.params.get("source_asset_id")

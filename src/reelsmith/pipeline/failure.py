@@ -14,7 +14,7 @@ UNFINISHED_SCENE = ("pending", "submitting", "submitted", "running")
 
 def fail_generation(session: Session, generation_id: str, reason: str, *, status: str = "failed") -> bool:
     """Mark the generation failed (or canceled) with `reason`; False if it had already ended."""
-    gen = session.get(Generation, generation_id)
+    gen = session.get(Generation, generation_id, with_for_update=True, populate_existing=True)
     if gen is None or gen.status in ("completed", "failed", "canceled"):
         return False
     now = utcnow()

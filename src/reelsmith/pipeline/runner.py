@@ -82,7 +82,9 @@ def _claim_next_step(rt: Runtime, generation_id: str) -> StepDef | None:
     """Claim the first unfinished step unless someone else runs it; None when there is nothing to do."""
     stale_before = utcnow() - timedelta(seconds=rt.settings.stale_after_s)
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
+        # Locked: on PostgreSQL a cancel committing between this read and the status write below
+        # would otherwise be overwritten (SQLite's BEGIN IMMEDIATE already serialises writers).
+        gen = session.get(Generation, generation_id, with_for_update=True)
         if gen is None or gen.status in TERMINAL:
             return None
         if gen.status == "queued":
@@ -139,7 +141,7 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
             fail_generation(session, generation_id, f"{step.label} failed: {type(e).__name__}: {e}")
         return False
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
+        gen = session.get(Generation, generation_id, with_for_update=True)
         row = session.get(Step, (generation_id, step.name))
         if gen is None or row is None or gen.status in TERMINAL or row.status == "done":
             return False
@@ -186,7 +188,7 @@ def _fan_out(rt: Runtime, generation_id: str) -> bool:
     """Start (or check) the per-scene clip tasks; True once every variant's clips are done."""
     to_submit: list[str] = []
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
+        gen = session.get(Generation, generation_id, with_for_update=True)
         row = session.get(Step, (generation_id, "clips"))
         if gen is None or row is None or gen.status in TERMINAL:
             return False
