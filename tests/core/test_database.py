@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from datetime import UTC
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect, text
 
@@ -82,3 +85,35 @@ def test_migrations_match_the_models(settings: Settings) -> None:
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     db.dispose()
+
+
+def _open_and_write(path: str, barrier: Any, errors: Any) -> None:
+    db = Database(f"sqlite:///{path}")
+    barrier.wait()  # every process opens the fresh file at the same moment
+    try:
+        with db.write() as session:
+            session.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+            session.execute(text("INSERT INTO t VALUES (1)"))
+        db.engine.dispose()
+    except Exception as e:  # reported to the parent, which asserts there were none
+        errors.put(repr(e))
+
+
+def test_processes_opening_a_fresh_sqlite_file_at_once_all_get_in(tmp_path: Path) -> None:
+    # Switching a new file to WAL can fail at once with "database is locked" while another process
+    # switches it; the engine must wait its turn instead (a quarter of these rounds failed before).
+    ctx = multiprocessing.get_context("fork")
+    errors = ctx.Queue()
+    for round_ in range(30):
+        path = str(tmp_path / f"race{round_}.db")
+        barrier = ctx.Barrier(3)
+        procs = [ctx.Process(target=_open_and_write, args=(path, barrier, errors)) for _ in range(3)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+        assert all(proc.exitcode == 0 for proc in procs)
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    assert found == []

@@ -7,6 +7,8 @@ then writes can fail at once with "database is locked" instead of waiting its tu
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +18,24 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WAL_RETRY_S = 0.05
+
+
+def enable_wal(cursor: Any, timeout_s: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+    """Put the database in WAL mode, waiting while another process does the same.
+
+    When processes open a fresh file at once, the switch can fail at once with "database is locked"
+    without consulting the busy timeout, so it is retried until the timeout instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_S)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -24,8 +44,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take transaction control away from the driver so that we decide how BEGIN is issued.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
