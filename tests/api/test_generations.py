@@ -207,6 +207,40 @@ def test_regenerate_one_scene_rerenders_it_and_restitches(client: TestClient, al
     assert client.get("/api/me", headers=alice).json()["token_balance"] == 50 - 20 - 10
 
 
+def test_a_failed_regeneration_keeps_the_finished_video_and_refunds(
+    client: TestClient, alice: dict[str, str]
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(buf, "PNG")
+    upload = client.post(
+        "/api/uploads", files={"file": ("ref.png", buf.getvalue(), "image/png")}, headers=alice
+    )
+    body = {
+        "mode": "video",
+        "prompt": "Teal waves",
+        "duration_s": 2,
+        "reference_asset_ids": [upload.json()["id"]],
+    }
+    gid = client.post("/api/generations", json=body, headers=alice).json()["id"]
+    before = wait_done(client, alice, gid)
+    assert before["status"] == "completed"
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    stored = next(Path(runtime.settings.data_dir, "blobs", "uploads").glob(f"{upload.json()['id']}.*"))
+    stored.write_bytes(b"broken after the first render")  # the re-render of this scene now fails
+    scene = before["variants"][0]["scenes"][0]
+    assert client.post(f"/api/scenes/{scene['id']}/regenerate", headers=alice).status_code == 202
+    after = wait_done(client, alice, gid)
+    assert after["status"] == "completed" and after["error_message"] is None
+    kept = after["variants"][0]["scenes"][0]
+    assert kept["status"] == "completed" and kept["video_url"] == scene["video_url"]
+    assert kept["error_message"].startswith("regeneration failed, the previous clip is kept")
+    assert after["video_url"] == before["video_url"]
+    assert client.get(after["video_url"], headers=alice).status_code == 200
+    assert client.get("/api/me", headers=alice).json()["token_balance"] == 50 - 10  # the re-render refunded
+    ledger = client.get("/api/me/ledger", headers=alice).json()
+    assert [e["delta"] for e in ledger if e["reason"] == "refund" and e["generation_id"] == gid] == [10]
+
+
 def test_delete_removes_rows_and_files(client: TestClient, alice: dict[str, str]) -> None:
     gid = _story(client, alice, mode="image", prompt="A lighthouse")
     detail = wait_done(client, alice, gid)
@@ -258,7 +292,6 @@ def test_openapi_is_served(client: TestClient) -> None:
 def test_second_user_starts_with_own_balance(client: TestClient) -> None:
     headers = signup(client)
     assert client.get("/api/me", headers=headers).json()["token_balance"] == 50
-
 
 
 def test_an_open_event_stream_holds_no_database_connection(api_settings: Settings) -> None:

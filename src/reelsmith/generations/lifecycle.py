@@ -15,6 +15,7 @@ from reelsmith.pipeline.clips import cancel_provider_jobs
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import steps_for
 from reelsmith.pipeline.progress import record_event
+from reelsmith.pipeline.regeneration import remember_previous
 from reelsmith.storage import keys
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ def regenerate_scene(
             gen.tokens_charged += ledger.CLIP_PRICE
         done = _completed_clips(session, gen.id) - (1 if scene.status == "completed" else 0)
         gen.params = {**gen.params, "run": run, "paid_clips": 1, "clips_delivered_before_run": done}
+        remember_previous(gen, scene, charged=bill)
         scene.status, scene.provider_job_id, scene.error_message = "pending", None, None
         scene.clip_asset_id = scene.thumbnail_asset_id = None
         scene.updated_at = utcnow()

@@ -24,6 +24,7 @@ from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import fail_generation, scene_label
 from reelsmith.pipeline.modes import CLIPS_START, step_def
 from reelsmith.pipeline.progress import record_event, set_progress
+from reelsmith.pipeline.regeneration import restore_previous
 from reelsmith.providers.base import ClipRequest
 from reelsmith.providers.pricing import clip_cost
 from reelsmith.providers.registry import VIDEO_PROVIDERS, parse_chain
@@ -400,7 +401,7 @@ def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) 
                 "error": reason,
             },
         )
-        if not retry:
+        if not retry and not restore_previous(session, gen, scene, reason):
             fail_generation(session, gen.id, f"{scene_label(scene)} failed: {reason}")
     if retry:
         rt.dispatch.submit_scene(scene_id)

@@ -26,6 +26,7 @@ from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import StepDef, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
+from reelsmith.pipeline.regeneration import forget as forget_regeneration
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -236,5 +237,6 @@ def _complete(session: Session, gen: Generation) -> None:
     started = gen.started_at or gen.created_at
     gen.generation_time_seconds = round((now - started).total_seconds(), 3)
     gen.updated_at = now
+    forget_regeneration(gen)
     refresh_cost(session, gen)
     record_event(session, gen.id, "done", {"status": "completed", "progress": 100})

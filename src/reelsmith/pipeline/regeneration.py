@@ -1,0 +1,78 @@
+"""Regenerating one scene of a finished generation, and what happens when the new render fails.
+
+A failed regeneration must not cost the user the video they had: the scene gets its previous clip back,
+the generation returns to completed with its final video untouched (it was never re-stitched), and the
+clip's tokens are refunded. The previous clip's blob is safe until a new render succeeds, because the
+new clip is only stored once it exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from reelsmith.accounts import ledger
+from reelsmith.db.models import Generation, Scene, Step, utcnow
+from reelsmith.pipeline.billing import run_number
+from reelsmith.pipeline.progress import record_event
+
+REGENERATING = "regenerating"
+
+
+def remember_previous(gen: Generation, scene: Scene, *, charged: bool) -> None:
+    """Note the scene's current clip before it is re-rendered."""
+    saved: dict[str, Any] = {
+        "scene_id": scene.id,
+        "clip_asset_id": scene.clip_asset_id,
+        "thumbnail_asset_id": scene.thumbnail_asset_id,
+        "charged": charged,
+    }
+    gen.params = {**gen.params, REGENERATING: saved}
+
+
+def forget(gen: Generation) -> None:
+    """The regeneration finished (or never started): drop the note."""
+    if REGENERATING in gen.params:
+        gen.params = {k: v for k, v in gen.params.items() if k != REGENERATING}
+
+
+def restore_previous(session: Session, gen: Generation, scene: Scene, reason: str) -> bool:
+    """If ``scene`` was being regenerated, keep its previous clip and the finished video; True if so."""
+    saved = gen.params.get(REGENERATING)
+    if not saved or saved.get("scene_id") != scene.id or not saved.get("clip_asset_id"):
+        return False
+    now = utcnow()
+    scene.clip_asset_id = saved["clip_asset_id"]
+    scene.thumbnail_asset_id = saved["thumbnail_asset_id"]
+    scene.status = "completed"
+    scene.error_message = f"regeneration failed, the previous clip is kept: {reason}"
+    scene.updated_at = now
+    scene.variant.status, scene.variant.updated_at = "completed", now
+    session.execute(
+        update(Step)
+        .where(Step.generation_id == gen.id, Step.status != "done")
+        .values(status="done", finished_at=now)
+    )
+    gen.status, gen.progress, gen.current_step = "completed", 100, "Complete"
+    gen.completed_at = gen.updated_at = now
+    forget(gen)
+    refunded = 0
+    if saved.get("charged") and ledger.refund(
+        session,
+        gen.user_id,
+        ledger.CLIP_PRICE,
+        f"refund:{gen.id}:{run_number(gen)}",
+        generation_id=gen.id,
+        scene_id=scene.id,
+        note="regeneration failed",
+    ):
+        refunded = ledger.CLIP_PRICE
+    record_event(
+        session,
+        gen.id,
+        "done",
+        {"status": "completed", "progress": 100, "regeneration_failed": reason, "refunded_tokens": refunded},
+    )
+    return True
