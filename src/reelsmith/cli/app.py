@@ -121,7 +121,9 @@ def generate(
     song: Annotated[
         Path | None, typer.Option(help="The song of a music video (its soundtrack and its cuts).")
     ] = None,
-    source: Annotated[Path | None, typer.Option(help="The source ad an ad clone re-makes.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="The source ad an ad clone re-makes: a file or an http(s) URL.")
+    ] = None,
     variants: Annotated[
         str, typer.Option(help="Ad clone intensities, comma-separated: soft,medium,aggressive,ultra.")
     ] = "soft,medium,aggressive,ultra",
@@ -139,13 +141,14 @@ def generate(
     """Generate an image, a clip, a story or music video, or an ad clone, and wait with a progress bar."""
     from pydantic import ValidationError
 
+    from reelsmith.generations.fetch import is_url
     from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 
     if mode == ModeOption.ad_clone and source is None:
         fail("--source: ad clones need the source ad (--source PATH)")
     if source is not None and mode != ModeOption.ad_clone:
         fail("--source: only ad clones take a source ad (--mode ad-clone)")
-    if source is not None and not source.is_file():
+    if source is not None and not is_url(source) and not Path(source).is_file():
         fail(f"--source {source}: no such file")
     if mode == ModeOption.music_video and song is None:
         fail("--song: music videos need a song (--song PATH)")
@@ -174,6 +177,27 @@ def generate(
     for path in images:
         _check_image(path)
     _run(request, images=images, out_path=out_path, as_json=as_json, song=song, source=source)
+
+
+def _store_source(rt: Runtime, user_id: str, source: str) -> str:
+    """The source ad as the user's upload: a local file, or one fetched from an http(s) URL first."""
+    from reelsmith.errors import InvalidInput
+    from reelsmith.generations.fetch import fetch_to_file, is_url
+    from reelsmith.generations.upload_types import UnsupportedMedia
+    from reelsmith.generations.uploads import store_upload
+
+    path = Path(source)
+    fetched = None
+    if is_url(source):
+        limit, scratch = rt.settings.max_upload_mb * 1_000_000, rt.settings.data_dir / "tmp"
+        path = fetched = fetch_to_file(source, scratch, max_bytes=limit, field="--source")
+    try:
+        return store_upload(rt, user_id, path, expect="video").id
+    except UnsupportedMedia as e:
+        raise InvalidInput("--source", e.message) from e
+    finally:
+        if fetched is not None:
+            fetched.unlink(missing_ok=True)
 
 
 def _option_name(field: str) -> str:
@@ -216,7 +240,7 @@ def _run(
     out_path: Path | None,
     as_json: bool,
     song: Path | None = None,
-    source: Path | None = None,
+    source: str | None = None,
 ) -> None:
     from reelsmith.cli.progress import watch
     from reelsmith.errors import InvalidInput, ReelsmithError
@@ -233,7 +257,7 @@ def _run(
     try:
         ids = [store_reference_image(rt, user_id, path) for path in images]
         song_id = store_upload(rt, user_id, song, expect="audio").id if song is not None else None
-        source_id = store_upload(rt, user_id, source, expect="video").id if source is not None else None
+        source_id = _store_source(rt, user_id, source) if source is not None else None
         request = request.model_copy(
             update={"reference_asset_ids": ids, "song_asset_id": song_id, "source_asset_id": source_id}
         )
