@@ -9,6 +9,7 @@ from huey import Huey
 from reelsmith.config import Settings
 from reelsmith.db.engine import Database
 from reelsmith.db.migrate import upgrade
+from reelsmith.pipeline.announcer import Announcer
 from reelsmith.pipeline.dispatch import Dispatcher
 from reelsmith.providers.registry import ProviderRegistry
 from reelsmith.storage import BlobStore, open_blob_store
@@ -23,6 +24,7 @@ class Runtime:
     blobs: BlobStore
     providers: ProviderRegistry
     huey: Huey
+    announcer: Announcer = field(default_factory=Announcer)
     dispatch: Dispatcher = field(init=False)
 
     def close(self) -> None:
@@ -32,7 +34,7 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, immediate: bool = False, migrate: bool = True) -> Runtime:
     """Create the data dir, migrate the database and register the queue's tasks."""
-    from reelsmith.jobs.queue import build_huey
+    from reelsmith.jobs.queue import build_huey, redis_url
     from reelsmith.jobs.tasks import register_tasks
 
     settings.ensure_data_dir()
@@ -50,5 +52,9 @@ def build_runtime(settings: Settings, *, immediate: bool = False, migrate: bool 
         providers=ProviderRegistry(settings),
         huey=build_huey(settings.effective_queue_url, immediate=immediate),
     )
+    runtime.db.commit_hooks.append(runtime.announcer.after_commit)
+    wakeups = redis_url(settings.effective_queue_url)
+    if wakeups is not None:
+        runtime.announcer.publish_to_redis(wakeups)
     runtime.dispatch = register_tasks(runtime)
     return runtime

@@ -314,7 +314,7 @@ def test_an_open_event_stream_holds_no_database_connection(api_settings: Setting
                 if not opened.is_set():
                     opened.set()
                     done.wait(10)
-                    # The stream polls the database briefly every 0.3 s; a held connection never goes away.
+                    # The stream reads the database briefly when woken; a held connection never goes away.
                     samples = []
                     for _ in range(10):
                         samples.append(runtime.db.engine.pool.checkedout())

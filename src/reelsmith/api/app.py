@@ -14,6 +14,7 @@ from reelsmith.api.errors import install_error_handlers
 from reelsmith.api.routes import assets, auth, creative, generations, me, system, webhooks
 from reelsmith.config import Settings
 from reelsmith.feed import router as feed
+from reelsmith.jobs.queue import redis_url
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.web.errors import install_page_errors
 from reelsmith.web.routes import router as pages
@@ -26,6 +27,10 @@ def create_app(
 ) -> FastAPI:
     """The API and web app. With `embedded_worker`, queue consumer threads run while the app is up."""
     rt = runtime or build_runtime(settings)
+    wakeups = redis_url(settings.effective_queue_url)
+    if wakeups is not None:
+        # Workers elsewhere announce their events on Redis; wake this server's streams for them.
+        rt.announcer.subscribe_to_redis(wakeups)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -17,7 +18,8 @@ from reelsmith.db.models import Event, Generation
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-POLL_S = 0.3
+# Streams wake when their generation's events are announced; this is only the safety net.
+RECHECK_S = 2.0
 HEARTBEAT_S = 15.0
 
 
@@ -50,19 +52,23 @@ async def event_stream(
     """
     yield "retry: 2000\n\n"
     last_sent = time.monotonic()
-    while True:
-        rows, status = await run_in_threadpool(_fetch, rt, generation_id, after)
-        for row in rows:
-            after = row.id
-            yield format_event(row.id, row.kind, {**row.payload, "at": row.at.isoformat()})
-            last_sent = time.monotonic()
-        if status is None:
-            return  # deleted
-        if not rows and status in ("completed", "failed", "canceled"):
-            return
-        if time.monotonic() - last_sent >= heartbeat_s:
-            yield ": heartbeat\n\n"
-            last_sent = time.monotonic()
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(POLL_S)
+    with rt.announcer.listen(generation_id) as woken:
+        while True:
+            woken.clear()  # before reading, so events committed during the read wake the next wait
+            rows, status = await run_in_threadpool(_fetch, rt, generation_id, after)
+            for row in rows:
+                after = row.id
+                yield format_event(row.id, row.kind, {**row.payload, "at": row.at.isoformat()})
+                last_sent = time.monotonic()
+            if status is None:
+                return  # deleted
+            if not rows and status in ("completed", "failed", "canceled"):
+                return
+            if time.monotonic() - last_sent >= heartbeat_s:
+                yield ": heartbeat\n\n"
+                last_sent = time.monotonic()
+            if await request.is_disconnected():
+                return
+            wait_s = min(RECHECK_S, max(0.05, heartbeat_s - (time.monotonic() - last_sent)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=wait_s)

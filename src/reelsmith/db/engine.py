@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,6 +75,8 @@ class Database:
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        # Called with a write session's `info` after it commits (e.g. to announce new events).
+        self.commit_hooks: list[Callable[[Mapping[str, Any]], None]] = []
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -85,8 +87,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any error. Keep it short."""
-        with self._writes() as session, session.begin():
-            yield session
+        with self._writes() as session:
+            with session.begin():
+                yield session
+            for hook in self.commit_hooks:
+                hook(session.info)
 
     def dispose(self) -> None:
         """Close pooled connections (before fork, or at shutdown)."""

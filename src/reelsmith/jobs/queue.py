@@ -14,6 +14,14 @@ from reelsmith.errors import ReelsmithError
 log = logging.getLogger(__name__)
 
 
+def redis_url(url: str) -> str | None:
+    """The Redis connection URL of a Redis queue URL (without `?queue=`), None for other queues."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("redis", "rediss", "unix"):
+        return urlunparse(parsed._replace(query=""))
+    return None
+
+
 def build_huey(url: str, *, immediate: bool = False) -> Huey:
     """A Huey instance for `url`: `sqlite:///path`, `redis://…` or `memory://`.
 
@@ -27,8 +35,8 @@ def build_huey(url: str, *, immediate: bool = False) -> Huey:
         path.parent.mkdir(parents=True, exist_ok=True)
         # A generous lock timeout: two CLI runs and a server may share the file.
         return SqliteHuey(filename=str(path), timeout=30, **common)
-    if parsed.scheme in ("redis", "rediss", "unix"):
-        plain = urlunparse(parsed._replace(query=""))
+    plain = redis_url(url)
+    if plain is not None:
         return RedisHuey(url=plain, **common)
     if parsed.scheme == "memory":
         return MemoryHuey(**common)

@@ -8,11 +8,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Event, Generation, utcnow
+from reelsmith.pipeline.announcer import note_touched
 
 
 def record_event(session: Session, generation_id: str, kind: str, payload: dict[str, Any]) -> None:
     """Append an event (kind: progress | step | scene | llm | log | error | done)."""
     session.add(Event(generation_id=generation_id, kind=kind, payload=payload))
+    note_touched(session.info, generation_id)
 
 
 def set_progress(session: Session, generation_id: str, progress: int, step: str) -> None:
