@@ -86,7 +86,8 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
     shoot(page, "create")
     page.click("[data-submit]")
     page.wait_for_selector("[data-generating]:not([hidden])")
-    assert page.inner_text("[data-balance] >> nth=0") == "30"
+    # The balance is re-read after the submit answers: wait for it rather than race it.
+    playwright_api.expect(page.locator("[data-balance]").first).to_have_text("30")
     shoot(page, "create-submitted")
 
     # Generation page: live progress, then the finished player.
