@@ -6,7 +6,7 @@ generation's face, and before that the variants are shown in intensity order, so
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 KIND_ORDER = ("default", "soft", "medium", "aggressive", "ultra")
@@ -20,7 +20,7 @@ def kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
-def main_of(params: Mapping[str, Any], variants: Sequence[T], kind_of: Any) -> T | None:
+def main_of(params: Mapping[str, Any], variants: Sequence[T], kind_of: Callable[[T], str]) -> T | None:
     """The best-scored variant if the generation has one, else the first in kind order."""
     ordered = sorted(variants, key=lambda v: kind_rank(kind_of(v)))
     best = params.get(BEST_PARAM)

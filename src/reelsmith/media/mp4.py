@@ -191,11 +191,9 @@ def _first_edit(data: bytes, trak: tuple[int, int]) -> Edit | None:
         return None
     if count > 1:
         raise _Unreadable  # several edits (gaps, repeats) are libav's business
-    if _full_box_version(data, start) == 1:
-        seg, media_time = struct.unpack_from(">Qq", data, start + 8)
-    else:
-        seg, media_time = struct.unpack_from(">Ii", data, start + 8)
-    (rate,) = struct.unpack_from(">i", data, start + (24 if _full_box_version(data, start) == 1 else 16))
+    # Version 1 edits use 64-bit duration and media time; both are followed by a 16.16 rate.
+    layout = ">Qqi" if _full_box_version(data, start) == 1 else ">Iii"
+    seg, media_time, rate = struct.unpack_from(layout, data, start + 8)
     if rate != 1 << 16 or media_time < 0:
         raise _Unreadable
     return Edit(seg, media_time)

@@ -57,8 +57,12 @@ def _audio_packets(container: Any) -> AudioPackets | None:
         if packet.pts is None or packet.pts >= 0:
             break
         priming += 1
-    real = int(stream.frames) - priming
-    samples = int(stream.duration)
+    return _covering(priming, int(stream.frames), frame_size, int(stream.duration), rate)
+
+
+def _covering(priming: int, packets: int, frame_size: int, samples: int, rate: int) -> AudioPackets | None:
+    """The packet layout, or None when the packets after the priming do not cover every sample."""
+    real = packets - priming
     if real * frame_size < samples:
         return None
     return AudioPackets(priming, real, frame_size, samples, rate)
@@ -68,10 +72,7 @@ def _indexed_audio(track: AudioTrack | None) -> AudioPackets | None:
     """``_audio_packets`` for a track read from the MP4 index."""
     if track is None or track.timescale != track.sample_rate:
         return None
-    real = track.sample_count - track.priming
-    if real * track.frame_size < track.duration:
-        return None
-    return AudioPackets(track.priming, real, track.frame_size, track.duration, track.sample_rate)
+    return _covering(track.priming, track.sample_count, track.frame_size, track.duration, track.sample_rate)
 
 
 def _scan_index(path: Path, index: Mp4Index) -> ClipScan:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Asset, Generation, Scene, Variant
+from reelsmith.db.models import Asset, Generation, Variant
 from reelsmith.errors import InvalidInput, ProviderError, ReelsmithError
 from reelsmith.generations.main_variant import BEST_PARAM
 from reelsmith.pipeline.assets import owned_upload
-from reelsmith.pipeline.writing import ask, load_generation, step_output
+from reelsmith.pipeline.writing import add_variant, ask, load_generation, step_output
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -231,21 +231,7 @@ def compute_variants(rt: Runtime, generation_id: str) -> dict[str, Any]:
 def apply_variants(session: Session, gen: Generation, output: dict[str, Any]) -> None:
     """Create one variant row per intensity with its scenes."""
     for kind, scenes in output["variants"].items():
-        variant = Variant(generation_id=gen.id, kind=kind, status="pending", total_scenes=len(scenes))
-        session.add(variant)
-        session.flush()
-        for index, draft in enumerate(scenes):
-            session.add(
-                Scene(
-                    variant_id=variant.id,
-                    index=index,
-                    description=draft["description"],
-                    negative_prompt=draft.get("negative_prompt", ""),
-                    duration_s=float(draft["duration_s"]),
-                    camera=draft.get("camera", ""),
-                    on_screen_text=draft.get("on_screen_text", "")[:200],
-                )
-            )
+        add_variant(session, gen, kind, scenes)
 
 
 def pacing_similarity(

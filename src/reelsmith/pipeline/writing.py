@@ -212,8 +212,12 @@ def compute_single_scene(rt: Runtime, generation_id: str) -> dict[str, Any]:
 
 def apply_scenes(session: Session, gen: Generation, output: dict[str, Any]) -> None:
     """Create the default variant and its scene rows."""
-    scenes = output["scenes"]
-    variant = Variant(generation_id=gen.id, kind="default", status="pending", total_scenes=len(scenes))
+    add_variant(session, gen, "default", output["scenes"])
+
+
+def add_variant(session: Session, gen: Generation, kind: str, scenes: list[dict[str, Any]]) -> None:
+    """A pending variant of `kind` with one scene row per written scene."""
+    variant = Variant(generation_id=gen.id, kind=kind, status="pending", total_scenes=len(scenes))
     session.add(variant)
     session.flush()
     for index, draft in enumerate(scenes):

@@ -17,15 +17,15 @@ router = APIRouter()
 
 TYPES: list[dict[str, Any]] = [
     {"mode": "image", "name": "Image", "icon": "image", "price": 1, "per_scene": False, "per_variant": False,
-     "blurb": "One picture from your prompt.", "soon": False},
+     "blurb": "One picture from your prompt."},
     {"mode": "video", "name": "Video", "icon": "video", "price": 10, "per_scene": False, "per_variant": False,
-     "blurb": "A single clip, a few seconds long.", "soon": False},
+     "blurb": "A single clip, a few seconds long."},
     {"mode": "story", "name": "Story", "icon": "story", "price": 10, "per_scene": True, "per_variant": False,
-     "blurb": "A written story, several scenes, stitched.", "soon": False},
+     "blurb": "A written story, several scenes, stitched."},
     {"mode": "music_video", "name": "Music video", "icon": "music", "price": 10, "per_scene": True,
-     "per_variant": False, "blurb": "Scenes cut to the beat of your song.", "soon": False},
+     "per_variant": False, "blurb": "Scenes cut to the beat of your song."},
     {"mode": "ad_clone", "name": "Ad clone", "icon": "ad", "price": 40, "per_scene": False,
-     "per_variant": True, "blurb": "Your product, re-made from an ad you like.", "soon": False},
+     "per_variant": True, "blurb": "Your product, re-made from an ad you like."},
 ]  # fmt: skip
 INTENSITIES = [
     {"kind": "soft", "name": "Soft", "blurb": "The source's structure and rhythm, your product."},
