@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reelsmith.accounts.ledger import CLIP_PRICE
+from reelsmith.vocabulary import CLIP_PRICE
 from reelsmith.accounts.service import create_user
 from reelsmith.db.models import User
 from reelsmith.errors import InvalidInput

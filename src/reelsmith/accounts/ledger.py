@@ -14,9 +14,6 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import LedgerEntry, User
 from reelsmith.errors import ReelsmithError
 
-IMAGE_PRICE = 1
-CLIP_PRICE = 10
-
 
 class InsufficientTokens(ReelsmithError):
     """The user cannot afford the request."""
@@ -28,15 +25,6 @@ class InsufficientTokens(ReelsmithError):
         super().__init__(f"not enough tokens: this costs {price}, the balance is {balance}")
         self.balance = balance
         self.price = price
-
-
-def price_of(mode: str, scenes: int) -> int:
-    """Tokens a generation costs when accepted: 1 per image, 10 per generated clip."""
-    if mode == "image":
-        return IMAGE_PRICE
-    if mode == "video":
-        return CLIP_PRICE
-    return CLIP_PRICE * scenes
 
 
 def _record(session: Session, entry: LedgerEntry) -> bool:

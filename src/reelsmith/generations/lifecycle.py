@@ -17,6 +17,7 @@ from reelsmith.pipeline.modes import steps_for
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.regeneration import remember_previous
 from reelsmith.storage import keys
+from reelsmith.vocabulary import CLIP_PRICE, IMAGE_PRICE
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -83,7 +84,7 @@ def retry(rt: Runtime, generation_id: str, *, bill: bool = True) -> None:
         run = run_number(gen) + 1
         done = _completed_clips(session, gen.id)
         clips = max(0, planned_clips(gen.mode, gen.params) - done)
-        price = ledger.IMAGE_PRICE if gen.mode == "image" else clips * ledger.CLIP_PRICE
+        price = IMAGE_PRICE if gen.mode == "image" else clips * CLIP_PRICE
         if bill and gen.tokens_charged > 0:
             ledger.charge(
                 session, gen.user_id, price, f"charge:{gen.id}:{run}", generation_id=gen.id, note="retry"
@@ -125,13 +126,13 @@ def regenerate_scene(
             ledger.charge(
                 session,
                 gen.user_id,
-                ledger.CLIP_PRICE,
+                CLIP_PRICE,
                 f"charge:regenerate:{scene.id}:{run}",
                 generation_id=gen.id,
                 scene_id=scene.id,
                 note="regenerate scene",
             )
-            gen.tokens_charged += ledger.CLIP_PRICE
+            gen.tokens_charged += CLIP_PRICE
         done = _completed_clips(session, gen.id) - (1 if scene.status == "completed" else 0)
         gen.params = {**gen.params, "run": run, "paid_clips": 1, "clips_delivered_before_run": done}
         remember_previous(gen, scene, charged=bill)

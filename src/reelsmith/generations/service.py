@@ -18,6 +18,7 @@ from reelsmith.pipeline.modes import steps_for
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.song import check_song, scenes_for_song
 from reelsmith.providers.registry import IMAGE_PROVIDERS, TEXT_PROVIDERS, VIDEO_PROVIDERS, parse_chain
+from reelsmith.vocabulary import price_of
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -84,7 +85,7 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
         session.flush()
         if bill:
             clips = planned_clips(request.mode, gen.params)
-            price = ledger.price_of(request.mode, clips)
+            price = price_of(request.mode, clips)
             ledger.charge(
                 session, user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=request.mode
             )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
+from reelsmith.vocabulary import CLIP_PRICE, IMAGE_PRICE
 
 
 def run_number(gen: Generation) -> int:
@@ -31,7 +32,7 @@ def refund_undelivered(session: Session, gen: Generation) -> int:
     if gen.tokens_charged <= 0:
         return 0
     if gen.mode == "image":
-        amount = ledger.IMAGE_PRICE if gen.status != "completed" else 0
+        amount = IMAGE_PRICE if gen.status != "completed" else 0
     else:
         paid_for = int(gen.params.get("paid_clips", 0))
         done = (
@@ -44,7 +45,7 @@ def refund_undelivered(session: Session, gen: Generation) -> int:
             or 0
         )
         delivered_before = int(gen.params.get("clips_delivered_before_run", 0))
-        amount = max(0, paid_for - max(0, done - delivered_before)) * ledger.CLIP_PRICE
+        amount = max(0, paid_for - max(0, done - delivered_before)) * CLIP_PRICE
     if amount and ledger.refund(
         session,
         gen.user_id,

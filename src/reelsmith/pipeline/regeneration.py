@@ -17,6 +17,7 @@ from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, Scene, Step, utcnow
 from reelsmith.pipeline.billing import run_number
 from reelsmith.pipeline.progress import record_event
+from reelsmith.vocabulary import CLIP_PRICE
 
 REGENERATING = "regenerating"
 
@@ -62,13 +63,13 @@ def restore_previous(session: Session, gen: Generation, scene: Scene, reason: st
     if saved.get("charged") and ledger.refund(
         session,
         gen.user_id,
-        ledger.CLIP_PRICE,
+        CLIP_PRICE,
         f"refund:{gen.id}:{run_number(gen)}",
         generation_id=gen.id,
         scene_id=scene.id,
         note="regeneration failed",
     ):
-        refunded = ledger.CLIP_PRICE
+        refunded = CLIP_PRICE
     record_event(
         session,
         gen.id,

@@ -24,6 +24,7 @@ from reelsmith.pipeline.writing import MAX_SCENE_S, MIN_SCENE_S, ask_text
 from reelsmith.providers.base import ImageRequest
 from reelsmith.providers.registry import IMAGE_PROVIDERS, parse_chain
 from reelsmith.storage import keys
+from reelsmith.vocabulary import IMAGE_PRICE
 
 router = APIRouter(prefix="/api", tags=["creative"])
 
@@ -94,7 +95,7 @@ def references(body: ReferenceRequest, user: UserDep, rt: RuntimeDep) -> dict[st
         ledger.charge(
             session,
             user.id,
-            body.num_images * ledger.IMAGE_PRICE,
+            body.num_images * IMAGE_PRICE,
             f"charge:references:{batch}",
             note="reference images",
         )
@@ -139,7 +140,7 @@ def references(body: ReferenceRequest, user: UserDep, rt: RuntimeDep) -> dict[st
             ledger.refund(
                 session,
                 user.id,
-                failed * ledger.IMAGE_PRICE,
+                failed * IMAGE_PRICE,
                 f"refund:references:{batch}",
                 note="failed reference images",
             )

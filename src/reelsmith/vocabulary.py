@@ -1,0 +1,228 @@
+"""The words Reelsmith speaks, defined once: modes, statuses, intensities, transitions, prices.
+
+Every layer takes them from here — the database code compares against these members, the API's
+schemas and the CLI's options are built from them, and the web pages read them as data
+(`vocabulary_data()`, embedded in each page) instead of keeping copies of their own.
+This module imports nothing from Reelsmith, so any package (media included) may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Mode(StrEnum):
+    """What kind of generation a user asked for; `stitch` joins clips the user already has."""
+
+    STORY = "story"
+    VIDEO = "video"
+    IMAGE = "image"
+    MUSIC_VIDEO = "music_video"
+    AD_CLONE = "ad_clone"
+    STITCH = "stitch"
+
+    @property
+    def cli_name(self) -> str:
+        """How the CLI spells the mode (`music-video`)."""
+        return self.value.replace("_", "-")
+
+
+# The modes a user can ask for by prompt (stitch jobs come from `/api/stitch` and `reelsmith stitch`).
+CREATIVE_MODES: tuple[Mode, ...] = (Mode.STORY, Mode.VIDEO, Mode.IMAGE, Mode.MUSIC_VIDEO, Mode.AD_CLONE)
+
+
+class GenerationStatus(StrEnum):
+    """Where a generation stands."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+ACTIVE_STATUSES: frozenset[GenerationStatus] = frozenset(
+    {GenerationStatus.QUEUED, GenerationStatus.PROCESSING}
+)
+TERMINAL_STATUSES: frozenset[GenerationStatus] = frozenset(
+    {GenerationStatus.COMPLETED, GenerationStatus.FAILED, GenerationStatus.CANCELED}
+)
+
+
+class VariantStatus(StrEnum):
+    """Where one cut of a generation stands: its scenes render, then it is stitched."""
+
+    PENDING = "pending"
+    RENDERING = "rendering"
+    STITCHING = "stitching"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class SceneStatus(StrEnum):
+    """Where one scene's clip stands with its provider."""
+
+    PENDING = "pending"
+    SUBMITTING = "submitting"  # the create request may have been sent; its job id is not known yet
+    SUBMITTED = "submitted"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+# Scenes a provider may still be working on (a cancel asks the provider to stop these).
+SCENES_AT_PROVIDER: tuple[SceneStatus, ...] = (SceneStatus.SUBMITTED, SceneStatus.RUNNING)
+# Scenes whose clip is still to come.
+UNFINISHED_SCENES: tuple[SceneStatus, ...] = (
+    SceneStatus.PENDING,
+    SceneStatus.SUBMITTING,
+    SceneStatus.SUBMITTED,
+    SceneStatus.RUNNING,
+)
+
+
+class StepStatus(StrEnum):
+    """Where one durable pipeline step stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CallStatus(StrEnum):
+    """What became of one provider call."""
+
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Intensity(StrEnum):
+    """How far an ad clone variant strays from the source ad."""
+
+    SOFT = "soft"
+    MEDIUM = "medium"
+    AGGRESSIVE = "aggressive"
+    ULTRA = "ultra"
+
+
+# The kind of a generation's only variant in every mode but ad clone.
+DEFAULT_VARIANT = "default"
+# Variants in the order they are listed and tried as the generation's face.
+VARIANT_ORDER: tuple[str, ...] = (DEFAULT_VARIANT, *Intensity)
+
+
+class Transition(StrEnum):
+    """How one clip gives way to the next."""
+
+    NONE = "none"
+    FADE = "fade"
+    DISSOLVE = "dissolve"
+    WIPELEFT = "wipeleft"
+    SLIDEUP = "slideup"
+
+
+class AspectRatio(StrEnum):
+    """The frame shapes a generation can take."""
+
+    LANDSCAPE = "16:9"
+    VERTICAL = "9:16"
+    SQUARE = "1:1"
+
+
+class Visibility(StrEnum):
+    """Whether a generation is on the explore feed."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class LedgerReason(StrEnum):
+    """Why a user's token balance moved."""
+
+    GRANT = "grant"
+    CHARGE = "charge"
+    REFUND = "refund"
+
+
+# ---- Prices, in tokens ---------------------------------------------------------------------------
+
+IMAGE_PRICE = 1
+CLIP_PRICE = 10
+SCENES_PER_VARIANT = 4  # every ad clone variant is four scenes
+VARIANT_PRICE = CLIP_PRICE * SCENES_PER_VARIANT
+
+
+@dataclass(frozen=True)
+class Price:
+    """What one generation of a mode costs: `tokens` once, per scene or per variant."""
+
+    tokens: int
+    per: str  # "generation" | "scene" | "variant"
+
+
+PRICES: dict[Mode, Price] = {
+    Mode.IMAGE: Price(IMAGE_PRICE, "generation"),
+    Mode.VIDEO: Price(CLIP_PRICE, "generation"),
+    Mode.STORY: Price(CLIP_PRICE, "scene"),
+    Mode.MUSIC_VIDEO: Price(CLIP_PRICE, "scene"),
+    Mode.AD_CLONE: Price(VARIANT_PRICE, "variant"),
+}
+
+
+def price_of(mode: str, clips: int) -> int:
+    """Tokens a generation costs when accepted: one image, or `clips` generated clips."""
+    return IMAGE_PRICE if mode == Mode.IMAGE else CLIP_PRICE * clips
+
+
+# ---- What people read --------------------------------------------------------------------------
+
+MODE_LABELS: dict[Mode, str] = {
+    Mode.STORY: "Story",
+    Mode.VIDEO: "Video",
+    Mode.IMAGE: "Image",
+    Mode.MUSIC_VIDEO: "Music video",
+    Mode.AD_CLONE: "Ad clone",
+    Mode.STITCH: "Stitch",
+}
+STATUS_LABELS: dict[GenerationStatus, str] = {
+    GenerationStatus.QUEUED: "Queued",
+    GenerationStatus.PROCESSING: "Generating",
+    GenerationStatus.COMPLETED: "Ready",
+    GenerationStatus.FAILED: "Failed",
+    GenerationStatus.CANCELED: "Canceled",
+}
+INTENSITY_LABELS: dict[Intensity, str] = {
+    Intensity.SOFT: "Soft",
+    Intensity.MEDIUM: "Medium",
+    Intensity.AGGRESSIVE: "Aggressive",
+    Intensity.ULTRA: "Ultra",
+}
+
+
+def label_of(value: str) -> str:
+    """A human label for a mode, status or intensity value (the value itself when unknown)."""
+    for labels in (MODE_LABELS, STATUS_LABELS, INTENSITY_LABELS):
+        for member, label in labels.items():
+            if member.value == value:
+                return label
+    return value
+
+
+def vocabulary_data() -> dict[str, Any]:
+    """Everything the page scripts need to know, as JSON-able data served with each page."""
+    return {
+        "modes": [{"value": m.value, "label": MODE_LABELS[m], **asdict(PRICES[m])} for m in CREATIVE_MODES],
+        "statuses": {s.value: STATUS_LABELS[s] for s in GenerationStatus},
+        "active_statuses": sorted(s.value for s in ACTIVE_STATUSES),
+        "terminal_statuses": sorted(s.value for s in TERMINAL_STATUSES),
+        "intensities": [{"value": i.value, "label": INTENSITY_LABELS[i]} for i in Intensity],
+        "transitions": [t.value for t in Transition],
+        "aspect_ratios": [a.value for a in AspectRatio],
+        "prices": {"image": IMAGE_PRICE, "clip": CLIP_PRICE, "variant": VARIANT_PRICE},
+    }
