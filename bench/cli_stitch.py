@@ -1,10 +1,11 @@
 """`reelsmith stitch` as a command vs the plain ffmpeg concat command, on six 20 s 1080p clips.
 
-    python bench/cli_stitch.py [--runs 5]
+    python bench/cli_stitch.py [--runs 5] [--clips 6] [--seconds 20]
 
 Both are timed as whole processes (start-up included), best of `--runs`, and the ratio is printed.
 Before every run the previous output is deleted and dirty pages are flushed, outside the timed part, so
 each command is timed writing a new file rather than waiting for the kernel to free the last one.
+``--clips 2 --seconds 1 --runs 1`` is a smoke run of a few seconds.
 """
 
 from __future__ import annotations
@@ -21,16 +22,14 @@ from pathlib import Path
 from reelsmith.media.encode import audio_args, mp4_args
 from reelsmith.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 
-SECONDS = 20.0
 
-
-def make_clip(dest: Path, seed: int) -> Path:
-    """A 20 s 1080p30 H.264/AAC clip with film grain, so its bitrate (~8-10 Mb/s) is like real footage."""
+def make_clip(dest: Path, seed: int, seconds: float) -> Path:
+    """A 1080p30 H.264/AAC clip with film grain, so its bitrate (~8-10 Mb/s) is like real footage."""
     run_ffmpeg([
         "-f", "lavfi", "-i",
-        f"testsrc2=s=384x216:r=30:d={SECONDS},hue=h={seed * 50},scale=1920:1080,"
+        f"testsrc2=s=384x216:r=30:d={seconds},hue=h={seed * 50},scale=1920:1080,"
         "noise=alls=10:allf=t,format=yuv420p",
-        "-f", "lavfi", "-i", f"sine=f={200 + 30 * seed}:r=48000:d={SECONDS}",
+        "-f", "lavfi", "-i", f"sine=f={200 + 30 * seed}:r=48000:d={seconds}",
         "-map", "0:v", "-map", "1:a", *audio_args(),
         # ultrafast keeps the set-up quick; the stitch under test only copies these streams.
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-g", "30", "-r", "30",
@@ -56,10 +55,14 @@ def main() -> None:
     """Make the clips, time both commands, print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clips", type=int, default=6, help="clips to join (at least 2)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each clip")
     args = parser.parse_args()
+    if args.clips < 2 or args.seconds <= 0 or args.runs < 1:
+        parser.error("needs --clips >= 2, --seconds > 0 and --runs >= 1")
     work = Path(tempfile.mkdtemp(prefix="reelsmith-cli-bench-"))
     try:
-        clips = [make_clip(work / f"c{i}.mp4", i) for i in range(6)]
+        clips = [make_clip(work / f"c{i}.mp4", i, args.seconds) for i in range(args.clips)]
         listing = work / "list.txt"
         listing.write_text("".join(f"file '{c}'\n" for c in clips))
         ffmpeg = [ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
@@ -77,12 +80,14 @@ def main() -> None:
         t_help = best(help_cmd, args.runs)
         t_ffmpeg = best(ffmpeg, args.runs, work / "ffmpeg.mp4")
         t_ours = best(ours, args.runs, work / "ours.mp4")
-        print(f"{'command':34}{'best s':>10}")
-        print(f"{'reelsmith --help':34}{t_help:10.3f}")
-        print(f"{'ffmpeg -f concat -c copy':34}{t_ffmpeg:10.3f}")
-        print(f"{'reelsmith stitch (6 x 20 s 1080p)':34}{t_ours:10.3f}")
+        ours_name = f"reelsmith stitch ({args.clips} x {args.seconds:g} s 1080p)"
+        width = max(34, len(ours_name) + 2)
+        print(f"{'command':{width}}{'best s':>10}")
+        print(f"{'reelsmith --help':{width}}{t_help:10.3f}")
+        print(f"{'ffmpeg -f concat -c copy':{width}}{t_ffmpeg:10.3f}")
+        print(f"{ours_name:{width}}{t_ours:10.3f}")
         size_mb = sum(c.stat().st_size for c in clips) / 1e6
-        print(f"input {size_mb:.0f} MB in 6 clips")
+        print(f"input {size_mb:.0f} MB in {args.clips} clips")
         print(f"ratio reelsmith stitch / ffmpeg: {t_ours / t_ffmpeg:.2f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -7,13 +7,16 @@ consumer runs with the default `Settings().workers`. Printed: peak thread count 
 our poll task minus the time the adapter spent talking to the fake — next to a bare httpx GET of
 the same status route measured in the same run, with the ratio.
 
-    python bench/inflight.py [--clips 500] [--polls 12] [--poll-after-ms 1000]
+    python bench/inflight.py [--clips 500] [--polls 12] [--poll-after-ms 1000] [--baseline-gets 300]
+
+``--clips 3 --polls 1 --poll-after-ms 50 --baseline-gets 20`` is a smoke run of some seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,6 +39,7 @@ from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
 from reelsmith.pipeline import clips
 from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.vocabulary import SCENES_AT_PROVIDER, TERMINAL_STATUSES
 
 KEY = "sk-bench"
 
@@ -130,7 +134,7 @@ def wait_all(rt: Runtime, ids: list[str], timeout_s: float) -> tuple[dict[str, i
     while True:
         with rt.db.read() as session:
             in_flight = session.scalar(
-                select(func.count()).select_from(Scene).where(Scene.status.in_(("submitted", "running")))
+                select(func.count()).select_from(Scene).where(Scene.status.in_(SCENES_AT_PROVIDER))
             )
             peak = max(peak, in_flight or 0)
             rows = session.execute(
@@ -139,7 +143,7 @@ def wait_all(rt: Runtime, ids: list[str], timeout_s: float) -> tuple[dict[str, i
                 .group_by(Generation.status)
             ).all()
         counts = {status: n for status, n in rows}
-        if sum(counts.get(s, 0) for s in ("completed", "failed", "canceled")) == len(ids):
+        if sum(counts.get(s, 0) for s in TERMINAL_STATUSES) == len(ids):
             return counts, peak
         if time.monotonic() > deadline:
             raise SystemExit(f"not finished after {timeout_s:.0f} s: {counts}")
@@ -165,7 +169,10 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=12, help="polls each job stays unfinished for")
     parser.add_argument("--poll-after-ms", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--baseline-gets", type=int, default=300, help="bare GETs timed before and after")
     args = parser.parse_args()
+    if args.clips < 1 or args.polls < 0 or args.baseline_gets < 1:
+        parser.error("needs --clips >= 1, --polls >= 0 and --baseline-gets >= 1")
 
     ctx = mp.get_context("spawn")
     ready_recv, ready_send = ctx.Pipe(duplex=False)
@@ -186,7 +193,7 @@ def main() -> None:
     adapter.poll = meter.wrap_adapter(adapter.poll)  # type: ignore[method-assign]
     clips.poll_scene = meter.wrap_task(clips.poll_scene)  # the task looks it up on every call
 
-    baseline_before = bare_gets(base_url, 300)
+    baseline_before = bare_gets(base_url, args.baseline_gets)
     sampler = threading.Thread(target=meter.sample_threads, name="bench-sampler", daemon=True)
     threads_before = threading.active_count(), kernel_threads()
     sampler.start()
@@ -212,10 +219,11 @@ def main() -> None:
         wall = time.perf_counter() - started
     meter.stop.set()
     sampler.join()
-    baseline_after = bare_gets(base_url, 300)
+    baseline_after = bare_gets(base_url, args.baseline_gets)
     stop.set()
     server.join(10)
     rt.close()
+    shutil.rmtree(data, ignore_errors=True)
 
     baseline = baseline_before + baseline_after
     overhead = [t - a for t, a in zip(meter.task_s, meter.adapter_s, strict=True)]

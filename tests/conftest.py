@@ -1,42 +1,68 @@
-"""Shared fixtures: settings on a temporary data dir, and a database per test (SQLite or PostgreSQL).
+"""Shared fixtures: settings on a temporary data dir, and a migrated database per test.
 
-`REELSMITH_TEST_DATABASE_URL` (a PostgreSQL URL) adds a PostgreSQL run of every database test;
-each test gets its own schema there, dropped afterwards.
+Every database test runs on SQLite; `REELSMITH_TEST_DATABASE_URL` (a PostgreSQL server URL) adds a
+PostgreSQL run of each. The session migrates one template per backend from the code's migrations and
+each test gets its own copy (see `tests/support/databases.py`); `empty_database_url` is for the tests
+of the migrations themselves.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from reelsmith.config import Settings
+from tests.support.databases import PostgresSchemas, PostgresTemplate, SqliteTemplate
 
 PG_URL = os.environ.get("REELSMITH_TEST_DATABASE_URL", "")
 DB_BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    """A SQLite file migrated to head once per session."""
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[PostgresSchemas]:
+    """The test PostgreSQL server, where each test gets a schema of its own."""
+    schemas = PostgresSchemas(PG_URL)
+    yield schemas
+    schemas.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_schemas: PostgresSchemas) -> PostgresTemplate:
+    """The migrations to head, run once per session and kept as the SQL they sent."""
+    return PostgresTemplate(postgres_schemas)
+
+
 @pytest.fixture(params=DB_BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a private schema in the test PostgreSQL."""
+    """A database at head for this test alone: a copy of the session's SQLite file or PostgreSQL template."""
     if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        yield template.copy_to(tmp_path / "data" / "reelsmith.db")
+        return
+    pg_template: PostgresTemplate = request.getfixturevalue("postgres_template")
+    with pg_template.copy() as url:
+        yield url
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables), for tests that run the migrations from the start."""
+    if request.param == "sqlite":
+        (tmp_path / "data").mkdir(exist_ok=True)
         yield f"sqlite:///{tmp_path / 'data' / 'reelsmith.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    schemas: PostgresSchemas = request.getfixturevalue("postgres_schemas")
+    with schemas.schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -50,22 +76,3 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         reaper_interval_s=0.5,
         _env_file=None,  # type: ignore[call-arg]
     )
-
-
-def require_service(env_name: str) -> str:
-    """The service URL from `env_name`; skipped when absent, a failure when CI=true demands it."""
-    url = os.environ.get(env_name, "")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{env_name} is not set but CI=true requires the service")
-        pytest.skip(f"{env_name} not set")
-    return url
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -117,6 +117,13 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
     @property
+    def scratch_dir(self) -> Path:
+        """Where short-lived work files go (uploads in transit, ffmpeg's inputs and outputs); made on use."""
+        path = self.data_dir / "tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
     def local_jobs_dir(self) -> Path:
         """Work folder of the offline `local` provider's render jobs."""
         return self.data_dir / "local-jobs"

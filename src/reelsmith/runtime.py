@@ -32,8 +32,13 @@ class Runtime:
         self.db.dispose()
 
 
-def build_runtime(settings: Settings, *, immediate: bool = False, migrate: bool = True) -> Runtime:
-    """Create the data dir, migrate the database and register the queue's tasks."""
+def build_runtime(settings: Settings, *, migrate: bool = True, inline: bool = False) -> Runtime:
+    """Create the data dir, migrate the database and register the queue's tasks.
+
+    `inline` runs every task at once in the thread that dispatches it instead of enqueueing it
+    (unit tests and one-shot tools that need no consumer).
+    """
+    from reelsmith.jobs.inline import InlineDispatcher
     from reelsmith.jobs.queue import build_huey, redis_url
     from reelsmith.jobs.tasks import register_tasks
 
@@ -47,14 +52,14 @@ def build_runtime(settings: Settings, *, immediate: bool = False, migrate: bool 
         blobs=open_blob_store(
             settings.effective_storage_url,
             s3_endpoint_url=settings.s3_endpoint_url or None,
-            scratch=settings.data_dir / "tmp",
+            scratch=settings.scratch_dir,
         ),
         providers=ProviderRegistry(settings),
-        huey=build_huey(settings.effective_queue_url, immediate=immediate),
+        huey=build_huey(settings.effective_queue_url),
     )
     runtime.db.commit_hooks.append(runtime.announcer.after_commit)
     wakeups = redis_url(settings.effective_queue_url)
     if wakeups is not None:
         runtime.announcer.publish_to_redis(wakeups)
-    runtime.dispatch = register_tasks(runtime)
+    runtime.dispatch = InlineDispatcher(runtime) if inline else register_tasks(runtime)
     return runtime

@@ -59,6 +59,7 @@ class VariantStatus(StrEnum):
     STITCHING = "stitching"
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELED = "canceled"  # its generation was canceled before the variant ended
 
 
 class SceneStatus(StrEnum):
@@ -152,6 +153,8 @@ class LedgerReason(StrEnum):
 
 # ---- Prices, in tokens ---------------------------------------------------------------------------
 
+MAX_SCENES = 20  # scenes a user may ask for in one generation
+
 IMAGE_PRICE = 1
 CLIP_PRICE = 10
 SCENES_PER_VARIANT = 4  # every ad clone variant is four scenes
@@ -182,7 +185,7 @@ def price_of(mode: str, clips: int) -> int:
 
 # ---- What people read --------------------------------------------------------------------------
 
-MODE_LABELS: dict[Mode, str] = {
+MODE_LABELS: dict[str, str] = {
     Mode.STORY: "Story",
     Mode.VIDEO: "Video",
     Mode.IMAGE: "Image",
@@ -190,28 +193,29 @@ MODE_LABELS: dict[Mode, str] = {
     Mode.AD_CLONE: "Ad clone",
     Mode.STITCH: "Stitch",
 }
-STATUS_LABELS: dict[GenerationStatus, str] = {
+STATUS_LABELS: dict[str, str] = {
     GenerationStatus.QUEUED: "Queued",
     GenerationStatus.PROCESSING: "Generating",
     GenerationStatus.COMPLETED: "Ready",
     GenerationStatus.FAILED: "Failed",
     GenerationStatus.CANCELED: "Canceled",
 }
-INTENSITY_LABELS: dict[Intensity, str] = {
+INTENSITY_LABELS: dict[str, str] = {
     Intensity.SOFT: "Soft",
     Intensity.MEDIUM: "Medium",
     Intensity.AGGRESSIVE: "Aggressive",
     Intensity.ULTRA: "Ultra",
 }
 
-
-def label_of(value: str) -> str:
-    """A human label for a mode, status or intensity value (the value itself when unknown)."""
-    for labels in (MODE_LABELS, STATUS_LABELS, INTENSITY_LABELS):
-        for member, label in labels.items():
-            if member.value == value:
-                return label
-    return value
+# How a scene card reads: (label, css state). Scenes not listed read "Generating" while their
+# generation is active and "Not rendered" otherwise.
+SCENE_STATES: dict[str, tuple[str, str]] = {
+    SceneStatus.COMPLETED: ("Ready", "ok"),
+    SceneStatus.FAILED: ("Failed", "bad"),
+    SceneStatus.CANCELED: ("Canceled", "off"),
+}
+SCENE_BUSY = ("Generating", "busy")
+SCENE_IDLE = ("Not rendered", "off")
 
 
 def vocabulary_data() -> dict[str, Any]:
@@ -224,5 +228,10 @@ def vocabulary_data() -> dict[str, Any]:
         "intensities": [{"value": i.value, "label": INTENSITY_LABELS[i]} for i in Intensity],
         "transitions": [t.value for t in Transition],
         "aspect_ratios": [a.value for a in AspectRatio],
+        "scene_states": {str(s): list(state) for s, state in SCENE_STATES.items()},
+        "scene_busy": list(SCENE_BUSY),
+        "scene_idle": list(SCENE_IDLE),
         "prices": {"image": IMAGE_PRICE, "clip": CLIP_PRICE, "variant": VARIANT_PRICE},
+        "scenes_per_variant": SCENES_PER_VARIANT,
+        "max_scenes": MAX_SCENES,
     }

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from reelsmith.api.app import create_app
 from reelsmith.config import Settings
+from reelsmith.server.app import create_app
 
 _names = itertools.count()
 

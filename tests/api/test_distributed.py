@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from reelsmith.api.app import create_app
 from reelsmith.config import Settings
+from reelsmith.server.app import create_app
 from tests.api.conftest import signup, wait_done
-from tests.conftest import require_service
+from tests.support import require_service
 
 pytestmark = pytest.mark.slow
 

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reelsmith.api import events
-from reelsmith.api.app import create_app
 from reelsmith.config import Settings
 from reelsmith.pipeline.progress import record_event
+from reelsmith.server.app import create_app
 from tests.api.conftest import signup
-from tests.conftest import require_service
+from tests.support import require_service
 
 # Well inside the 15 s heartbeat, after which a stream re-reads the table whether woken or not.
 DELIVERY_WAIT_S = 8.0

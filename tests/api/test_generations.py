@@ -43,20 +43,26 @@ def test_story_streams_progress_to_completion_and_the_video_downloads_with_range
     kinds = [k for k, _ in events]
     assert kinds[-1] == "done"
     progress = [int(str(p["progress"])) for k, p in events if k == "progress"]
-    assert progress == sorted(progress) and progress[-1] == 100
+    assert progress == sorted(progress)
+    assert progress[-1] == 100
     assert {"step", "scene"} <= set(kinds)
 
     detail = client.get(f"/api/generations/{gid}", headers=alice).json()
-    assert detail["status"] == "completed" and detail["tokens_charged"] == 20
-    assert len(detail["variants"][0]["scenes"]) == 2 and len(detail["conversation"]) == 4
+    assert detail["status"] == "completed"
+    assert detail["tokens_charged"] == 20
+    assert len(detail["variants"][0]["scenes"]) == 2
+    assert len(detail["conversation"]) == 4
     video = client.get(detail["video_url"], headers=alice)
-    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert video.status_code == 200
+    assert video.headers["content-type"] == "video/mp4"
     assert video.content[4:8] == b"ftyp"
     part = client.get(detail["video_url"], headers={**alice, "Range": "bytes=0-99"})
-    assert part.status_code == 206 and len(part.content) == 100
+    assert part.status_code == 206
+    assert len(part.content) == 100
     assert part.headers["content-range"] == f"bytes 0-99/{len(video.content)}"
     tail = client.get(detail["video_url"], headers={**alice, "Range": "bytes=-10"})
-    assert tail.status_code == 206 and tail.content == video.content[-10:]
+    assert tail.status_code == 206
+    assert tail.content == video.content[-10:]
     bad = client.get(detail["video_url"], headers={**alice, "Range": f"bytes={len(video.content)}-"})
     assert bad.status_code == 416
     assert client.get(detail["thumbnail_url"], headers=alice).headers["content-type"] == "image/jpeg"
@@ -79,7 +85,8 @@ def test_events_resume_after_last_event_id(client: TestClient, alice: dict[str, 
 def test_short_balance_is_402_with_balance_and_price(client: TestClient, alice: dict[str, str]) -> None:
     response = client.post("/api/generations", json={"prompt": "x", "scenes": 6}, headers=alice)
     assert response.status_code == 402
-    assert response.json()["balance"] == 50 and response.json()["price"] == 60
+    assert response.json()["balance"] == 50
+    assert response.json()["price"] == 60
     assert client.get("/api/me", headers=alice).json()["token_balance"] == 50
 
 
@@ -135,14 +142,16 @@ def test_list_filters_searches_and_pages_newest_first(client: TestClient, alice:
     second = client.get(f"/api/generations?limit=2&cursor={first['next_cursor']}", headers=alice).json()
     third = client.get(f"/api/generations?limit=2&cursor={second['next_cursor']}", headers=alice).json()
     seen = [g["id"] for page in (first, second, third) for g in page["items"]]
-    assert seen == list(reversed(ids)) and third["next_cursor"] is None
+    assert seen == list(reversed(ids))
+    assert third["next_cursor"] is None
     cats = client.get("/api/generations?q=CAT", headers=alice).json()["items"]
     assert len(cats) == 2
     assert len(client.get("/api/generations?mode=image&status=completed", headers=alice).json()["items"]) == 5
     assert client.get("/api/generations?status=failed", headers=alice).json()["items"] == []
     assert len(client.get("/api/library", headers=alice).json()["items"]) == 5
     stats = client.get("/api/stats", headers=alice).json()
-    assert stats["by_mode"] == {"image": 5} and stats["tokens_spent"] == 5
+    assert stats["by_mode"] == {"image": 5}
+    assert stats["tokens_spent"] == 5
 
 
 def test_forced_clip_failure_refunds_exactly_once(client: TestClient, alice: dict[str, str]) -> None:
@@ -167,10 +176,12 @@ def test_forced_clip_failure_refunds_exactly_once(client: TestClient, alice: dic
     )
     gid = response.json()["id"]
     detail = wait_done(client, alice, gid)
-    assert detail["status"] == "failed" and detail["error_message"].startswith("Scene 1 failed")
+    assert detail["status"] == "failed"
+    assert detail["error_message"].startswith("Scene 1 failed")
     ledger = client.get("/api/me/ledger", headers=alice).json()
     refunds = [e for e in ledger if e["reason"] == "refund" and e["generation_id"] == gid]
-    assert len(refunds) == 1 and refunds[0]["delta"] == 10
+    assert len(refunds) == 1
+    assert refunds[0]["delta"] == 10
     assert client.get("/api/me", headers=alice).json()["token_balance"] == 50
     # Retrying charges again, and a second failure refunds that run once more: never twice per run.
     assert client.post(f"/api/generations/{gid}/retry", headers=alice).status_code == 202
@@ -184,7 +195,8 @@ def test_cancel_refunds_and_retry_resumes(client: TestClient, alice: dict[str, s
     gid = _story(client, alice, scenes=3)
     # Cancelled at once: three clips take seconds to render, the request milliseconds.
     canceled = client.post(f"/api/generations/{gid}/cancel", headers=alice)
-    assert canceled.status_code == 202 and canceled.json()["status"] == "canceled"
+    assert canceled.status_code == 202
+    assert canceled.json()["status"] == "canceled"
     assert client.get("/api/me", headers=alice).json()["token_balance"] == 50  # all 30 came back
     assert client.post(f"/api/generations/{gid}/cancel", headers=alice).status_code == 409
     assert client.post(f"/api/generations/{gid}/retry", headers=alice).status_code == 202
@@ -230,9 +242,11 @@ def test_a_failed_regeneration_keeps_the_finished_video_and_refunds(
     scene = before["variants"][0]["scenes"][0]
     assert client.post(f"/api/scenes/{scene['id']}/regenerate", headers=alice).status_code == 202
     after = wait_done(client, alice, gid)
-    assert after["status"] == "completed" and after["error_message"] is None
+    assert after["status"] == "completed"
+    assert after["error_message"] is None
     kept = after["variants"][0]["scenes"][0]
-    assert kept["status"] == "completed" and kept["video_url"] == scene["video_url"]
+    assert kept["status"] == "completed"
+    assert kept["video_url"] == scene["video_url"]
     assert kept["error_message"].startswith("regeneration failed, the previous clip is kept")
     assert after["video_url"] == before["video_url"]
     assert client.get(after["video_url"], headers=alice).status_code == 200
@@ -281,12 +295,14 @@ def test_health_and_metrics(client: TestClient, alice: dict[str, str]) -> None:
     wait_done(client, alice, gid)
     text = client.get("/metrics").text
     assert 'reelsmith_generations{mode="image",status="completed"} 1.0' in text
-    assert "reelsmith_queue_depth" in text and "reelsmith_provider_calls_total" in text
+    assert "reelsmith_queue_depth" in text
+    assert "reelsmith_provider_calls_total" in text
 
 
 def test_openapi_is_served(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    assert "/api/generations" in spec["paths"] and "/api/auth/token" in spec["paths"]
+    assert "/api/generations" in spec["paths"]
+    assert "/api/auth/token" in spec["paths"]
 
 
 def test_second_user_starts_with_own_balance(client: TestClient) -> None:
@@ -298,7 +314,7 @@ def test_an_open_event_stream_holds_no_database_connection(api_settings: Setting
     import threading
     import time
 
-    from reelsmith.api.app import create_app
+    from reelsmith.server.app import create_app
 
     app = create_app(api_settings)  # no consumer: the generation stays queued and the stream stays open
     runtime = app.state.runtime

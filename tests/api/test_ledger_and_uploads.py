@@ -15,10 +15,11 @@ from reelsmith.accounts import ledger
 from reelsmith.accounts.service import create_user
 from reelsmith.config import Settings
 from reelsmith.db.models import LedgerEntry, User
-from reelsmith.errors import ReelsmithError
+from reelsmith.errors import InsufficientTokens, ReelsmithError
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation
 from reelsmith.runtime import build_runtime
+from reelsmith.vocabulary import Mode
 from tests.api.conftest import wait_done
 
 
@@ -32,9 +33,9 @@ def test_thirty_parallel_creations_with_balance_for_five(settings: Settings) -> 
     def attempt() -> None:
         barrier.wait()
         try:
-            create_generation(rt, user_id, GenerationCreate(mode="video", prompt="a clip"))
+            create_generation(rt, user_id, GenerationCreate(mode=Mode.VIDEO, prompt="a clip"))
             outcomes["accepted"] += 1
-        except ledger.InsufficientTokens:
+        except InsufficientTokens:
             outcomes["402"] += 1
         except ReelsmithError as e:  # pragma: no cover - would be a bug
             outcomes[e.code] += 1
@@ -47,7 +48,8 @@ def test_thirty_parallel_creations_with_balance_for_five(settings: Settings) -> 
     assert outcomes == Counter({"accepted": 5, "402": 25})
     with rt.db.read() as session:
         user = session.get(User, user_id)
-        assert user is not None and user.token_balance == 0
+        assert user is not None
+        assert user.token_balance == 0
         deltas = list(session.scalars(select(LedgerEntry.delta).where(LedgerEntry.user_id == user_id)))
     assert sorted(deltas) == [-10] * 5 + [50]
     rt.close()
@@ -64,7 +66,8 @@ def test_refund_with_the_same_key_lands_once(settings: Settings) -> None:
     assert results == [True, False, False]
     with rt.db.read() as session:
         user = session.get(User, user_id)
-        assert user is not None and user.token_balance == 10
+        assert user is not None
+        assert user.token_balance == 10
     rt.close()
 
 
@@ -86,14 +89,17 @@ def _wav(seconds: float = 0.5) -> bytes:
 
 def test_uploads_are_typed_by_content_not_name(client: TestClient, alice: dict[str, str]) -> None:
     image = client.post("/api/uploads", files={"file": ("song.mp3", _png(), "audio/mpeg")}, headers=alice)
-    assert image.status_code == 201 and image.json()["content_type"] == "image/png"
+    assert image.status_code == 201
+    assert image.json()["content_type"] == "image/png"
     assert (image.json()["width"], image.json()["height"]) == (32, 24)
     audio = client.post("/api/uploads", files={"file": ("x.png", _wav(), "image/png")}, headers=alice)
-    assert audio.status_code == 201 and audio.json()["kind"] == "upload_audio"
+    assert audio.status_code == 201
+    assert audio.json()["kind"] == "upload_audio"
     text = client.post(
         "/api/uploads", files={"file": ("a.png", b"hello world" * 10, "image/png")}, headers=alice
     )
-    assert text.status_code == 415 and "expected" in text.json()["detail"]
+    assert text.status_code == 415
+    assert "expected" in text.json()["detail"]
     info = client.get(f"/api/assets/{image.json()['id']}/info", headers=alice).json()
     assert info["bytes"] == len(_png())
 
@@ -103,7 +109,8 @@ def test_oversized_upload_is_413(client: TestClient, alice: dict[str, str]) -> N
     response = client.post(
         "/api/uploads", files={"file": ("big.bin", big, "application/octet-stream")}, headers=alice
     )
-    assert response.status_code == 413 and "file" in response.json()["detail"]
+    assert response.status_code == 413
+    assert "file" in response.json()["detail"]
 
 
 def test_rate_limit_is_429_with_retry_after(client: TestClient, alice: dict[str, str]) -> None:
@@ -112,7 +119,8 @@ def test_rate_limit_is_429_with_retry_after(client: TestClient, alice: dict[str,
         client.post("/api/uploads", files={"file": ("a.png", _png(), "image/png")}, headers=alice).status_code
         for _ in range(3)
     ]
-    assert codes[:2] == [201, 201] and codes[2] == 429
+    assert codes[:2] == [201, 201]
+    assert codes[2] == 429
     last = client.post("/api/uploads", files={"file": ("a.png", _png(), "image/png")}, headers=alice)
     assert int(last.headers["retry-after"]) >= 1
 
@@ -122,7 +130,8 @@ def test_storyboard_is_synchronous_and_free(client: TestClient, alice: dict[str,
         "/api/storyboards", json={"prompt": "A neon city night drive", "scenes": 3}, headers=alice
     )
     assert response.status_code == 200
-    assert len(response.json()["scenes"]) == 3 and response.json()["title"]
+    assert len(response.json()["scenes"]) == 3
+    assert response.json()["title"]
     assert client.get("/api/me", headers=alice).json()["token_balance"] == 50
 
 
@@ -134,7 +143,8 @@ def test_references_make_images_in_parallel_and_charge_one_each(
     )
     assert response.status_code == 200, response.text
     images = response.json()["images"]
-    assert len(images) == 3 and all("base64" not in i for i in images)
+    assert len(images) == 3
+    assert all("base64" not in i for i in images)
     assert len({i["id"] for i in images}) == 3
     picture = client.get(images[0]["url"], headers=alice)
     assert picture.headers["content-type"] == "image/png"
@@ -172,4 +182,5 @@ def test_stitch_endpoint_joins_generated_clips(client: TestClient, alice: dict[s
     info = client.get(f"{result['video_url']}/info", headers=alice).json()
     assert abs(info["duration_s"] - 4.0) < 0.1
     bad = client.post("/api/stitch", json={"asset_ids": ["nope"]}, headers=alice)
-    assert bad.status_code == 422 and bad.json()["detail"].startswith("asset_ids[0]")
+    assert bad.status_code == 422
+    assert bad.json()["detail"].startswith("asset_ids[0]")

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from reelsmith.api.app import create_app
 from reelsmith.config import Settings
-from tests.conftest import free_port
+from reelsmith.server.app import create_app
 from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer
+from tests.support import free_port, serve_in_thread, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -44,15 +41,8 @@ def server(settings: Settings, replicate: ReplicateFake) -> Iterator[str]:
         ),
         embedded_worker=True,
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serve_in_thread(app, port=port):
+        yield url
     app.state.runtime.close()
 
 
@@ -73,14 +63,15 @@ def _start(url: str) -> tuple[httpx.Client, str]:
     return client, str(created.json()["id"])
 
 
-def _wait(client: httpx.Client, gid: str, until: Any, timeout_s: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def _wait(client: httpx.Client, gid: str, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
         data: dict[str, Any] = client.get(f"/api/generations/{gid}").json()
-        if until(data):
-            return data
-        time.sleep(0.2)
-    raise AssertionError(f"generation {gid} never reached the expected state: {data}")
+        return data if until(data) else None
+
+    def now() -> str:
+        return f"generation {gid} to reach the state; it is {client.get(f'/api/generations/{gid}').text}"
+
+    return wait_until(reached, timeout_s=60, interval_s=0.2, message=now)
 
 
 def test_webhook_completes_a_clip_that_polling_never_would(server: str, replicate: ReplicateFake) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from reelsmith.generations.read_models import GenerationRead
 from reelsmith.media.probe import probe
 
 
@@ -45,7 +46,8 @@ def test_demo_renders_a_four_scene_video(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(out.resolve())
     info = probe(out)
-    assert info.video_codec == "h264" and info.audio_codec == "aac"
+    assert info.video_codec == "h264"
+    assert info.audio_codec == "aac"
     assert statuses(tmp_path / "data") == ["completed"]
     engine = create_engine(f"sqlite:///{tmp_path / 'data' / 'reelsmith.db'}")
     with engine.connect() as conn:
@@ -73,7 +75,11 @@ def test_generate_json_story_in_portrait(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["status"] == "completed" and data["progress"] == 100
+    # The same shape as the API's, plus local file paths.
+    read = GenerationRead.model_validate(data)
+    assert read.status == "completed"
+    assert read.progress == 100
+    assert read.video_path
     scenes = data["variants"][0]["scenes"]
     assert len(scenes) == 2
     assert all(s["video_url"] and s["thumbnail_url"] for s in scenes)
@@ -90,6 +96,7 @@ def test_generate_json_story_in_portrait(tmp_path: Path) -> None:
         (["generate", "a cat", "--scenes", "0"], "--scenes"),
         (["generate", "a cat", "--scenes", "100"], "--scenes"),
         (["generate", "a cat", "--aspect", "4:3"], "--aspect"),
+        (["generate", "a cat", "--mode", "sitcom"], "--mode"),
         (["generate", "a cat", "--image", "missing.png"], "missing.png"),
         (["generate", "a cat", "--image", "CORRUPT"], "corrupt.png"),
         (["generate", "a cat", "--video-provider", "nosuch"], "nosuch"),
@@ -104,7 +111,8 @@ def test_bad_input_is_one_line_exit_2_and_leaves_nothing_processing(
     result = run(args, tmp_path / "data", timeout=60)
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and needle in lines[0], result.stderr
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0], result.stderr
     assert "processing" not in statuses(tmp_path / "data")
     assert "queued" not in statuses(tmp_path / "data")
 

@@ -6,7 +6,6 @@ import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -15,8 +14,13 @@ import pytest
 
 from reelsmith.errors import InvalidInput
 from reelsmith.generations.fetch import fetch_to_file, is_url
-from tests.conftest import free_port
 from tests.pipeline.test_ad_clone import source_ad
+from tests.support import free_port, serve_in_thread
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the test output is no place for an access log
 
 
 @pytest.fixture(scope="module")
@@ -25,18 +29,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("site")
     source_ad(folder / "ad.mp4")
     (folder / "notes.txt").write_text("not a video")
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None  # type: ignore[assignment]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    handler = partial(_QuietFiles, directory=str(folder))
+    with serve_in_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
+        yield url
 
 
 def test_fetch_streams_to_a_file_and_keeps_limits(site: str, tmp_path: Path) -> None:
-    assert is_url(f"{site}/ad.mp4") and not is_url("ad.mp4") and not is_url("file:///ad.mp4")
+    assert is_url(f"{site}/ad.mp4")
+    assert not is_url("ad.mp4")
+    assert not is_url("file:///ad.mp4")
     got = fetch_to_file(f"{site}/ad.mp4", tmp_path, max_bytes=50_000_000, field="--source")
-    assert got.suffix == ".mp4" and got.read_bytes()[4:8] == b"ftyp"
+    assert got.suffix == ".mp4"
+    assert got.read_bytes()[4:8] == b"ftyp"
     with pytest.raises(InvalidInput, match="HTTP 404"):
         fetch_to_file(f"{site}/missing.mp4", tmp_path, max_bytes=50_000_000, field="--source")
     with pytest.raises(InvalidInput, match="limit"):
@@ -81,4 +85,6 @@ def test_bad_source_urls_are_one_line_and_exit_2(site: str, tmp_path: Path, path
     result = _generate(tmp_path / "data", "--source", f"{site}/{path}")
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "--source" in lines[0] and needle in lines[0], result.stderr
+    assert len(lines) == 1, result.stderr
+    assert "--source" in lines[0], result.stderr
+    assert needle in lines[0], result.stderr

@@ -69,7 +69,8 @@ def test_bad_input_is_one_line_and_exit_2(
     words = [w.format(a=clips[0], b=clips[1]) for w in args]
     result = _reelsmith("stitch", *words, "--out", str(dest))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not dest.exists()
     assert list(tmp_path.iterdir()) == []  # no work folder left behind either

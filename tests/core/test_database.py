@@ -7,19 +7,23 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import inspect, text
 
 from reelsmith.config import Settings
+from reelsmith.db.documents import GenerationParams
 from reelsmith.db.engine import Database
 from reelsmith.db.migrate import upgrade
 from reelsmith.db.models import Event, Generation, User
+from reelsmith.vocabulary import AspectRatio
 
 TABLES = {"users", "generations", "variants", "scenes", "assets", "steps", "events", "provider_calls"}
 
 
-def test_upgrade_creates_every_table_and_is_idempotent(settings: Settings) -> None:
-    settings.ensure_data_dir()
-    db = Database(settings.effective_database_url)
+def test_upgrade_creates_every_table_and_is_idempotent(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
+    assert inspect(db.engine).get_table_names() == []
     upgrade(db)
     upgrade(db)
     assert set(inspect(db.engine).get_table_names()) >= TABLES
@@ -48,12 +52,15 @@ def test_timestamps_come_back_timezone_aware_and_events_get_increasing_ids(setti
         session.add_all([Event(generation_id=gen.id, kind="log", payload={"n": i}) for i in range(3)])
         gen_id = gen.id
     with db.read() as session:
-        gen = session.get(Generation, gen_id)
-        assert gen is not None and gen.created_at.tzinfo is not None
-        assert gen.created_at.utcoffset() == UTC.utcoffset(None)
-        assert gen.params == {"a": [1, 2]}
+        loaded = session.get(Generation, gen_id)
+        assert loaded is not None
+        assert loaded.created_at.tzinfo is not None
+        assert loaded.created_at.utcoffset() == UTC.utcoffset(None)
+        assert loaded.params == {"a": [1, 2]}
         ids = [e.id for e in session.query(Event).order_by(Event.id)]
-        assert len(ids) == 3 and ids == sorted(ids) and len(set(ids)) == 3
+        assert len(ids) == 3
+        assert ids == sorted(ids)
+        assert len(set(ids)) == 3
     db.dispose()
 
 
@@ -73,14 +80,13 @@ def test_write_rolls_back_on_error(settings: Settings) -> None:
     db.dispose()
 
 
-def test_migrations_match_the_models(settings: Settings) -> None:
+def test_migrations_from_empty_match_the_models(empty_database_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from reelsmith.db.models import Base
 
-    settings.ensure_data_dir()
-    db = Database(settings.effective_database_url)
+    db = Database(empty_database_url)
     upgrade(db)
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
@@ -117,3 +123,31 @@ def test_processes_opening_a_fresh_sqlite_file_at_once_all_get_in(tmp_path: Path
     while not errors.empty():
         found.append(errors.get())
     assert found == []
+
+
+def test_a_generation_reads_its_inputs_and_run_state_typed(settings: Settings) -> None:
+    settings.ensure_data_dir()
+    db = Database(settings.effective_database_url)
+    with db.write() as session:
+        user = User(username="ada")
+        session.add(user)
+        session.flush()
+        gen = Generation(
+            user_id=user.id,
+            mode="video",
+            prompt="p",
+            inputs=GenerationParams(aspect_ratio=AspectRatio.VERTICAL, duration_s=4.0),
+        )
+        session.add(gen)
+        session.flush()
+        gen.update_state(run=2, paid_clips=1)
+        gen_id = gen.id
+    with db.read() as session:
+        loaded = session.get(Generation, gen_id)
+        assert loaded is not None
+        assert (loaded.inputs.aspect_ratio, loaded.inputs.duration_s) == (AspectRatio.VERTICAL, 4.0)
+        assert (loaded.state.run, loaded.state.paid_clips, loaded.state.best_variant) == (2, 1, None)
+        assert "run" not in loaded.params  # inputs and run state are kept apart
+        with pytest.raises(ValidationError):
+            loaded.update_state(paid_clip=3)  # a misspelt field is refused, not stored
+    db.dispose()

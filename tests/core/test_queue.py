@@ -32,4 +32,5 @@ def test_unknown_scheme_is_a_clear_error() -> None:
 
 def test_queue_name_comes_from_the_url() -> None:
     huey = build_huey("redis://127.0.0.1:6379/0?queue=tenant-a")
-    assert isinstance(huey, RedisHuey) and huey.name == "tenant-a"
+    assert isinstance(huey, RedisHuey)
+    assert huey.name == "tenant-a"

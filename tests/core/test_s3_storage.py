@@ -13,11 +13,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from reelsmith.api.app import create_app
 from reelsmith.config import Settings
 from reelsmith.errors import InvalidInput, NotFound
+from reelsmith.server.app import create_app
 from reelsmith.storage import BlobStore, LocalBlobStore, keys, open_blob_store
-from tests.conftest import free_port
+from tests.support import free_port, wait_until
 
 moto_server = pytest.importorskip("moto.server")
 boto3 = pytest.importorskip("boto3")
@@ -60,7 +60,8 @@ def test_put_read_seek_and_copy_locally(store: BlobStore, tmp_path: Path) -> Non
     source.write_bytes(data)
     key = keys.final_video("g1", "default")
     assert store.put_file(key, source, "video/mp4") == len(data)
-    assert store.exists(key) and not store.exists(keys.final_video("g2", "default"))
+    assert store.exists(key)
+    assert not store.exists(keys.final_video("g2", "default"))
     with store.open(key) as f:
         f.seek(300_000)
         assert f.read(10) == data[300_000:300_010]
@@ -84,15 +85,34 @@ def test_missing_blobs_and_bad_keys(store: BlobStore) -> None:
             store.put_bytes(bad, b"x", "text/plain")
 
 
+def test_cached_path_is_a_local_file_that_follows_the_blob(store: BlobStore) -> None:
+    key = keys.reference("r1")
+    store.put_bytes(key, b"first", "image/png")
+    path = store.cached_path(key)
+    assert path.read_bytes() == b"first"
+    assert path.suffix == ".png"
+    assert store.cached_path(key) == path  # asked again: the same file, nothing fetched anew
+    store.put_bytes(key, b"second", "image/png")
+    assert store.cached_path(key).read_bytes() == b"second"
+    with pytest.raises(NotFound):
+        store.cached_path("references/missing.png")
+
+
+def test_s3_cached_copies_live_in_the_scratch_folder(s3_endpoint: str, tmp_path: Path) -> None:
+    store = open_blob_store(f"s3://{BUCKET}/cache-{time.monotonic_ns()}", s3_endpoint_url=s3_endpoint,
+                            scratch=tmp_path / "scratch")  # fmt: skip
+    store.put_bytes("uploads/a.png", b"png", "image/png")
+    assert store.cached_path("uploads/a.png").is_relative_to(tmp_path / "scratch")
+
+
 def test_delete_prefix_removes_only_that_generation(store: BlobStore) -> None:
     for gid in ("g1", "g10", "g2"):
         store.put_bytes(keys.scene_clip(gid, "default", 0), b"x", "video/mp4")
         store.put_bytes(keys.final_video(gid, "default"), b"y", "video/mp4")
     assert store.delete_prefix(keys.generation_prefix("g1")) == 2
     assert not store.exists(keys.final_video("g1", "default"))
-    assert store.exists(keys.final_video("g10", "default")) and store.exists(
-        keys.final_video("g2", "default")
-    )
+    assert store.exists(keys.final_video("g10", "default"))
+    assert store.exists(keys.final_video("g2", "default"))
     with pytest.raises(InvalidInput):
         store.delete_prefix("/")
 
@@ -106,13 +126,11 @@ def test_s3_urls_are_presigned_and_fetchable(s3_endpoint: str, tmp_path: Path) -
 
 
 def _wait(client: TestClient, headers: dict[str, str], gid: str) -> Any:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    def ended() -> Any:
         data = client.get(f"/api/generations/{gid}", headers=headers).json()
-        if data["status"] in ("completed", "failed", "canceled"):
-            return data
-        time.sleep(0.3)
-    raise AssertionError("generation did not finish")
+        return data if data["status"] in ("completed", "failed", "canceled") else None
+
+    return wait_until(ended, timeout_s=120, interval_s=0.3, message=f"generation {gid} to finish")
 
 
 def test_a_generation_lives_in_the_bucket(s3_endpoint: str, settings: Settings) -> None:
@@ -137,9 +155,11 @@ def test_a_generation_lives_in_the_bucket(s3_endpoint: str, settings: Settings) 
         assert f"{prefix}/{keys.scene_clip(gid, 'default', 1)}" in stored
         assert not (settings.data_dir / "blobs").exists()  # nothing went to local disk
         whole = client.get(data["video_url"], headers=headers)
-        assert whole.status_code == 200 and whole.content[4:8] == b"ftyp"
+        assert whole.status_code == 200
+        assert whole.content[4:8] == b"ftyp"
         part = client.get(data["video_url"], headers={**headers, "Range": "bytes=100-199"})
-        assert part.status_code == 206 and part.content == whole.content[100:200]
+        assert part.status_code == 206
+        assert part.content == whole.content[100:200]
         assert client.delete(f"/api/generations/{gid}", headers=headers).status_code == 204
         left = bucket.list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}/{keys.generation_prefix(gid)}")
         assert left.get("KeyCount", 0) == 0

@@ -60,3 +60,10 @@ def test_refuses_to_delete_everything(tmp_path: Path) -> None:
 def test_storage_url_selects_the_backend(tmp_path: Path) -> None:
     assert isinstance(open_blob_store(f"file://{tmp_path}/blobs"), LocalBlobStore)
 
+
+def test_cached_path_of_local_storage_is_the_blob_itself(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    store.put_bytes("uploads/a.png", b"png", "image/png")
+    assert store.cached_path("uploads/a.png") == tmp_path / "uploads" / "a.png"
+    with pytest.raises(NotFound):
+        store.cached_path("uploads/missing.png")

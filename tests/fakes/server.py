@@ -7,6 +7,7 @@ served *instead of* the real handler on that route's next calls. Every request i
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.support import serve_in_thread
 
 
 @dataclass
@@ -155,7 +158,7 @@ class FakeServer:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._serving = contextlib.ExitStack()
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -166,12 +169,11 @@ class FakeServer:
         return f"http://{host!s}:{port}"
 
     def __enter__(self) -> Self:
-        self._thread.start()
+        self._serving.enter_context(serve_in_thread(self._server))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serving.close()
 
     # -- configuration ---------------------------------------------------------------------------
 

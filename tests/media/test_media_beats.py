@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from reelsmith.errors import InvalidInput
-from reelsmith.media.beats import analyze_audio, plan_cuts
+from reelsmith.media.analysis import analyze_audio, plan_cuts
 from reelsmith.media.ffmpeg import run_ffmpeg
 
 

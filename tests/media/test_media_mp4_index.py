@@ -11,7 +11,7 @@ from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.h264 import parse_sps
 from reelsmith.media.mp4 import read_index
 from reelsmith.media.probe import describe, describe_index, open_media, probe
-from reelsmith.media.scan import scan_clip, scan_with_libav
+from reelsmith.media.stitch.scan import scan_clip, scan_with_libav
 
 # name -> ffmpeg arguments making a short file: the encodings the stitcher meets, and some it must not
 # misread (full range, 4:4:4, 10 bit, no edit list, QuickTime, odd lengths, audio-only, B-frames).
@@ -108,7 +108,8 @@ def test_foreign_files_go_to_libav(name: str, variants_dir: Path) -> None:
 def test_stitch_scan_of_reelsmith_clips_matches_libav(clip_a: Path, clip_b: Path) -> None:
     for clip in (clip_a, clip_b):
         scan = scan_clip(clip)
-        assert scan.audio is not None and scan.audio.priming == 1
+        assert scan.audio is not None
+        assert scan.audio.priming == 1
         assert scan == scan_with_libav(clip)
 
 
@@ -132,6 +133,9 @@ def test_sps_parser_reads_size_and_format() -> None:
     # 1920x1080 High profile SPS (1088 coded lines cropped by 8), yuv420p.
     sps = bytes.fromhex("6764002aacd940780227e5c044000003000400000300f03c60c658")
     info = parse_sps(sps)
-    assert info is not None and (info.width, info.height, info.pix_fmt) == (1920, 1080, "yuv420p")
+    assert info is not None
+    assert info.width == 1920
+    assert info.height == 1080
+    assert info.pix_fmt == "yuv420p"
     assert parse_sps(bytes.fromhex("68ee3c80")) is None  # a PPS, not an SPS
     assert parse_sps(sps[:4]) is None  # cut short

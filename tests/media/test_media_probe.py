@@ -11,29 +11,47 @@ from reelsmith.media.probe import probe
 def test_probe_reads_video_and_audio_fields(clip_a: Path) -> None:
     info = probe(clip_a)
     assert info.duration_s == pytest.approx(1.0, abs=1 / 30)
-    assert (info.width, info.height, info.fps) == (320, 240, 30.0)
-    assert (info.video_codec, info.pix_fmt, info.video_time_base) == ("h264", "yuv420p", "1/15360")
-    assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 48000, 2)
-    assert info.has_video and info.has_audio
+    assert info.width == 320
+    assert info.height == 240
+    assert info.fps == 30.0
+    assert info.video_codec == "h264"
+    assert info.pix_fmt == "yuv420p"
+    assert info.video_time_base == "1/15360"
+    assert info.audio_codec == "aac"
+    assert info.sample_rate == 48000
+    assert info.channels == 2
+    assert info.has_video
+    assert info.has_audio
 
 
 def test_probe_video_without_audio(clip_odd: Path) -> None:
     info = probe(clip_odd)
-    assert info.has_video and not info.has_audio
-    assert (info.width, info.height, info.fps) == (256, 256, 25.0)
-    assert info.audio_codec is None and info.sample_rate is None and info.channels is None
+    assert info.has_video
+    assert not info.has_audio
+    assert info.width == 256
+    assert info.height == 256
+    assert info.fps == 25.0
+    assert info.audio_codec is None
+    assert info.sample_rate is None
+    assert info.channels is None
 
 
 def test_probe_audio_only(song: Path) -> None:
     info = probe(song)
-    assert info.has_audio and not info.has_video
+    assert info.has_audio
+    assert not info.has_video
     assert info.duration_s == pytest.approx(3.0, abs=0.05)
-    assert (info.width, info.height, info.sample_rate) == (0, 0, 44100)
+    assert info.width == 0
+    assert info.height == 0
+    assert info.sample_rate == 44100
 
 
 def test_probe_still_image_has_zero_duration(picture: Path) -> None:
     info = probe(picture)
-    assert (info.duration_s, info.width, info.height, info.video_codec) == (0.0, 400, 300, "png")
+    assert info.duration_s == 0.0
+    assert info.width == 400
+    assert info.height == 300
+    assert info.video_codec == "png"
     assert not info.has_audio
 
 

@@ -28,13 +28,13 @@ def test_render_clip_format(aspect: str, tmp_path: Path) -> None:
     info = probe(dest)
     assert (info.width, info.height) == ASPECT_SIZES[aspect]
     assert info.duration_s == pytest.approx(1.2, abs=1 / 30)
-    assert (info.fps, info.video_codec, info.pix_fmt, info.video_time_base) == (
-        30.0,
-        "h264",
-        "yuv420p",
-        "1/15360",
-    )
-    assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 48000, 2)
+    assert info.fps == 30.0
+    assert info.video_codec == "h264"
+    assert info.pix_fmt == "yuv420p"
+    assert info.video_time_base == "1/15360"
+    assert info.audio_codec == "aac"
+    assert info.sample_rate == 48000
+    assert info.channels == 2
     with av.open(str(dest)) as container:
         assert container.streams.video[0].codec_context.profile == "High"
         assert sum(1 for _ in container.decode(video=0)) == 36
@@ -125,7 +125,8 @@ def test_render_still_art(aspect: str, tmp_path: Path) -> None:
     size = render_still(StillSpec(aspect=aspect, seed=3, headline="Meet Mara", caption="Character"), dest)
     assert size == ASPECT_SIZES[aspect]
     with Image.open(dest) as img:
-        assert img.format == "PNG" and img.size == size
+        assert img.format == "PNG"
+        assert img.size == size
 
 
 def test_render_still_with_image(picture: Path, tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from reelsmith.media.analysis import analyze_video
 from reelsmith.media.encode import mp4_args, video_args
 from reelsmith.media.ffmpeg import run_ffmpeg
-from reelsmith.media.shots import analyze_video
 
 _SEGMENTS = [
     "testsrc2=s=160x90:r=30:d=0.5",
@@ -73,7 +73,9 @@ def test_palette_and_motion_sanity(seven_cuts: Path) -> None:
     rgb = [int(flat_blue.palette[0][i : i + 2], 16) for i in (1, 3, 5)]
     assert (
         len(flat_blue.palette) == 1
-        and max(abs(a - b) for a, b in zip(rgb, (0x20, 0x50, 0xA0), strict=True)) < 16
+    )
+    assert (
+        max(abs(a - b) for a, b in zip(rgb, (0x20, 0x50, 0xA0), strict=True)) < 16
     )
     assert flat_blue.motion < 0.002 < result.shots[0].motion
     assert result.motion_level in ("still", "low", "medium", "high")
@@ -90,4 +92,5 @@ def test_analyze_command_prints_json_for_a_video(seven_cuts: Path) -> None:
     result = CliRunner().invoke(app, [str(seven_cuts), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["kind"] == "video" and len(data["shots"]) == 8
+    assert data["kind"] == "video"
+    assert len(data["shots"]) == 8

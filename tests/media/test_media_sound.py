@@ -10,7 +10,8 @@ from reelsmith.errors import InvalidInput
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.loudness import loudness, normalise_loudness
 from reelsmith.media.probe import probe
-from reelsmith.media.stitch import stitch
+from reelsmith.media.stitch import SoundtrackMode, stitch
+from reelsmith.media.stitch.soundtrack import soundtrack_chain, soundtrack_mode
 
 
 def _tone_level_db(path: Path, freq: float, start: float, end: float) -> float:
@@ -73,3 +74,30 @@ def test_replace_audio_drops_clip_sound_and_fades_out(
 def test_duck_needs_a_soundtrack(clip_a: Path, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput):
         stitch([clip_a], tmp_path / "x.mp4", duck=True)
+
+
+@pytest.mark.parametrize(
+    ("duck", "replace_audio", "mode"),
+    [
+        (False, False, SoundtrackMode.MIX),
+        (True, False, SoundtrackMode.DUCK),
+        (False, True, SoundtrackMode.REPLACE),
+    ],
+)
+def test_stitch_flags_name_one_soundtrack_mode(duck: bool, replace_audio: bool, mode: SoundtrackMode) -> None:
+    assert soundtrack_mode(duck=duck, replace_audio=replace_audio) is mode
+
+
+def test_duck_and_replace_together_are_refused() -> None:
+    with pytest.raises(InvalidInput):
+        soundtrack_mode(duck=True, replace_audio=True)
+
+
+@pytest.mark.parametrize("mode", [*SoundtrackMode, "duck"])
+def test_soundtrack_chain_takes_members_and_plain_names(mode: str) -> None:
+    assert soundtrack_chain("0:a", "1:a", 2.0, "out", mode=mode).endswith("[out]")
+
+
+def test_soundtrack_chain_refuses_an_unknown_mode() -> None:
+    with pytest.raises(InvalidInput):
+        soundtrack_chain("0:a", "1:a", 2.0, "out", mode="shout")

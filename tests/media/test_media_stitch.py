@@ -8,11 +8,12 @@ import av
 import pytest
 
 from reelsmith.errors import InvalidInput, MediaError
-from reelsmith.media.concat import INDEX_ROOM_TOO_SMALL, write_with_index_room
 from reelsmith.media.encode import mp4_args
-from reelsmith.media.ffmpeg import run_ffmpeg
+from reelsmith.media.ffmpeg import FfmpegFailed, run_ffmpeg
 from reelsmith.media.probe import probe
-from reelsmith.media.stitch import stitch
+from reelsmith.media.stitch import ClipNotStitchable, stitch
+from reelsmith.media.stitch.concat import index_room_ran_out, write_with_index_room
+from reelsmith.vocabulary import Transition
 
 FRAME = 1 / 30
 
@@ -35,7 +36,9 @@ def test_compatible_clips_are_stream_copied(clip_a: Path, clip_b: Path, tmp_path
     info = stitch([clip_a, clip_b, clip_a], dest)
     elapsed = time.perf_counter() - started
     assert info.duration_s == pytest.approx(1.0 + 1.5 + 1.0, abs=FRAME)
-    assert (info.width, info.height, info.video_time_base) == (320, 240, "1/15360")
+    assert info.width == 320
+    assert info.height == 240
+    assert info.video_time_base == "1/15360"
     # Copied, not re-encoded: the coded pictures are byte-identical to the first clip's.
     assert _coded_pictures(dest) == _coded_pictures(clip_a)
     assert _video_frames(dest) == 30 + 45 + 30
@@ -45,15 +48,23 @@ def test_compatible_clips_are_stream_copied(clip_a: Path, clip_b: Path, tmp_path
 def test_mismatched_clips_are_normalised_to_the_first(clip_a: Path, clip_odd: Path, tmp_path: Path) -> None:
     info = stitch([clip_a, clip_odd, clip_a], tmp_path / "mixed.mp4")
     assert info.duration_s == pytest.approx(1.0 + 1.2 + 1.0, abs=FRAME)
-    assert (info.width, info.height, info.fps, info.pix_fmt) == (320, 240, 30.0, "yuv420p")
-    assert (info.video_codec, info.audio_codec, info.sample_rate, info.channels) == ("h264", "aac", 48000, 2)
+    assert info.width == 320
+    assert info.height == 240
+    assert info.fps == 30.0
+    assert info.pix_fmt == "yuv420p"
+    assert info.video_codec == "h264"
+    assert info.audio_codec == "aac"
+    assert info.sample_rate == 48000
+    assert info.channels == 2
     # Only the odd clip was re-encoded: the leading clip is still copied as is.
     assert _coded_pictures(tmp_path / "mixed.mp4") == _coded_pictures(clip_a)
 
 
 def test_first_clip_sets_the_target_format(clip_odd: Path, clip_a: Path, tmp_path: Path) -> None:
     info = stitch([clip_odd, clip_a], tmp_path / "odd_first.mp4")
-    assert (info.width, info.height, info.fps) == (256, 256, 25.0)
+    assert info.width == 256
+    assert info.height == 256
+    assert info.fps == 25.0
     assert info.duration_s == pytest.approx(1.2 + 1.0, abs=1 / 25)
     assert info.has_audio
 
@@ -62,13 +73,16 @@ def test_first_clip_sets_the_target_format(clip_odd: Path, clip_a: Path, tmp_pat
 def test_transition_shortens_by_overlaps(transition: str, clip_a: Path, clip_b: Path, tmp_path: Path) -> None:
     info = stitch([clip_a, clip_b, clip_a], tmp_path / "x.mp4", transition=transition, transition_s=0.4)
     assert info.duration_s == pytest.approx(1.0 + 1.5 + 1.0 - 2 * 0.4, abs=FRAME)
-    assert info.has_audio and info.video_codec == "h264"
+    assert info.has_audio
+    assert info.video_codec == "h264"
 
 
 def test_transition_with_mismatched_clips(clip_a: Path, clip_odd: Path, tmp_path: Path) -> None:
     info = stitch([clip_a, clip_odd], tmp_path / "x.mp4", transition="fade", transition_s=0.5)
     assert info.duration_s == pytest.approx(1.0 + 1.2 - 0.5, abs=FRAME)
-    assert (info.width, info.height, info.sample_rate) == (320, 240, 48000)
+    assert info.width == 320
+    assert info.height == 240
+    assert info.sample_rate == 48000
 
 
 @pytest.mark.parametrize("transition", ["none", "fade"])
@@ -78,7 +92,9 @@ def test_soundtrack_is_trimmed_to_the_video(
     info = stitch([clip_a, clip_odd], tmp_path / "s.mp4", transition=transition, transition_s=0.3, audio=song)
     expected = 2.2 - (0.3 if transition == "fade" else 0)
     assert info.duration_s == pytest.approx(expected, abs=FRAME)
-    assert (info.audio_codec, info.sample_rate, info.channels) == ("aac", 48000, 2)
+    assert info.audio_codec == "aac"
+    assert info.sample_rate == 48000
+    assert info.channels == 2
 
 
 def test_single_clip_round_trips(clip_b: Path, tmp_path: Path) -> None:
@@ -93,10 +109,29 @@ def test_empty_clip_list_raises(tmp_path: Path) -> None:
 
 def test_unreadable_clip_is_named_and_dest_untouched(clip_a: Path, corrupt: Path, tmp_path: Path) -> None:
     dest = tmp_path / "x.mp4"
-    with pytest.raises(MediaError, match=r"corrupt\.mp4"):
+    with pytest.raises(ClipNotStitchable, match=r"corrupt\.mp4") as caught:
         stitch([clip_a, corrupt], dest)
+    assert caught.value.path == corrupt
+    assert isinstance(caught.value.__cause__, MediaError)
     assert not dest.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_clip_without_video_is_not_stitchable(clip_a: Path, song: Path, tmp_path: Path) -> None:
+    with pytest.raises(ClipNotStitchable) as caught:
+        stitch([clip_a, song], tmp_path / "x.mp4")
+    assert caught.value.path == song
+    assert caught.value.reason == "it has no video to join"
+    # Raised by the scan itself, so the stitcher does not wrap it a second time.
+    assert str(caught.value).count("cannot stitch") == 1
+    assert caught.value.code == "media_error"
+
+
+def test_transition_accepts_the_vocabulary_member_and_its_value(clip_a: Path, tmp_path: Path) -> None:
+    by_member = stitch([clip_a, clip_a], tmp_path / "m.mp4", transition=Transition.FADE, transition_s=0.3)
+    by_value = stitch([clip_a, clip_a], tmp_path / "v.mp4", transition="fade", transition_s=0.3)
+    assert by_member.duration_s == pytest.approx(by_value.duration_s, abs=FRAME)
+    assert by_member.duration_s == pytest.approx(2 * 1.0 - 0.3, abs=FRAME)
 
 
 def test_bad_transition_arguments_raise(clip_a: Path, tmp_path: Path) -> None:
@@ -140,10 +175,26 @@ def test_index_room_too_small_falls_back_to_faststart(clip_a: Path, clip_b: Path
     listing = tmp_path / "list.txt"
     listing.write_text(f"file '{clip_a}'\nfile '{clip_b}'\n")
     args = ["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy"]
-    with pytest.raises(MediaError, match=INDEX_ROOM_TOO_SMALL):
+    with pytest.raises(FfmpegFailed) as caught:
         run_ffmpeg([*args, *mp4_args(reserve_index_bytes=64), str(tmp_path / "direct.mp4")])
+    assert index_room_ran_out(caught.value)
     dest = tmp_path / "fallback.mp4"
     write_with_index_room(args, dest, 64, timeout_s=60)
     boxes = _top_level_boxes(dest)
     assert boxes.index(b"moov") < boxes.index(b"mdat")
     assert probe(dest).duration_s == pytest.approx(2.5, abs=FRAME)
+
+
+def test_other_ffmpeg_failures_are_not_taken_for_a_full_index_room(clip_a: Path, tmp_path: Path) -> None:
+    with pytest.raises(FfmpegFailed) as caught:
+        run_ffmpeg(["-i", str(clip_a), "-c:v", "no-such-encoder", str(tmp_path / "x.mp4")])
+    assert caught.value.exit_code != 0
+    assert caught.value.stderr_tail
+    assert not index_room_ran_out(caught.value)
+
+
+def test_write_with_index_room_reraises_other_failures(clip_a: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "x.mp4"
+    with pytest.raises(FfmpegFailed):
+        write_with_index_room(["-i", str(clip_a), "-c:v", "no-such-encoder"], dest, 1 << 16, timeout_s=60)
+    assert not dest.exists()

@@ -7,12 +7,14 @@ import pytest
 from reelsmith.errors import MediaError
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.filters import filter_value
-from reelsmith.media.text_layout import fit_text, font_path, text_width
+from reelsmith.media.render.text_layout import fit_text, font_path, text_width
 
 
 def test_font_is_shipped_in_the_package() -> None:
     path = font_path()
-    assert path.is_file() and path.parent.name == "fonts" and "reelsmith" in path.parts
+    assert path.is_file()
+    assert path.parent.name == "fonts"
+    assert "reelsmith" in path.parts
     assert (path.parent / "DejaVu-LICENSE.txt").is_file()
 
 

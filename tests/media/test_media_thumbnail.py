@@ -16,7 +16,8 @@ def test_thumbnail_of_720p_is_640_wide_jpeg(tmp_path: Path) -> None:
     dest = tmp_path / "thumb.jpg"
     assert make_thumbnail(clip, dest) == (640, 360)
     with Image.open(dest) as img:
-        assert img.format == "JPEG" and img.size == (640, 360)
+        assert img.format == "JPEG"
+        assert img.size == (640, 360)
     assert 3_000 < dest.stat().st_size < 80_000
 
 
@@ -55,5 +56,7 @@ def test_preview_is_an_animated_webp(clip_b: Path, tmp_path: Path) -> None:
 
     dest = make_preview(clip_b, tmp_path / "p.webp", width=160, seconds=1)
     with Image.open(dest) as img:
-        assert img.format == "WEBP" and img.is_animated and img.n_frames > 5
+        assert img.format == "WEBP"
+        assert img.is_animated
+        assert img.n_frames > 5
         assert img.size == (160, 120)

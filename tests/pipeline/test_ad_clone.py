@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from reelsmith.vocabulary import CLIP_PRICE
 from reelsmith.accounts.service import create_user
 from reelsmith.db.models import User
 from reelsmith.errors import InvalidInput
@@ -26,6 +25,7 @@ from reelsmith.pipeline.adclone import (
     pacing_similarity,
 )
 from reelsmith.runtime import Runtime
+from reelsmith.vocabulary import CLIP_PRICE, Intensity, Mode
 from tests.pipeline.helpers import wait_for_end
 
 # Four shots of different test patterns: hard cuts at 3.0, 5.5 and 9.5 s, 11.5 s in all.
@@ -60,10 +60,10 @@ def test_ad_clone_makes_scored_variants_that_follow_the_source(rt: Runtime, sour
         rt,
         user,
         GenerationCreate(
-            mode="ad_clone",
+            mode=Mode.AD_CLONE,
             prompt="Trailblazer running shoes for muddy mornings",
             source_asset_id=source.id,
-            variants=["aggressive", "soft"],
+            variants=[Intensity.AGGRESSIVE, Intensity.SOFT],
         ),
     )
     data = wait_for_end(rt, gid)
@@ -85,7 +85,8 @@ def test_ad_clone_makes_scored_variants_that_follow_the_source(rt: Runtime, sour
         final = probe(Path(variant["video_path"]))
         assert final.duration_s == pytest.approx(sum(lengths), abs=0.1)
         evaluation = variant["evaluation"]
-        assert 0 <= evaluation["score"] <= 100 and len(evaluation["reasons"]) == 3
+        assert 0 <= evaluation["score"] <= 100
+        assert len(evaluation["reasons"]) == 3
         # Every scene join is a cut of the final video (plus any cut detected inside a clip).
         for join in itertools.accumulate(lengths[:-1]):
             assert min(abs(c - join) for c in evaluation["cuts"]) <= 0.1, (join, evaluation["cuts"])
@@ -97,42 +98,54 @@ def test_ad_clone_makes_scored_variants_that_follow_the_source(rt: Runtime, sour
     assert data["video_url"] == best["video_url"]
 
 
-def test_an_ad_clone_needs_a_video_source(rt: Runtime, tmp_path: Path) -> None:
+def test_an_ad_clone_needs_a_video_source(inline_runtime: Runtime, tmp_path: Path) -> None:
     from PIL import Image
 
-    user = ensure_local_user(rt)
+    user = ensure_local_user(inline_runtime)
     with pytest.raises(InvalidInput, match="source_asset_id"):
-        create_generation(rt, user, GenerationCreate(mode="ad_clone", prompt="x"), bill=False)
+        create_generation(inline_runtime, user, GenerationCreate(mode=Mode.AD_CLONE, prompt="x"), bill=False)
     picture = tmp_path / "p.png"
     Image.new("RGB", (8, 8)).save(picture)
-    image = store_upload(rt, user, picture)
+    image = store_upload(inline_runtime, user, picture)
     with pytest.raises(InvalidInput, match="is not a video"):
         create_generation(
-            rt, user, GenerationCreate(mode="ad_clone", prompt="x", source_asset_id=image.id), bill=False
+            inline_runtime,
+            user,
+            GenerationCreate(mode=Mode.AD_CLONE, prompt="x", source_asset_id=image.id),
+            bill=False,
         )
     with pytest.raises(InvalidInput, match="no such asset"):
         create_generation(
-            rt, user, GenerationCreate(mode="ad_clone", prompt="x", source_asset_id="nope"), bill=False
+            inline_runtime,
+            user,
+            GenerationCreate(mode=Mode.AD_CLONE, prompt="x", source_asset_id="nope"),
+            bill=False,
         )
     short = tmp_path / "short.mp4"
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=1", "-c:v", "libx264", str(short)])
-    clip = store_upload(rt, user, short, expect="video")
+    clip = store_upload(inline_runtime, user, short, expect="video")
     with pytest.raises(InvalidInput, match="ad clones take"):
         create_generation(
-            rt, user, GenerationCreate(mode="ad_clone", prompt="x", source_asset_id=clip.id), bill=False
+            inline_runtime,
+            user,
+            GenerationCreate(mode=Mode.AD_CLONE, prompt="x", source_asset_id=clip.id),
+            bill=False,
         )
 
 
 def test_pace_follows_source_cuts_within_bounds() -> None:
     lengths = pace(11.5, SOURCE_CUTS)
-    assert len(lengths) == 4 and sum(lengths) == pytest.approx(12.0)  # raised to the shortest clone
+    assert len(lengths) == 4
+    assert sum(lengths) == pytest.approx(12.0)
     # The first two boundaries land on the source's cuts at 3.0 and 5.5 s (scaled to 12 s).
     assert lengths[0] == pytest.approx(3.0 * 12 / 11.5, abs=0.01)
     assert lengths[0] + lengths[1] == pytest.approx(5.5 * 12 / 11.5, abs=0.02)
     long = pace(120.0, [5.0 * k for k in range(1, 24)])
-    assert sum(long) == pytest.approx(40.0) and all(MIN_SCENE_S <= x <= MAX_SCENE_S for x in long)
+    assert sum(long) == pytest.approx(40.0)
+    assert all(MIN_SCENE_S <= x <= MAX_SCENE_S for x in long)
     lopsided = pace(20.0, [19.0])  # one long shot and a short ending
-    assert sum(lopsided) == pytest.approx(20.0) and all(MIN_SCENE_S <= x <= MAX_SCENE_S for x in lopsided)
+    assert sum(lopsided) == pytest.approx(20.0)
+    assert all(MIN_SCENE_S <= x <= MAX_SCENE_S for x in lopsided)
 
 
 def test_variant_lengths_by_intensity() -> None:

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,9 @@ from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.runtime import build_runtime
+from reelsmith.vocabulary import AspectRatio
 from tests.pipeline.helpers import wait_for_end
+from tests.support import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -59,36 +60,36 @@ def test_sigkill_mid_clips_then_resume_submits_each_scene_once(
     gid = create_generation(
         rt,
         user,
-        GenerationCreate(prompt="A vintage watch advertisement", scenes=4, aspect_ratio="1:1"),
+        GenerationCreate(prompt="A vintage watch advertisement", scenes=4, aspect_ratio=AspectRatio.SQUARE),
         bill=False,
     )
     log = tmp_path / "workers.log"
     workers.append(_start_worker(settings, log))
 
-    deadline = time.monotonic() + 90
-    in_flight: list[str] = []
-    while time.monotonic() < deadline:
+    def clip_in_flight() -> bool:
         with rt.db.read() as session:
-            states = list(
-                session.scalars(select(Scene.status).join(Variant).where(Variant.generation_id == gid))
-            )
-        if any(s in ("submitted", "running") for s in states):
-            in_flight = states
-            break
-        time.sleep(0.05)
-    assert in_flight, f"no clip got in flight; worker log:\n{log.read_text()}"
+            states = session.scalars(select(Scene.status).join(Variant).where(Variant.generation_id == gid))
+            return any(s in ("submitted", "running") for s in states)
+
+    wait_until(
+        clip_in_flight,
+        timeout_s=90,
+        message=lambda: f"a clip to get in flight; worker log:\n{log.read_text()}",
+    )
     os.killpg(workers[0].pid, signal.SIGKILL)  # the worker and its ffmpeg children die mid-render
     workers[0].wait()
     with rt.db.read() as session:
         gen = session.get(Generation, gid)
-        assert gen is not None and gen.status == "processing"
+        assert gen is not None
+        assert gen.status == "processing"
         done_at_kill = session.scalar(
             select(func.count())
             .select_from(Scene)
             .join(Variant)
             .where(Variant.generation_id == gid, Scene.status == "completed")
         )
-    assert done_at_kill is not None and done_at_kill < 4
+    assert done_at_kill is not None
+    assert done_at_kill < 4
 
     workers.append(_start_worker(settings, log))
     data = wait_for_end(rt, gid, timeout_s=180)

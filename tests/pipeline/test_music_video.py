@@ -16,6 +16,7 @@ from reelsmith.media.loudness import loudness
 from reelsmith.media.probe import probe
 from reelsmith.pipeline.song import scenes_for_song
 from reelsmith.runtime import Runtime
+from reelsmith.vocabulary import AspectRatio, Mode
 from tests.pipeline.helpers import wait_for_end
 
 BPM = 120
@@ -34,12 +35,13 @@ def click_track(dest: Path, seconds: float) -> Path:
 def test_music_video_cuts_on_beats_and_keeps_the_song(rt: Runtime, tmp_path: Path) -> None:
     user = ensure_local_user(rt)
     song = store_upload(rt, user, click_track(tmp_path / "song.wav", 12.0), expect="audio")
-    gid = create_generation(
-        rt, user,
-        GenerationCreate(mode="music_video", prompt="Neon city night drive", aspect_ratio="1:1",
-                         song_asset_id=song.id),
-        bill=False,
-    )  # fmt: skip
+    request = GenerationCreate(
+        mode=Mode.MUSIC_VIDEO,
+        prompt="Neon city night drive",
+        aspect_ratio=AspectRatio.SQUARE,
+        song_asset_id=song.id,
+    )
+    gid = create_generation(rt, user, request, bill=False)
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
     assert data["steps"][0]["name"] == "audio"
@@ -54,18 +56,23 @@ def test_music_video_cuts_on_beats_and_keeps_the_song(rt: Runtime, tmp_path: Pat
     assert abs(loudness(Path(data["video_path"])) + 14.0) <= 1.0
 
 
-def test_a_music_video_needs_a_song_and_only_an_audio_one(rt: Runtime, tmp_path: Path) -> None:
+def test_a_music_video_needs_a_song_and_only_an_audio_one(inline_runtime: Runtime, tmp_path: Path) -> None:
     from PIL import Image
 
-    user = ensure_local_user(rt)
+    user = ensure_local_user(inline_runtime)
     with pytest.raises(InvalidInput, match="song_asset_id"):
-        create_generation(rt, user, GenerationCreate(mode="music_video", prompt="x"), bill=False)
+        create_generation(
+            inline_runtime, user, GenerationCreate(mode=Mode.MUSIC_VIDEO, prompt="x"), bill=False
+        )
     picture = tmp_path / "p.png"
     Image.new("RGB", (8, 8)).save(picture)
-    image = store_upload(rt, user, picture)
+    image = store_upload(inline_runtime, user, picture)
     with pytest.raises(InvalidInput, match="not a song"):
         create_generation(
-            rt, user, GenerationCreate(mode="music_video", prompt="x", song_asset_id=image.id), bill=False
+            inline_runtime,
+            user,
+            GenerationCreate(mode=Mode.MUSIC_VIDEO, prompt="x", song_asset_id=image.id),
+            bill=False,
         )
 
 

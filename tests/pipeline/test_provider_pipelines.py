@@ -25,6 +25,7 @@ from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
 from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.vocabulary import AspectRatio, Mode
 from tests.fakes.fal_fake import FalFake
 from tests.fakes.gemini_fake import GeminiFake
 from tests.fakes.media import make_mp4
@@ -185,7 +186,7 @@ def test_twenty_generations_survive_thirty_percent_transient_faults(
             rt,
             user,
             GenerationCreate(
-                mode="video",
+                mode=Mode.VIDEO,
                 prompt=f"Paper boat number {n} drifting down a rainy street",
                 duration_s=4,
                 providers=ProviderChoice(video="replicate"),
@@ -198,7 +199,8 @@ def test_twenty_generations_survive_thirty_percent_transient_faults(
     assert [e["status"] for e in ends] == ["completed"] * 20, [e["error_message"] for e in ends]
     assert all(e["variants"][0]["scenes"][0]["provider"] == "replicate" for e in ends)
     plans = replicate.plans
-    assert plans["create"].served >= 3 and plans["get"].served >= 3  # the faults really happened
+    assert plans["create"].served >= 3
+    assert plans["get"].served >= 3
 
 
 def test_a_refusing_provider_fails_over_to_local_and_the_refusal_is_recorded(
@@ -213,7 +215,7 @@ def test_a_refusing_provider_fails_over_to_local_and_the_refusal_is_recorded(
         GenerationCreate(
             prompt="A cosy mountain cabin in winter",
             scenes=2,
-            aspect_ratio="1:1",
+            aspect_ratio=AspectRatio.SQUARE,
             providers=ProviderChoice(text="local", video="replicate,local"),
         ),
         bill=False,
@@ -234,10 +236,12 @@ def test_a_refusing_provider_fails_over_to_local_and_the_refusal_is_recorded(
             )
         )
     failed = [c for c in calls if c.provider == "replicate"]
-    assert len(failed) == 2 and all(c.status == "failed" for c in failed)
+    assert len(failed) == 2
+    assert all(c.status == "failed" for c in failed)
     assert all("E005" in (c.error_message or "") and "422" in (c.error_message or "") for c in failed)
     local = [c for c in calls if c.provider == "local"]
-    assert len(local) == 2 and all(c.status == "succeeded" for c in local)
+    assert len(local) == 2
+    assert all(c.status == "succeeded" for c in local)
 
 
 def test_a_lost_submit_reply_is_resent_under_the_same_idempotency_key(
@@ -249,7 +253,7 @@ def test_a_lost_submit_reply_is_resent_under_the_same_idempotency_key(
         rt,
         user,
         GenerationCreate(
-            mode="video",
+            mode=Mode.VIDEO,
             prompt="A kite over dunes",
             duration_s=4,
             providers=ProviderChoice(video="replicate"),

@@ -1,4 +1,8 @@
-"""Story, video and image modes end to end on the embedded defaults (real SQLite, ffmpeg, consumer)."""
+"""Story, video and image modes end to end on the embedded defaults (real database and ffmpeg).
+
+The multi-scene story and the submit-once check run on a real queue consumer; the rest run their
+tasks inline, where a generation has ended by the time it is created.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.media.loudness import loudness
 from reelsmith.media.probe import probe
 from reelsmith.runtime import Runtime
+from reelsmith.vocabulary import AspectRatio, Mode
 from tests.pipeline.helpers import wait_for_end
 
 
@@ -20,12 +25,15 @@ def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
     gid = create_generation(
         rt,
         user,
-        GenerationCreate(prompt="A luxurious perfume advertisement", scenes=3, aspect_ratio="1:1"),
+        GenerationCreate(
+            prompt="A luxurious perfume advertisement", scenes=3, aspect_ratio=AspectRatio.SQUARE
+        ),
         bill=False,
     )
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
-    assert data["progress"] == 100 and data["current_step"] == "Complete"
+    assert data["progress"] == 100
+    assert data["current_step"] == "Complete"
     assert [s["name"] for s in data["steps"]] == [
         "story",
         "scenes",
@@ -44,23 +52,27 @@ def test_story_runs_every_step_and_stitches_the_scenes(rt: Runtime) -> None:
     expected = sum(s["duration_s"] for s in scenes)
     assert abs(final.duration_s - expected) <= 0.5
     assert (final.width, final.height) == (720, 720)
-    assert final.video_codec == "h264" and final.audio_codec == "aac"
+    assert final.video_codec == "h264"
+    assert final.audio_codec == "aac"
     assert abs(loudness(Path(data["video_path"])) - (-14.0)) <= 1.0
-    assert data["preview_url"] and data["variants"][0]["preview_url"] == data["preview_url"]
+    assert data["preview_url"]
+    assert data["variants"][0]["preview_url"] == data["preview_url"]
     assert {c["task"] for c in data["conversation"]} == {"story", "scenes", "enhance", "align"}
     assert data["title"]
 
 
-def test_progress_events_follow_the_documented_milestones(rt: Runtime) -> None:
-    user = ensure_local_user(rt)
+def test_progress_events_follow_the_documented_milestones(inline_runtime: Runtime) -> None:
+    user = ensure_local_user(inline_runtime)
     gid = create_generation(
-        rt,
+        inline_runtime,
         user,
-        GenerationCreate(prompt="A lighthouse keeper's last night", scenes=2, aspect_ratio="1:1"),
+        GenerationCreate(
+            prompt="A lighthouse keeper's last night", scenes=2, aspect_ratio=AspectRatio.SQUARE
+        ),
         bill=False,
     )
-    assert wait_for_end(rt, gid)["status"] == "completed"
-    with rt.db.read() as session:
+    assert wait_for_end(inline_runtime, gid)["status"] == "completed"
+    with inline_runtime.db.read() as session:
         values = [
             e.payload["progress"]
             for e in session.scalars(
@@ -75,7 +87,10 @@ def test_progress_events_follow_the_documented_milestones(rt: Runtime) -> None:
 def test_each_scene_is_submitted_once(rt: Runtime) -> None:
     user = ensure_local_user(rt)
     gid = create_generation(
-        rt, user, GenerationCreate(prompt="A cosy mountain cabin", scenes=3, aspect_ratio="1:1"), bill=False
+        rt,
+        user,
+        GenerationCreate(prompt="A cosy mountain cabin", scenes=3, aspect_ratio=AspectRatio.SQUARE),
+        bill=False,
     )
     assert wait_for_end(rt, gid)["status"] == "completed"
     with rt.db.read() as session:
@@ -86,21 +101,25 @@ def test_each_scene_is_submitted_once(rt: Runtime) -> None:
                 )
             )
         )
-    assert len(submits) == 3 and len({c.scene_id for c in submits}) == 3
+    assert len(submits) == 3
+    assert len({c.scene_id for c in submits}) == 3
     assert all(c.status == "succeeded" for c in submits)
 
 
-def test_video_mode_makes_one_clip_and_a_thumbnail(rt: Runtime) -> None:
-    user = ensure_local_user(rt)
+def test_video_mode_makes_one_clip_and_a_thumbnail(inline_runtime: Runtime) -> None:
+    user = ensure_local_user(inline_runtime)
     gid = create_generation(
-        rt,
+        inline_runtime,
         user,
         GenerationCreate(
-            mode="video", prompt="Waves on a black sand beach", aspect_ratio="9:16", duration_s=3
+            mode=Mode.VIDEO,
+            prompt="Waves on a black sand beach",
+            aspect_ratio=AspectRatio.VERTICAL,
+            duration_s=3,
         ),
         bill=False,
     )
-    data = wait_for_end(rt, gid)
+    data = wait_for_end(inline_runtime, gid)
     assert data["status"] == "completed", data["error_message"]
     info = probe(Path(data["video_path"]))
     assert (info.width, info.height) == (720, 1280)
@@ -108,45 +127,53 @@ def test_video_mode_makes_one_clip_and_a_thumbnail(rt: Runtime) -> None:
     assert Path(data["thumbnail_path"]).stat().st_size > 1000
 
 
-def test_image_mode_makes_a_picture(rt: Runtime) -> None:
+def test_image_mode_makes_a_picture(inline_runtime: Runtime) -> None:
     from PIL import Image
 
-    user = ensure_local_user(rt)
+    user = ensure_local_user(inline_runtime)
     gid = create_generation(
-        rt, user, GenerationCreate(mode="image", prompt="A red fox in snow", aspect_ratio="1:1"), bill=False
+        inline_runtime,
+        user,
+        GenerationCreate(mode=Mode.IMAGE, prompt="A red fox in snow", aspect_ratio=AspectRatio.SQUARE),
+        bill=False,
     )
-    data = wait_for_end(rt, gid)
+    data = wait_for_end(inline_runtime, gid)
     assert data["status"] == "completed", data["error_message"]
     with Image.open(data["image_path"]) as img:
-        assert img.format == "PNG" and img.width == img.height
+        assert img.format == "PNG"
+        assert img.width == img.height
     assert data["progress"] == 100
 
 
-def test_a_scene_that_keeps_failing_fails_the_generation_with_its_reason(rt: Runtime, tmp_path: Path) -> None:
+def test_a_scene_that_keeps_failing_fails_the_generation_with_its_reason(
+    inline_runtime: Runtime, tmp_path: Path
+) -> None:
     from PIL import Image
 
     from reelsmith.generations.uploads import store_reference_image
 
     picture = tmp_path / "ref.png"
     Image.new("RGB", (64, 64), "teal").save(picture)
-    user = ensure_local_user(rt)
-    ref = store_reference_image(rt, user, picture)
+    user = ensure_local_user(inline_runtime)
+    ref = store_reference_image(inline_runtime, user, picture)
     # Corrupt the stored reference after upload: every render of every attempt must then fail.
-    stored = next((rt.settings.data_dir / "blobs" / "uploads").glob(f"{ref}.*"))
+    stored = next((inline_runtime.settings.data_dir / "blobs" / "uploads").glob(f"{ref}.*"))
     stored.write_bytes(b"not an image any more")
     gid = create_generation(
-        rt,
+        inline_runtime,
         user,
         GenerationCreate(
-            mode="video", prompt="Spinning vinyl record", duration_s=2, reference_asset_ids=[ref]
+            mode=Mode.VIDEO, prompt="Spinning vinyl record", duration_s=2, reference_asset_ids=[ref]
         ),
         bill=False,
     )
-    data = wait_for_end(rt, gid)
+    data = wait_for_end(inline_runtime, gid)
     assert data["status"] == "failed"
     assert data["error_message"].startswith("Scene 1 failed:")
     scene = data["variants"][0]["scenes"][0]
-    assert scene["status"] == "failed" and scene["attempts"] == rt.settings.clip_attempts
-    with rt.db.read() as session:
+    assert scene["status"] == "failed"
+    assert scene["attempts"] == inline_runtime.settings.clip_attempts
+    with inline_runtime.db.read() as session:
         gen = session.get(Generation, gid)
-        assert gen is not None and gen.status != "processing"
+        assert gen is not None
+        assert gen.status != "processing"

@@ -14,7 +14,8 @@ from reelsmith.providers.local.image import headline_for
 def test_is_an_image_model_and_says_it_is_local() -> None:
     model = LocalImageModel()
     assert isinstance(model, ImageModel)
-    assert model.name == "local" and model.model.startswith("local-")
+    assert model.name == "local"
+    assert model.model.startswith("local-")
 
 
 def test_headline_is_the_prompts_subject() -> None:

@@ -11,7 +11,7 @@ import pytest
 from reelsmith.errors import ProviderError
 from reelsmith.providers.base import TextModel, TextRequest
 from reelsmith.providers.local import LocalTextModel
-from reelsmith.providers.local.beats import BEATS_BY_GENRE, CAMERA_MOVES
+from reelsmith.providers.local.story_beats import BEATS_BY_GENRE, CAMERA_MOVES
 from reelsmith.providers.local.subject import extract_subject, is_ad_prompt
 
 RunTask = Callable[..., dict[str, Any]]
@@ -70,7 +70,9 @@ def test_story_has_a_title_cased_title_and_all_fields(run_task: RunTask, prompt:
     story = run_task("story", prompt=prompt, title="", mode="story", scene_count=4)
     assert story["title"] == story["title"].strip()
     assert all(word[0].isupper() for word in story["title"].split() if len(word) > 3)
-    assert story["logline"] and story["story"] and story["style"]
+    assert story["logline"]
+    assert story["story"]
+    assert story["style"]
 
 
 def test_story_keeps_the_users_title(run_task: RunTask) -> None:
@@ -206,7 +208,8 @@ def test_enhance_keeps_content_and_adds_cinematic_detail(run_task: RunTask, prom
     assert [s["index"] for s in enhanced["scenes"]] == [0, 1, 2, 3]
     for before, after in zip(scenes["scenes"], enhanced["scenes"], strict=True):
         assert after["description"].startswith(before["description"])
-        assert re.search(r"\d+mm", after["description"]) and "palette" in after["description"]
+        assert re.search(r"\d+mm", after["description"])
+        assert "palette" in after["description"]
     again = run_task("enhance", story=story, scenes=enhanced["scenes"])
     assert scene_descriptions(again) == scene_descriptions(enhanced)  # enhancing twice adds nothing
 
@@ -215,7 +218,8 @@ def test_enhance_keeps_content_and_adds_cinematic_detail(run_task: RunTask, prom
 def test_align_shares_one_style_anchor(run_task: RunTask, prompt: str) -> None:
     story, scenes = story_and_scenes(run_task, prompt, 4)
     aligned = run_task("align", story=story, scenes=scenes["scenes"])
-    assert aligned["style_anchor"] and aligned["characters"]
+    assert aligned["style_anchor"]
+    assert aligned["characters"]
     for before, after in zip(scenes["scenes"], aligned["scenes"], strict=True):
         assert after["description"].startswith(before["description"])
         assert after["description"].endswith(aligned["style_anchor"])

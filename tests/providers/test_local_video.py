@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from reelsmith.errors import ProviderError
 from reelsmith.media.render import RenderSpec, render_clip
 from reelsmith.providers.base import ClipRequest, VideoModel
 from reelsmith.providers.local import LocalVideoModel
+from tests.support import wait_until
 
 
 def clip_request(key: str = "scene-1", **changes: object) -> ClipRequest:
@@ -77,7 +78,8 @@ def live_pid() -> Iterator[int]:
 
 def test_is_a_video_model(video_model: LocalVideoModel) -> None:
     assert isinstance(video_model, VideoModel)
-    assert video_model.name == "local" and video_model.model.startswith("local-")
+    assert video_model.name == "local"
+    assert video_model.model.startswith("local-")
 
 
 def test_submit_twice_with_the_same_key_makes_one_job(video_model: LocalVideoModel) -> None:
@@ -120,7 +122,8 @@ def test_unrenderable_request_is_refused_permanently(
 @pytest.mark.parametrize("job_id", ["0" * 32, "../../etc", ""])
 def test_unknown_job_fails_permanently(video_model: LocalVideoModel, job_id: str) -> None:
     status = video_model.poll(job_id)
-    assert status.state == "failed" and status.permanent
+    assert status.state == "failed"
+    assert status.permanent
     with pytest.raises(ProviderError) as info:
         video_model.fetch(job_id, video_model.work_dir / "out.mp4")
     assert info.value.permanent
@@ -137,13 +140,6 @@ def write_png(path: Path) -> None:
     from PIL import Image
 
     Image.new("RGB", (64, 48), (200, 120, 40)).save(path, format="PNG")
-
-
-def wait_for(condition: Callable[[], bool], *, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
 
 
 def test_poll_renders_once_then_reports_success(video_model: LocalVideoModel, tmp_path: Path) -> None:
@@ -181,8 +177,10 @@ def test_render_failure_fails_the_job_retryably_and_frees_it(
     else:
         ref.unlink()
     status = video_model.poll(job_id)
-    assert status.state == "failed" and not status.permanent
-    assert status.reason is not None and status.reason.startswith("local render failed")
+    assert status.state == "failed"
+    assert not status.permanent
+    assert status.reason is not None
+    assert status.reason.startswith("local render failed")
     assert files_in(video_model, job_id) == ["renders.log", "spec.json"]  # lock and temp files gone
     write_png(ref)
     assert video_model.poll(job_id).state == "succeeded"  # a retry renders again
@@ -193,8 +191,10 @@ def test_lock_held_by_a_live_process_reports_running(video_model: LocalVideoMode
     job_id = video_model.submit(clip_request()).external_id
     lock = write_lock(video_model, job_id, pid=live_pid)
     status = video_model.poll(job_id)
-    assert status.state == "running" and status.poll_after_s == 1.0
-    assert lock.exists() and video_model.render_count(job_id) == 0
+    assert status.state == "running"
+    assert status.poll_after_s == 1.0
+    assert lock.exists()
+    assert video_model.render_count(job_id) == 0
 
 
 def test_stale_lock_from_a_dead_pid_is_taken_over(video_model: LocalVideoModel, dead_pid: int) -> None:
@@ -231,8 +231,10 @@ def test_concurrent_polls_render_once(video_model: LocalVideoModel) -> None:
         thread.start()
     for thread in threads:
         thread.join(30)
-    assert len(results) == pollers and set(results) <= {"running", "succeeded"}
-    assert "succeeded" in results and "running" in results  # one rendered while the others waited
+    assert len(results) == pollers
+    assert set(results) <= {"running", "succeeded"}
+    assert "succeeded" in results
+    assert "running" in results
     assert video_model.render_count(job_id) == 1
     assert files_in(video_model, job_id) == FINISHED
 
@@ -251,7 +253,11 @@ def test_worker_killed_mid_render_is_recovered(video_model: LocalVideoModel, tmp
         [sys.executable, "-c", _WORKER, str(video_model.work_dir), job_id], env=env, start_new_session=True
     )
     try:
-        wait_for(lambda: video_model.render_count(job_id) == 1 or worker.poll() is not None)
+        wait_until(
+            lambda: video_model.render_count(job_id) == 1 or worker.poll() is not None,
+            interval_s=0.001,  # the render takes a fraction of a second; catch it while it runs
+            message="the worker to start rendering",
+        )
         os.killpg(worker.pid, signal.SIGSTOP)  # frozen mid-render, still holding the lock
         assert video_model.poll(job_id).state == "running", "the worker finished before it was stopped"
         os.killpg(worker.pid, signal.SIGKILL)
@@ -276,7 +282,8 @@ def assert_playable(path: Path, *, seconds: float, size: tuple[int, int]) -> Non
         video = container.streams.video[0]
         assert video.codec_context.name == "h264"
         assert (video.codec_context.width, video.codec_context.height) == size
-        assert container.streams.audio and container.streams.audio[0].codec_context.name == "aac"
+        assert container.streams.audio
+        assert container.streams.audio[0].codec_context.name == "aac"
         frames = sum(1 for _ in container.decode(video=0))
     assert frames == pytest.approx(seconds * 30, abs=1)
 

@@ -64,7 +64,8 @@ def test_tasks_are_the_text_steps() -> None:
 def test_template_renders_with_every_placeholder_filled(task: str) -> None:
     assert set(prompt_placeholders(task)) == set(VALUES[task])
     system, user = render_prompt(task, **VALUES[task])
-    assert system and user
+    assert system
+    assert user
     assert not LEFTOVER.search(system), LEFTOVER.search(system)
     assert not LEFTOVER.search(user), LEFTOVER.search(user)
 

@@ -54,8 +54,10 @@ def test_placeholders_keep_number_types() -> None:
         "width": 832, "height": 480, "frames": 81, "fps": 16,
     }  # fmt: skip
     filled = fill_placeholders(WORKFLOW, values)
-    assert filled["3"]["inputs"]["seed"] == 7 and filled["8"]["inputs"]["length"] == 81
-    assert filled["7"]["inputs"]["text"] == "n, low quality" and filled["3"]["inputs"]["model"] == ["4", 0]
+    assert filled["3"]["inputs"]["seed"] == 7
+    assert filled["8"]["inputs"]["length"] == 81
+    assert filled["7"]["inputs"]["text"] == "n, low quality"
+    assert filled["3"]["inputs"]["model"] == ["4", 0]
 
 
 def test_submit_poll_fetch(registry: ProviderRegistry, fake: ComfyUIFake, tmp_path: Path) -> None:
@@ -66,7 +68,8 @@ def test_submit_poll_fetch(registry: ProviderRegistry, fake: ComfyUIFake, tmp_pa
     assert [s.state for s in statuses] == ["running", "running", "succeeded"]
     assert probe(dest).video_codec == "h264"
     body = fake.calls("prompt")[0].json()
-    assert body["prompt_id"] == prompt_id_for("clip:scene-1:1") and body["client_id"]
+    assert body["prompt_id"] == prompt_id_for("clip:scene-1:1")
+    assert body["client_id"]
     graph = body["prompt"]
     assert graph["3"]["inputs"]["seed"] == 1234
     assert (graph["8"]["inputs"]["width"], graph["8"]["inputs"]["height"]) == (480, 832)
@@ -77,14 +80,17 @@ def test_submit_poll_fetch(registry: ProviderRegistry, fake: ComfyUIFake, tmp_pa
 def test_a_repeated_submit_does_not_queue_twice(registry: ProviderRegistry, fake: ComfyUIFake) -> None:
     first = registry.video("comfyui").submit(clip_request())
     second = registry.video("comfyui").submit(clip_request())
-    assert first.external_id == second.external_id and fake.creates == 1
+    assert first.external_id == second.external_id
+    assert fake.creates == 1
 
 
 def test_execution_error_surfaces(registry: ProviderRegistry, tmp_path: Path) -> None:
     last = run_clip(registry.video("comfyui"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")[-1]
     assert (
         last.state == "failed"
-        and last.reason == "KSampler failed: CUDA out of memory. Tried to allocate 2.00 GiB"
+    )
+    assert (
+        last.reason == "KSampler failed: CUDA out of memory. Tried to allocate 2.00 GiB"
     )
 
 
@@ -106,7 +112,8 @@ def test_unknown_placeholder_is_permanent(
     registry = make_registry(COMFYUI_URL=fake.url, comfyui_workflow=path)
     with pytest.raises(ProviderError, match=r"unknown placeholder \{\{lora\}\}") as info:
         registry.video("comfyui").submit(clip_request())
-    assert info.value.permanent and fake.calls("prompt") == []
+    assert info.value.permanent
+    assert fake.calls("prompt") == []
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,10 @@ def test_video_uses_the_returned_urls(
     model.fetch(handle.external_id, dest)
     assert dest.read_bytes() == sample_mp4
     submit = fake.calls("submit")[0]
-    assert submit.path == "/fal-ai/veo3/fast" and submit.headers["authorization"] == f"Key {fake.key}"
-    assert submit.json()["duration"] == "4s" and submit.json()["aspect_ratio"] == "16:9"
+    assert submit.path == "/fal-ai/veo3/fast"
+    assert submit.headers["authorization"] == f"Key {fake.key}"
+    assert submit.json()["duration"] == "4s"
+    assert submit.json()["aspect_ratio"] == "16:9"
     assert submit.headers["idempotency-key"] == "clip:scene-1:1"
     assert "authorization" not in cdn.calls("file")[0].headers
 
@@ -52,7 +54,8 @@ def test_reference_goes_as_image_url(fake: FalFake, registry: ProviderRegistry, 
 
 def test_content_checker_rejection_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
     statuses = run_clip(registry.video("fal"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")
-    assert statuses[-1].state == "failed" and statuses[-1].permanent
+    assert statuses[-1].state == "failed"
+    assert statuses[-1].permanent
     assert "flagged by a content checker" in (statuses[-1].reason or "")
 
 
@@ -69,7 +72,9 @@ def test_image(registry: ProviderRegistry, fake: FalFake, tmp_path: Path, sleeps
     with Image.open(dest) as img:
         assert img.format == "PNG"
     body = fake.calls("submit")[0].json()
-    assert body["image_size"] == "landscape_16_9" and body["num_images"] == 1 and body["seed"] == 7
+    assert body["image_size"] == "landscape_16_9"
+    assert body["num_images"] == 1
+    assert body["seed"] == 7
     assert sleeps == [0.5, 0.5]  # two unfinished polls, waited with the injected sleep
 
 

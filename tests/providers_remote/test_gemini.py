@@ -43,14 +43,17 @@ def test_schema_conversion_keeps_the_openapi_subset() -> None:
     assert converted["type"] == "OBJECT"
     assert converted["propertyOrdering"] == ["style_anchor", "characters", "scenes"]
     item = converted["properties"]["scenes"]["items"]
-    assert item["type"] == "OBJECT" and item["properties"]["index"]["type"] == "INTEGER"
+    assert item["type"] == "OBJECT"
+    assert item["properties"]["index"]["type"] == "INTEGER"
     assert to_gemini_schema({"type": ["string", "null"]}) == {"nullable": True, "type": "STRING"}
 
 
 def test_text_json_reply(registry: ProviderRegistry, fake: GeminiFake) -> None:
     request = TextRequest("story", "sys", "a story", "story", json_schema_for("story"))
     result = registry.text("gemini").complete_json(request)
-    assert result.data == fake.reply and (result.input_tokens, result.output_tokens) == (80, 30)
+    assert result.data == fake.reply
+    assert result.input_tokens == 80
+    assert result.output_tokens == 30
     body = fake.calls("generate")[0].json()
     assert body["generationConfig"]["responseMimeType"] == "application/json"
     assert "additionalProperties" not in _keys(body["generationConfig"]["responseSchema"])
@@ -104,12 +107,14 @@ def test_veo_reference_image_is_sent_inline(
 ) -> None:
     registry.video("gemini").submit(clip_request(reference_images=(reference_png,)))
     image = fake.calls("predict")[0].json()["instances"][0]["image"]
-    assert image["mimeType"] == "image/png" and len(image["bytesBase64Encoded"]) > 100
+    assert image["mimeType"] == "image/png"
+    assert len(image["bytesBase64Encoded"]) > 100
 
 
 def test_veo_safety_filter_is_permanent_with_reason(registry: ProviderRegistry, tmp_path: Path) -> None:
     statuses = run_clip(registry.video("gemini"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")
-    assert statuses[-1].state == "failed" and statuses[-1].permanent
+    assert statuses[-1].state == "failed"
+    assert statuses[-1].permanent
     assert "usage guidelines" in (statuses[-1].reason or "")
 
 

@@ -54,7 +54,8 @@ def test_retry_after_http_date(server: FakeServer, sleeps: list[float]) -> None:
     when = email.utils.formatdate(time.time() + 5, usegmt=True)
     server.inject("thing", status_fault(429, Retry_After=when))
     connect(server.url, sleeps).json("GET", "thing")
-    assert len(sleeps) == 1 and 3.0 <= sleeps[0] <= 5.0
+    assert len(sleeps) == 1
+    assert 3.0 <= sleeps[0] <= 5.0
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503])
@@ -64,7 +65,8 @@ def test_retryable_statuses_back_off_with_jitter(
     server.inject("thing", status_fault(status), status_fault(status))
     connect(server.url, sleeps).json("GET", "thing")
     assert len(sleeps) == 2
-    assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0  # base 0.5 s, doubling, equal jitter
+    assert 0.25 <= sleeps[0] <= 0.5
+    assert 0.5 <= sleeps[1] <= 1.0
 
 
 def test_budget_exhausted_is_transient(server: FakeServer, sleeps: list[float]) -> None:
@@ -72,7 +74,8 @@ def test_budget_exhausted_is_transient(server: FakeServer, sleeps: list[float]) 
     with pytest.raises(ProviderError) as info:
         connect(server.url, sleeps, retries=2).json("GET", "thing")
     assert not info.value.permanent
-    assert "HTTP 500" in info.value.message and "3 attempts" in info.value.message
+    assert "HTTP 500" in info.value.message
+    assert "3 attempts" in info.value.message
     assert len(server.calls("thing")) == 3
 
 
@@ -80,7 +83,9 @@ def test_a_long_retry_after_is_handed_to_the_queue(server: FakeServer, sleeps: l
     server.inject("thing", status_fault(429, Retry_After="600"))
     with pytest.raises(ProviderError) as info:
         connect(server.url, sleeps).json("GET", "thing")
-    assert sleeps == [] and info.value.retry_after_s == 600.0 and not info.value.permanent
+    assert sleeps == []
+    assert info.value.retry_after_s == 600.0
+    assert not info.value.permanent
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
@@ -90,9 +95,11 @@ def test_other_4xx_are_permanent_and_not_retried(
     server.inject("thing", status_fault(status, {"error": {"message": "you did it wrong", "code": "bad"}}))
     with pytest.raises(ProviderError) as info:
         connect(server.url, sleeps).json("GET", "thing")
-    assert info.value.permanent and "you did it wrong" in info.value.message
+    assert info.value.permanent
+    assert "you did it wrong" in info.value.message
     assert info.value.message.startswith("test: ")
-    assert sleeps == [] and len(server.calls("thing")) == 1
+    assert sleeps == []
+    assert len(server.calls("thing")) == 1
 
 
 def test_policy_refusal_keeps_the_reason(server: FakeServer, sleeps: list[float]) -> None:
@@ -102,7 +109,8 @@ def test_policy_refusal_keeps_the_reason(server: FakeServer, sleeps: list[float]
     with pytest.raises(ProviderError) as info:
         connect(server.url, sleeps).json("POST", "thing", json_body={})
     assert info.value.permanent
-    assert "content policy" in info.value.message and "flagged by a content checker" in info.value.message
+    assert "content policy" in info.value.message
+    assert "flagged by a content checker" in info.value.message
 
 
 def test_timeouts_are_retried(server: FakeServer, sleeps: list[float]) -> None:
@@ -116,14 +124,16 @@ def test_connection_refused_is_transient(sleeps: list[float]) -> None:
         url = gone.url
     with pytest.raises(ProviderError) as info:
         connect(url, sleeps, retries=1).json("GET", "thing")
-    assert not info.value.permanent and len(sleeps) == 1
+    assert not info.value.permanent
+    assert len(sleeps) == 1
 
 
 def test_malformed_json_is_transient(server: FakeServer, sleeps: list[float]) -> None:
     server.inject("thing", malformed_fault())
     with pytest.raises(ProviderError) as info:
         connect(server.url, sleeps).json("GET", "thing")
-    assert not info.value.permanent and "malformed JSON" in info.value.message
+    assert not info.value.permanent
+    assert "malformed JSON" in info.value.message
 
 
 def test_missing_key_fails_before_any_request(server: FakeServer, sleeps: list[float]) -> None:
@@ -131,7 +141,8 @@ def test_missing_key_fails_before_any_request(server: FakeServer, sleeps: list[f
     http.missing = "TEST_API_KEY"
     with pytest.raises(ProviderError, match="test: TEST_API_KEY is not set") as info:
         http.json("GET", "thing")
-    assert info.value.permanent and server.requests == []
+    assert info.value.permanent
+    assert server.requests == []
 
 
 def test_credentials_never_leave_the_provider_origin(
@@ -145,7 +156,8 @@ def test_credentials_never_leave_the_provider_origin(
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes() == b"movie-bytes"
     assert server.calls("download")[0].headers["authorization"] == "Bearer secret"
     for request in cdn.calls("file"):
-        assert "authorization" not in request.headers and "x-goog-api-key" not in request.headers
+        assert "authorization" not in request.headers
+        assert "x-goog-api-key" not in request.headers
 
 
 def test_a_failed_download_leaves_no_file(server: FakeServer, sleeps: list[float], tmp_path: Path) -> None:

@@ -42,12 +42,14 @@ def test_text_sends_a_strict_json_schema_and_parses_the_reply(
 ) -> None:
     result = registry.text("openai").complete_json(story_request())
     assert result.data == fake.chat_reply
-    assert (result.input_tokens, result.output_tokens) == (120, 45)
+    assert result.input_tokens == 120
+    assert result.output_tokens == 45
     assert result.model.startswith("gpt-4o-mini")
     body = fake.calls("chat")[0].json()
     schema = body["response_format"]["json_schema"]
     assert body["response_format"]["type"] == "json_schema"
-    assert schema["strict"] is True and schema["name"] == "story_reply"
+    assert schema["strict"] is True
+    assert schema["name"] == "story_reply"
     assert schema["schema"] == json_schema_for("story")
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
 
@@ -55,7 +57,8 @@ def test_text_sends_a_strict_json_schema_and_parses_the_reply(
 def test_text_refusal_is_permanent_with_the_reason(registry: ProviderRegistry) -> None:
     with pytest.raises(ProviderError) as info:
         registry.text("openai").complete_json(story_request("something forbidden"))
-    assert info.value.permanent and "I'm sorry, I can't help" in info.value.message
+    assert info.value.permanent
+    assert "I'm sorry, I can't help" in info.value.message
 
 
 def test_text_malformed_reply_is_transient(registry: ProviderRegistry, fake: OpenAIFake) -> None:
@@ -75,14 +78,16 @@ def test_image_is_written_as_png_with_the_idempotency_key(
     with Image.open(dest) as img:
         assert img.format == "PNG"
     call = fake.calls("images")[0]
-    assert call.json()["size"] == "1536x1024" and call.json()["model"] == "gpt-image-1"
+    assert call.json()["size"] == "1536x1024"
+    assert call.json()["model"] == "gpt-image-1"
     assert call.headers["idempotency-key"] == "image:g1"
 
 
 def test_image_moderation_block_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
     with pytest.raises(ProviderError) as info:
         registry.image("openai").generate_image(ImageRequest("a forbidden thing"), tmp_path / "x.png")
-    assert info.value.permanent and "rejected by the safety system" in info.value.message
+    assert info.value.permanent
+    assert "rejected by the safety system" in info.value.message
 
 
 def test_video_submit_poll_fetch(registry: ProviderRegistry, fake: OpenAIFake, tmp_path: Path) -> None:
@@ -92,10 +97,14 @@ def test_video_submit_poll_fetch(registry: ProviderRegistry, fake: OpenAIFake, t
     assert statuses[1].progress == pytest.approx(2 / 3, abs=0.01)
     assert statuses[0].poll_after_s == 0.25  # from openai-poll-after-ms
     info = probe(dest)
-    assert info.video_codec == "h264" and info.has_audio
+    assert info.video_codec == "h264"
+    assert info.has_audio
     body = fake.calls("create_video")[0].json()
-    assert body["seconds"] == "8" and body["size"] == "720x1280" and body["model"] == "sora-2"
-    assert "Camera: slow push-in." in body["prompt"] and "Avoid: blurry, watermark." in body["prompt"]
+    assert body["seconds"] == "8"
+    assert body["size"] == "720x1280"
+    assert body["model"] == "sora-2"
+    assert "Camera: slow push-in." in body["prompt"]
+    assert "Avoid: blurry, watermark." in body["prompt"]
 
 
 @pytest.mark.parametrize(
@@ -113,7 +122,8 @@ def test_video_with_reference_goes_multipart_at_the_output_size(
 ) -> None:
     handle = registry.video("openai").submit(clip_request(reference_images=(reference_png,)))
     job = fake.jobs[handle.external_id]
-    assert job.body["seconds"] == "8" and job.body["size"] == "1280x720"
+    assert job.body["seconds"] == "8"
+    assert job.body["size"] == "1280x720"
     assert job.body["input_reference_bytes"] > 0
     form = fake.calls("create_video")[0].form()
     with Image.open(io.BytesIO(form["input_reference"])) as img:
@@ -126,9 +136,11 @@ def test_video_retry_reuses_the_idempotency_key(
     fake.inject("create_video", status_fault(500), status_fault(429, Retry_After="1"))
     handle = registry.video("openai").submit(clip_request(idempotency_key="clip:s9:1"))
     again = registry.video("openai").submit(clip_request(idempotency_key="clip:s9:1"))
-    assert handle.external_id == again.external_id and len(fake.jobs) == 1
+    assert handle.external_id == again.external_id
+    assert len(fake.jobs) == 1
     keys = {c.headers["idempotency-key"] for c in fake.calls("create_video")}
-    assert keys == {"clip:s9:1"} and len(fake.calls("create_video")) == 4
+    assert keys == {"clip:s9:1"}
+    assert len(fake.calls("create_video")) == 4
     assert sleeps[1] == 1.0
 
 
@@ -137,15 +149,18 @@ def test_video_moderation_failure_is_permanent(registry: ProviderRegistry, tmp_p
         registry.video("openai"), clip_request(prompt="a forbidden scene"), tmp_path / "x.mp4"
     )
     last = statuses[-1]
-    assert last.state == "failed" and last.permanent
-    assert last.reason is not None and "blocked by our moderation system" in last.reason
+    assert last.state == "failed"
+    assert last.permanent
+    assert last.reason is not None
+    assert "blocked by our moderation system" in last.reason
 
 
 def test_wrong_key_is_permanent(fake: OpenAIFake, make_registry: Callable[..., ProviderRegistry]) -> None:
     registry = make_registry(OPENAI_API_KEY="sk-wrong", OPENAI_BASE_URL=fake.base_url)
     with pytest.raises(ProviderError) as info:
         registry.video("openai").submit(clip_request())
-    assert info.value.permanent and "Incorrect API key" in info.value.message
+    assert info.value.permanent
+    assert "Incorrect API key" in info.value.message
 
 
 def test_missing_key_is_a_clear_permanent_error(make_registry: Callable[..., ProviderRegistry]) -> None:
@@ -163,5 +178,7 @@ def test_a_slow_job_stays_running_until_done(
     statuses = run_clip(registry.video("openai"), clip_request(), tmp_path / "clip.mp4")
     assert [s.state for s in statuses] == ["queued", *["running"] * 5, "succeeded"]
     progress = [s.progress for s in statuses]
-    assert progress == sorted(progress) and progress[-1] == 1.0
-    assert fake.creates == 1 and len(fake.calls("get_video")) == 7
+    assert progress == sorted(progress)
+    assert progress[-1] == 1.0
+    assert fake.creates == 1
+    assert len(fake.calls("get_video")) == 7

@@ -29,12 +29,16 @@ def test_provider_names() -> None:
 def test_every_adapter_builds_without_keys(make_registry: Callable[..., ProviderRegistry]) -> None:
     registry = make_registry()
     for name in TEXT_PROVIDERS:
-        assert isinstance(registry.text(name), TextModel) and registry.text(name).model
+        assert isinstance(registry.text(name), TextModel)
+        assert registry.text(name).model
     for name in IMAGE_PROVIDERS:
-        assert isinstance(registry.image(name), ImageModel) and registry.image(name).model
+        assert isinstance(registry.image(name), ImageModel)
+        assert registry.image(name).model
     for name in VIDEO_PROVIDERS:
         model = registry.video(name)
-        assert isinstance(model, VideoModel) and model.name == name and model.model
+        assert isinstance(model, VideoModel)
+        assert model.name == name
+        assert model.model
         assert registry.video(name) is model  # built once
 
 
@@ -56,16 +60,20 @@ def test_missing_key_is_permanent_on_first_use(
 ) -> None:
     with pytest.raises(ProviderError) as info:
         make_registry().video(name).poll("some-job")
-    assert info.value.permanent and info.value.message == f"{name}: {env} is not set"
+    assert info.value.permanent
+    assert info.value.message == f"{name}: {env} is not set"
 
 
 def test_configured(make_registry: Callable[..., ProviderRegistry]) -> None:
     infos = {i.name: i for i in make_registry(OPENAI_API_KEY="sk", COMFYUI_URL="http://c:8188").configured()}
-    assert infos["local"].configured and infos["openai"].configured
+    assert infos["local"].configured
+    assert infos["openai"].configured
     assert infos["openai"].models == {"text": "gpt-4o-mini", "image": "gpt-image-1", "video": "sora-2"}
     assert infos["openai"].kinds == ("text", "image", "video")
-    assert not infos["gemini"].configured and infos["gemini"].missing == "GEMINI_API_KEY"
-    assert not infos["comfyui"].configured and infos["comfyui"].missing == "REELSMITH_COMFYUI_WORKFLOW"
+    assert not infos["gemini"].configured
+    assert infos["gemini"].missing == "GEMINI_API_KEY"
+    assert not infos["comfyui"].configured
+    assert infos["comfyui"].missing == "REELSMITH_COMFYUI_WORKFLOW"
     assert infos["runway"].kinds == ("video",)
 
 
@@ -74,8 +82,10 @@ def test_prices() -> None:
     assert clip_cost("gemini", "veo-3.1-fast-generate-preview", 4) == pytest.approx(0.6)
     assert image_cost("replicate", "google/imagen-4", 3) == pytest.approx(0.12)
     assert text_cost("openai", "gpt-4o-mini", 1000, 2000) == pytest.approx(0.00015 + 0.0012)
-    assert clip_cost("local", "local-render-v1", 30) == 0.0 and clip_cost("comfyui", "comfyui:wan", 5) == 0.0
-    assert clip_cost("openai", "sora-9", 5) == 0.0 and price_for("openai", "sora-9") is None
+    assert clip_cost("local", "local-render-v1", 30) == 0.0
+    assert clip_cost("comfyui", "comfyui:wan", 5) == 0.0
+    assert clip_cost("openai", "sora-9", 5) == 0.0
+    assert price_for("openai", "sora-9") is None
 
 
 def test_price_overrides() -> None:
@@ -105,9 +115,13 @@ def test_providers_cli_lists_and_checks(
         monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_wrong")
         monkeypatch.setenv("REELSMITH_REPLICATE_BASE_URL", replicate.base_url)
         result = CliRunner().invoke(app, ["providers"])
-        assert len(openai.calls("models")) == 1 and len(replicate.calls("account")) == 1
+        assert len(openai.calls("models")) == 1
+        assert len(replicate.calls("account")) == 1
         listing = CliRunner().invoke(app, ["providers", "--no-check"])
     assert result.exit_code == 1, result.output  # the wrong Replicate token fails its check
-    assert "ok (" in result.output and "HTTP 401: You did not pass a valid" in result.output
-    assert "set GEMINI_API_KEY" in result.output and "$0.1/s" in result.output
-    assert listing.exit_code == 0 and "sora-2" in listing.output
+    assert "ok (" in result.output
+    assert "HTTP 401: You did not pass a valid" in result.output
+    assert "set GEMINI_API_KEY" in result.output
+    assert "$0.1/s" in result.output
+    assert listing.exit_code == 0
+    assert "sora-2" in listing.output

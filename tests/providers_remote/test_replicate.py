@@ -36,7 +36,8 @@ def test_video_submit_poll_fetch(
     assert dest.read_bytes() == sample_mp4
     create = fake.calls("create")[0]
     assert create.path == "/v1/models/google/veo-3.1/predictions"
-    assert "prefer" not in create.headers and create.headers["idempotency-key"] == "clip:scene-1:1"
+    assert "prefer" not in create.headers
+    assert create.headers["idempotency-key"] == "clip:scene-1:1"
     assert create.json()["input"] == {
         "prompt": "A lighthouse at dawn, waves crashing Camera: slow push-in.",
         "aspect_ratio": "9:16", "duration": 8, "seed": 1234, "negative_prompt": "blurry, watermark",
@@ -55,14 +56,18 @@ def test_any_model_and_references(
     model.submit(clip_request(idempotency_key="k2", reference_images=(reference_png,) * 4))
     first, second = (c.json()["input"] for c in fake.calls("create"))
     assert fake.calls("create")[0].path == "/v1/models/kwai/kling-v2/predictions"
-    assert first["duration"] == 5 and first["aspect_ratio"] == "1:1"
-    assert first["image"].startswith("data:image/png;base64,") and "reference_images" not in first
-    assert len(second["reference_images"]) == 3 and "image" not in second
+    assert first["duration"] == 5
+    assert first["aspect_ratio"] == "1:1"
+    assert first["image"].startswith("data:image/png;base64,")
+    assert "reference_images" not in first
+    assert len(second["reference_images"]) == 3
+    assert "image" not in second
 
 
 def test_sensitive_failure_is_permanent_with_reason(registry: ProviderRegistry, tmp_path: Path) -> None:
     statuses = run_clip(registry.video("replicate"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")
-    assert statuses[-1].state == "failed" and statuses[-1].permanent
+    assert statuses[-1].state == "failed"
+    assert statuses[-1].permanent
     assert "flagged as sensitive" in (statuses[-1].reason or "")
 
 
@@ -72,7 +77,8 @@ def test_throttling_is_retried_with_retry_after(
     throttled = {"detail": "Request was throttled. Expected available in 1 second."}
     fake.inject("create", status_fault(429, throttled, Retry_After="1"))
     registry.video("replicate").submit(clip_request())
-    assert sleeps == [1.0] and len(fake.jobs) == 1
+    assert sleeps == [1.0]
+    assert len(fake.jobs) == 1
 
 
 def test_poll_errors_are_transient(registry: ProviderRegistry, fake: ReplicateFake) -> None:
@@ -91,7 +97,8 @@ def test_image_waits_and_converts_to_png(
     with Image.open(dest) as img:
         assert img.format == "PNG"
     create = fake.calls("create")[0]
-    assert create.headers["prefer"] == "wait" and create.path == "/v1/models/google/imagen-4/predictions"
+    assert create.headers["prefer"] == "wait"
+    assert create.path == "/v1/models/google/imagen-4/predictions"
     assert create.json()["input"] == {"prompt": "a fox", "aspect_ratio": "9:16", "output_format": "png"}
 
 

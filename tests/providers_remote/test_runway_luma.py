@@ -44,17 +44,22 @@ def test_runway_submit_poll_fetch(
     request = clip_request(duration_s=8.0, aspect="9:16", reference_images=(reference_png,))
     statuses = run_clip(registry.video("runway"), request, dest)
     assert [s.state for s in statuses] == ["queued", "running", "succeeded"]
-    assert statuses[1].progress == pytest.approx(2 / 3) and statuses[0].poll_after_s == 6.0
+    assert statuses[1].progress == pytest.approx(2 / 3)
+    assert statuses[0].poll_after_s == 6.0
     assert dest.read_bytes() == sample_mp4
     body = runway.calls("create")[0].json()
-    assert body["model"] == "gen4_turbo" and body["ratio"] == "720:1280" and body["duration"] == 10
-    assert body["promptImage"].startswith("data:image/png;base64,") and body["seed"] == 1234
+    assert body["model"] == "gen4_turbo"
+    assert body["ratio"] == "720:1280"
+    assert body["duration"] == 10
+    assert body["promptImage"].startswith("data:image/png;base64,")
+    assert body["seed"] == 1234
 
 
 def test_runway_without_reference_is_permanent(registry: ProviderRegistry, runway: RunwayFake) -> None:
     with pytest.raises(ProviderError, match="needs a reference image") as info:
         registry.video("runway").submit(clip_request())
-    assert info.value.permanent and runway.requests == []
+    assert info.value.permanent
+    assert runway.requests == []
 
 
 def test_runway_safety_failure_is_permanent(
@@ -62,7 +67,8 @@ def test_runway_safety_failure_is_permanent(
 ) -> None:
     request = clip_request(prompt="forbidden", reference_images=(reference_png,))
     last = run_clip(registry.video("runway"), request, tmp_path / "x.mp4")[-1]
-    assert last.state == "failed" and last.permanent
+    assert last.state == "failed"
+    assert last.permanent
     assert last.reason == "Prompt text did not pass content moderation (SAFETY.INPUT.TEXT)"
 
 
@@ -82,14 +88,18 @@ def test_luma_submit_poll_fetch(
     assert [s.state for s in statuses] == ["queued", "running", "succeeded"]
     assert dest.read_bytes() == sample_mp4
     body = luma.calls("create")[0].json()
-    assert body["duration"] == "9s" and body["model"] == "ray-flash-2" and body["aspect_ratio"] == "16:9"
+    assert body["duration"] == "9s"
+    assert body["model"] == "ray-flash-2"
+    assert body["aspect_ratio"] == "16:9"
     assert "keyframes" not in body  # local references have no URL Luma could fetch
     assert luma.calls("create")[0].headers["idempotency-key"] == "clip:scene-1:1"
 
 
 def test_luma_moderation_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
     last = run_clip(registry.video("luma"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")[-1]
-    assert last.state == "failed" and last.permanent and "moderation failed" in (last.reason or "")
+    assert last.state == "failed"
+    assert last.permanent
+    assert "moderation failed" in (last.reason or "")
 
 
 def test_luma_retries_then_gives_up_transiently(
@@ -98,4 +108,6 @@ def test_luma_retries_then_gives_up_transiently(
     luma.inject("create", *[status_fault(500)] * 4)
     with pytest.raises(ProviderError) as info:
         registry.video("luma").submit(clip_request())
-    assert not info.value.permanent and len(sleeps) == 3 and luma.jobs == {}
+    assert not info.value.permanent
+    assert len(sleeps) == 3
+    assert luma.jobs == {}

@@ -5,20 +5,17 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from reelsmith.api.app import create_app
 from reelsmith.config import Settings
-from tests.conftest import free_port
+from reelsmith.server.app import create_app
+from tests.support import serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -92,20 +89,10 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         _env_file=None,  # type: ignore[call-arg]
     )
     app = create_app(settings, embedded_worker=True)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_in_thread(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         app.state.runtime.close()
 
 

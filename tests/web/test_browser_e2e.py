@@ -77,7 +77,8 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
     page.check("input[name=mode][value=image]", force=True)
     assert page.inner_text("[data-price-total]") == "1"
     page.check("input[name=mode][value=ad_clone]", force=True)
-    assert page.inner_text("[data-price-total]") == "160" and page.is_disabled("[data-submit]")
+    assert page.inner_text("[data-price-total]") == "160"
+    assert page.is_disabled("[data-submit]")
     page.check("input[name=mode][value=story]", force=True)
     page.fill("#prompt", "A lighthouse keeper finds a <b>glowing</b> shell")
     page.fill("#title", "The Shell")
@@ -101,7 +102,8 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
     assert "<b>" in page.inner_text(".prompt-text")  # the prompt is shown as text, not markup
     video_url = page.get_attribute("video[data-final]", "src")
     poster_url = page.get_attribute("video[data-final]", "poster")
-    assert video_url and poster_url
+    assert video_url
+    assert poster_url
 
     page.fill("#caption", "My first story, at dawn")
     page.click("[data-publish-form] button[type=submit]")

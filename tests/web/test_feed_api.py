@@ -31,12 +31,15 @@ def test_publish_puts_it_on_the_feed_with_creator_and_caption_and_unpublish_take
     gid = insert_generation(web, user_id(web, "alice"), title="Harbour")
     published = web.post(f"/api/generations/{gid}/publish", json={"caption": " At dawn "}, headers=alice)
     assert published.status_code == 200
-    assert published.json()["visibility"] == "published" and published.json()["caption"] == "At dawn"
+    assert published.json()["visibility"] == "published"
+    assert published.json()["caption"] == "At dawn"
     feed = web.get("/api/feed").json()
     assert [i["id"] for i in feed["items"]] == [gid]
     item = feed["items"][0]
     assert item["creator"] == {"username": "alice", "url": "/u/alice"}
-    assert item["caption"] == "At dawn" and item["like_count"] == 0 and item["liked_by_me"] is False
+    assert item["caption"] == "At dawn"
+    assert item["like_count"] == 0
+    assert item["liked_by_me"] is False
     assert web.post(f"/api/generations/{gid}/unpublish", headers=alice).json()["visibility"] == "draft"
     assert web.get("/api/feed").json()["items"] == []
 
@@ -82,7 +85,8 @@ def test_likes_are_idempotent_and_per_viewer(web: TestClient) -> None:
     gid = insert_generation(web, user_id(web, "alice"), visibility="published")
     for _ in range(3):
         liked = web.post(f"/api/generations/{gid}/like", headers=bob)
-        assert liked.status_code == 200 and liked.json() == {"id": gid, "liked_by_me": True, "like_count": 1}
+        assert liked.status_code == 200
+        assert liked.json() == {"id": gid, "liked_by_me": True, "like_count": 1}
     assert web.get("/api/feed", headers=bob).json()["items"][0]["liked_by_me"] is True
     assert web.get("/api/feed", headers=alice).json()["items"][0]["liked_by_me"] is False
     assert web.get("/api/feed").json()["items"][0]["like_count"] == 1
@@ -132,7 +136,8 @@ def test_a_profile_lists_published_work_only(web: TestClient) -> None:
     shown = insert_generation(web, owner, visibility="published")
     insert_generation(web, owner)
     page = web.get("/api/users/ALICE/generations").json()
-    assert page["username"] == "alice" and page["published"] == 1
+    assert page["username"] == "alice"
+    assert page["published"] == 1
     assert [i["id"] for i in page["items"]] == [shown]
     assert web.get("/api/users/nobody/generations").status_code == 404
 

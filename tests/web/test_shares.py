@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reelsmith.db.models import ShareLink, utcnow
-from reelsmith.errors import NotFound
-from reelsmith.feed.shares import ShareGone, resolve_token, token_for
+from reelsmith.errors import NotFound, ShareGone
+from reelsmith.feed.shares import resolve_token, token_for
 from tests.web.conftest import bearer, finished_video, insert_generation, runtime_of, user_id
 
 
@@ -41,9 +41,11 @@ def test_a_share_link_plays_a_draft_to_anyone_with_open_graph_tags(
     assert f'<meta property="og:video" content="{link["url"]}/video">' in html
     assert f'<meta property="og:image" content="{link["url"]}/poster">' in html
     video = web.get(_path(link["url"]) + "/video")
-    assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+    assert video.status_code == 200
+    assert video.content[4:8] == b"ftyp"
     part = web.get(_path(link["url"]) + "/video", headers={"Range": "bytes=0-9"})
-    assert part.status_code == 206 and len(part.content) == 10
+    assert part.status_code == 206
+    assert len(part.content) == 10
     assert web.get(_path(link["url"]) + "/poster").headers["content-type"] == "image/jpeg"
     # The draft's own asset URLs stay private.
     assert web.get(detail["video_url"]).status_code == 404
@@ -63,7 +65,8 @@ def test_a_tampered_token_is_a_404_page(
     for bad in forged:
         page = web.get(f"/s/{bad}")
         assert page.status_code == 404, bad
-        assert "text/html" in page.headers["content-type"] and "not valid" in page.text
+        assert "text/html" in page.headers["content-type"]
+        assert "not valid" in page.text
         assert web.get(f"/s/{bad}/video").status_code == 404
 
 
@@ -78,7 +81,8 @@ def test_an_expired_link_is_a_410_page(web: TestClient) -> None:
         session.flush()
         token = token_for(rt.settings.signing_key, link)
     page = web.get(f"/s/{token}")
-    assert page.status_code == 410 and "expired" in page.text
+    assert page.status_code == 410
+    assert "expired" in page.text
     assert web.get(f"/s/{token}/video").status_code == 410
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import ApiKey, AuthSession, User, utcnow
 
-API_KEY_PREFIX = "rsk_"
 SESSION_LIFETIME = timedelta(days=14)
 ACCESS_TOKEN_LIFETIME = timedelta(days=1)
 
@@ -73,15 +72,6 @@ def resolve_session(session: Session, token: str, kind: str) -> Principal | None
         return None
     user = session.get(User, row.user_id)
     return Principal(user, kind, row.csrf_token) if user else None
-
-
-def create_api_key(session: Session, user_id: str, name: str = "") -> tuple[ApiKey, str]:
-    """A new API key; the returned secret is never stored and cannot be shown again."""
-    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(user_id=user_id, name=name[:100], prefix=secret[:10], hash=token_hash(secret))
-    session.add(key)
-    session.flush()
-    return key, secret
 
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)

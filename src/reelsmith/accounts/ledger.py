@@ -12,19 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import LedgerEntry, User
-from reelsmith.errors import ReelsmithError
-
-
-class InsufficientTokens(ReelsmithError):
-    """The user cannot afford the request."""
-
-    code = "insufficient_tokens"
-    http_status = 402
-
-    def __init__(self, balance: int, price: int) -> None:
-        super().__init__(f"not enough tokens: this costs {price}, the balance is {balance}")
-        self.balance = balance
-        self.price = price
+from reelsmith.errors import InsufficientTokens
+from reelsmith.vocabulary import LedgerReason
 
 
 def _record(session: Session, entry: LedgerEntry) -> bool:
@@ -53,7 +42,8 @@ def _credit(session: Session, entry: LedgerEntry) -> bool:
 def grant(session: Session, user_id: str, amount: int, key: str, note: str = "") -> bool:
     """Add tokens (sign-up grant, admin top-up); False if `key` was already applied."""
     return _credit(
-        session, LedgerEntry(user_id=user_id, delta=amount, reason="grant", idempotency_key=key, note=note)
+        session,
+        LedgerEntry(user_id=user_id, delta=amount, reason=LedgerReason.GRANT, idempotency_key=key, note=note),
     )
 
 
@@ -69,8 +59,13 @@ def charge(
 ) -> bool:
     """Take `amount` tokens or raise InsufficientTokens; False if `key` was already charged."""
     entry = LedgerEntry(
-        user_id=user_id, delta=-amount, reason="charge", generation_id=generation_id, scene_id=scene_id,
-        idempotency_key=key, note=note,
+        user_id=user_id,
+        delta=-amount,
+        reason=LedgerReason.CHARGE,
+        generation_id=generation_id,
+        scene_id=scene_id,
+        idempotency_key=key,
+        note=note,
     )
     if amount <= 0 or not _record(session, entry):
         return False
@@ -99,7 +94,24 @@ def refund(
     return _credit(
         session,
         LedgerEntry(
-            user_id=user_id, delta=amount, reason="refund", generation_id=generation_id, scene_id=scene_id,
-            idempotency_key=key, note=note,
+            user_id=user_id,
+            delta=amount,
+            reason=LedgerReason.REFUND,
+            generation_id=generation_id,
+            scene_id=scene_id,
+            idempotency_key=key,
+            note=note,
         ),
+    )
+
+
+def history(session: Session, user_id: str, limit: int = 50) -> list[LedgerEntry]:
+    """The user's latest token movements, newest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.user_id == user_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
     )

@@ -11,18 +11,7 @@ import threading
 import time
 from collections import deque
 
-from reelsmith.errors import ReelsmithError
-
-
-class RateLimited(ReelsmithError):
-    """Too many requests; `retry_after_s` says when to try again."""
-
-    code = "rate_limited"
-    http_status = 429
-
-    def __init__(self, what: str, retry_after_s: int) -> None:
-        super().__init__(f"too many {what}; try again in {retry_after_s} s")
-        self.retry_after_s = retry_after_s
+from reelsmith.errors import RateLimited
 
 
 class RateLimiter:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from reelsmith.db.models import Event, Generation
+from reelsmith.vocabulary import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -62,7 +63,7 @@ async def event_stream(
                 last_sent = time.monotonic()
             if status is None:
                 return  # deleted
-            if not rows and status in ("completed", "failed", "canceled"):
+            if not rows and status in TERMINAL_STATUSES:
                 return
             if time.monotonic() - last_sent >= heartbeat_s:
                 yield ": heartbeat\n\n"

@@ -15,7 +15,7 @@ _err = Console(stderr=True)
 
 
 def _audio_report(path: Path) -> dict[str, Any]:
-    from reelsmith.media.beats import analyze_audio
+    from reelsmith.media.analysis import analyze_audio
 
     a = analyze_audio(path)
     return {
@@ -29,7 +29,7 @@ def _audio_report(path: Path) -> dict[str, Any]:
 
 
 def _video_report(path: Path, keyframes_dir: Path | None) -> dict[str, Any]:
-    from reelsmith.media.shots import analyze_video
+    from reelsmith.media.analysis import analyze_video
 
     v = analyze_video(path, keyframes_dir)
     return {

@@ -6,16 +6,16 @@ simple commands start fast.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
+
+from reelsmith.vocabulary import CREATIVE_MODES, AspectRatio, GenerationStatus, Mode, Transition
 
 if TYPE_CHECKING:
     from reelsmith.config import Settings
@@ -33,20 +33,8 @@ out = Console()
 DEMO_PROMPT = "A luxurious perfume advertisement"
 
 
-class ModeOption(StrEnum):
-    story = "story"
-    video = "video"
-    image = "image"
-    music_video = "music-video"
-    ad_clone = "ad-clone"
-
-
-class TransitionOption(StrEnum):
-    none = "none"
-    fade = "fade"
-    dissolve = "dissolve"
-    wipeleft = "wipeleft"
-    slideup = "slideup"
+# The CLI spells modes with hyphens (`music-video`); the modes themselves come from the vocabulary.
+MODE_CHOICES = {m.cli_name: m for m in CREATIVE_MODES}
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -101,10 +89,10 @@ def demo(
     from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 
     request = GenerationCreate(
-        mode="story",
+        mode=Mode.STORY,
         prompt=DEMO_PROMPT,
         scenes=4,
-        aspect_ratio="16:9",
+        aspect_ratio=AspectRatio.LANDSCAPE,
         providers=ProviderChoice(text="local", image="local", video="local"),
     )
     _run(request, images=[], out_path=out_path, as_json=False)
@@ -113,9 +101,11 @@ def demo(
 @app.command()
 def generate(
     prompt: Annotated[str, typer.Argument(help="What the video is about.")],
-    mode: Annotated[ModeOption, typer.Option(help="What to make.")] = ModeOption.story,
+    mode: Annotated[str, typer.Option(help=f"What to make: {', '.join(MODE_CHOICES)}.")] = "story",
     scenes: Annotated[int, typer.Option(help="Number of scenes (story mode), 1-20.")] = 4,
-    aspect: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
+    aspect: Annotated[
+        str, typer.Option(help=f"Frame shape: {', '.join(AspectRatio)}.")
+    ] = AspectRatio.LANDSCAPE.value,
     title: Annotated[str, typer.Option(help="Title; written by the story step when empty.")] = "",
     image: Annotated[list[Path] | None, typer.Option(help="Reference image (up to 4).")] = None,
     song: Annotated[
@@ -127,9 +117,7 @@ def generate(
     variants: Annotated[
         str, typer.Option(help="Ad clone intensities, comma-separated: soft,medium,aggressive,ultra.")
     ] = "soft,medium,aggressive,ultra",
-    transition: Annotated[
-        TransitionOption, typer.Option(help="Transition between scenes.")
-    ] = TransitionOption.none,
+    transition: Annotated[Transition, typer.Option(help="Transition between scenes.")] = Transition.NONE,
     video_provider: Annotated[
         str | None, typer.Option(help="Video provider chain, e.g. replicate,local.")
     ] = None,
@@ -144,27 +132,30 @@ def generate(
     from reelsmith.generations.fetch import is_url
     from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 
-    if mode == ModeOption.ad_clone and source is None:
+    chosen = MODE_CHOICES.get(mode)
+    if chosen is None:
+        fail(f"--mode: must be one of {', '.join(MODE_CHOICES)}, not {mode!r}")
+    if chosen == Mode.AD_CLONE and source is None:
         fail("--source: ad clones need the source ad (--source PATH)")
-    if source is not None and mode != ModeOption.ad_clone:
+    if source is not None and chosen != Mode.AD_CLONE:
         fail("--source: only ad clones take a source ad (--mode ad-clone)")
     if source is not None and not is_url(source) and not Path(source).is_file():
         fail(f"--source {source}: no such file")
-    if mode == ModeOption.music_video and song is None:
+    if chosen == Mode.MUSIC_VIDEO and song is None:
         fail("--song: music videos need a song (--song PATH)")
-    if song is not None and mode != ModeOption.music_video:
+    if song is not None and chosen != Mode.MUSIC_VIDEO:
         fail("--song: only music videos take a song (--mode music-video)")
     if song is not None and not song.is_file():
         fail(f"--song {song}: no such file")
     images = list(image or [])
     try:
         request = GenerationCreate(
-            mode=mode.value.replace("-", "_"),  # type: ignore[arg-type]
+            mode=chosen,
             prompt=prompt,
             title=title,
             scenes=scenes,
-            aspect_ratio=aspect,  # type: ignore[arg-type]
-            transition=transition.value,
+            aspect_ratio=aspect,  # type: ignore[arg-type]  # checked by the request model
+            transition=transition,
             variants=[v.strip() for v in variants.split(",") if v.strip()],  # type: ignore[misc]
             providers=ProviderChoice(text=text_provider, image=image_provider, video=video_provider),
         )
@@ -181,15 +172,14 @@ def generate(
 
 def _store_source(rt: Runtime, user_id: str, source: str) -> str:
     """The source ad as the user's upload: a local file, or one fetched from an http(s) URL first."""
-    from reelsmith.errors import InvalidInput
+    from reelsmith.errors import InvalidInput, UnsupportedMedia
     from reelsmith.generations.fetch import fetch_to_file, is_url
-    from reelsmith.generations.upload_types import UnsupportedMedia
     from reelsmith.generations.uploads import store_upload
 
     path = Path(source)
     fetched = None
     if is_url(source):
-        limit, scratch = rt.settings.max_upload_mb * 1_000_000, rt.settings.data_dir / "tmp"
+        limit, scratch = rt.settings.max_upload_mb * 1_000_000, rt.settings.scratch_dir
         path = fetched = fetch_to_file(source, scratch, max_bytes=limit, field="--source")
     try:
         return store_upload(rt, user_id, path, expect="video").id
@@ -243,10 +233,10 @@ def _run(
     source: str | None = None,
 ) -> None:
     from reelsmith.cli.progress import watch
-    from reelsmith.errors import InvalidInput, ReelsmithError
+    from reelsmith.errors import InvalidInput, ReelsmithError, UnsupportedMedia
+    from reelsmith.generations.reading import get_generation, main_output_key, read_generation
     from reelsmith.generations.schemas import GenerationCreate
-    from reelsmith.generations.service import create_generation, ensure_local_user, generation_json
-    from reelsmith.generations.upload_types import UnsupportedMedia
+    from reelsmith.generations.service import create_generation, ensure_local_user
     from reelsmith.generations.uploads import store_reference_image, store_upload
     from reelsmith.jobs.worker import embedded_worker
     from reelsmith.pipeline.failure import fail_generation
@@ -267,33 +257,33 @@ def _run(
                 status = watch(rt, generation_id, err)
             except KeyboardInterrupt:
                 with rt.db.write() as session:
-                    fail_generation(session, generation_id, "interrupted by the user", status="canceled")
+                    fail_generation(
+                        session, generation_id, "interrupted by the user", status=GenerationStatus.CANCELED
+                    )
                 fail("interrupted; the generation was canceled", code=130)
     except (InvalidInput, UnsupportedMedia) as e:
         fail(e.message)
     except ReelsmithError as e:
         fail(e.message, code=1)
     with rt.db.read() as session:
-        from reelsmith.generations.service import get_generation, main_output_key
-
         gen = get_generation(session, generation_id)
-        data = generation_json(rt, session, gen, with_paths=True)
+        data = read_generation(rt, session, gen, with_paths=True)
         output_key = main_output_key(session, gen)
-    result_path = data.get("video_path") or data.get("image_path")
-    if status == "completed" and out_path is not None and output_key:
+    result_path = data.video_path or data.image_path
+    if status == GenerationStatus.COMPLETED and out_path is not None and output_key:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         # Through the blob store, so it works when the result lives in a bucket too.
         with rt.blobs.local_path(output_key) as stored:
             shutil.copyfile(stored, out_path)
         result_path = str(out_path.resolve())
-        data["output_path"] = result_path
+        data = data.model_copy(update={"output_path": result_path})
     rt.close()
     if as_json:
-        out.print_json(json.dumps(data))
-    if status != "completed":
-        fail(f"generation {status}: {data.get('error_message') or 'no reason recorded'}", code=1)
+        out.print_json(data.model_dump_json())
+    if status != GenerationStatus.COMPLETED:
+        fail(f"generation {status}: {data.error_message or 'no reason recorded'}", code=1)
     if not as_json:
-        err.print(f"[green]done[/] {data['title']!r} in {data['generation_time_seconds']:.1f} s")
+        err.print(f"[green]done[/] {data.title!r} in {data.generation_time_seconds or 0:.1f} s")
         out.print(str(result_path), highlight=False, soft_wrap=True)
 
 
@@ -329,7 +319,7 @@ def serve(
     """Serve the HTTP API (and the queue consumer, unless --no-worker)."""
     import uvicorn
 
-    from reelsmith.api.app import create_app
+    from reelsmith.server.app import create_app
 
     settings = load_settings()
     app_ = create_app(settings, runtime=open_runtime(), embedded_worker=not no_worker)

@@ -9,19 +9,20 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
+from reelsmith.vocabulary import TERMINAL_STATUSES, GenerationStatus, SceneStatus
+
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-SCENE_MARKS = {
-    "pending": "[dim]·[/]",
-    "submitting": "[yellow]↑[/]",
-    "submitted": "[yellow]…[/]",
-    "running": "[cyan]⟳[/]",
-    "completed": "[green]✓[/]",
-    "failed": "[red]✗[/]",
-    "canceled": "[dim]-[/]",
+SCENE_MARKS: dict[str, str] = {
+    SceneStatus.PENDING: "[dim]·[/]",
+    SceneStatus.SUBMITTING: "[yellow]↑[/]",
+    SceneStatus.SUBMITTED: "[yellow]…[/]",
+    SceneStatus.RUNNING: "[cyan]⟳[/]",
+    SceneStatus.COMPLETED: "[green]✓[/]",
+    SceneStatus.FAILED: "[red]✗[/]",
+    SceneStatus.CANCELED: "[dim]-[/]",
 }
-TERMINAL = ("completed", "failed", "canceled")
 
 
 def watch(rt: Runtime, generation_id: str, console: Console, *, interval_s: float = 0.25) -> str:
@@ -41,7 +42,7 @@ def watch(rt: Runtime, generation_id: str, console: Console, *, interval_s: floa
             with rt.db.read() as session:
                 gen = session.get(Generation, generation_id)
                 if gen is None:
-                    return "failed"
+                    return GenerationStatus.FAILED
                 states = list(
                     session.scalars(
                         select(Scene.status)
@@ -53,6 +54,6 @@ def watch(rt: Runtime, generation_id: str, console: Console, *, interval_s: floa
                 status, progress, step = gen.status, gen.progress, gen.current_step
             marks = "".join(SCENE_MARKS.get(s, "?") for s in states)
             bar.update(task, completed=progress, step=step[:40], scenes=marks)
-            if status in TERMINAL:
+            if status in TERMINAL_STATUSES:
                 return status
             time.sleep(interval_s)

@@ -20,8 +20,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    # The stitch itself needs this module anyway, so taking the names from it costs nothing extra.
-    from reelsmith.media.transitions import TRANSITIONS
+    # The vocabulary imports nothing heavy, so `stitch --help` and usage errors load no media code.
+    from reelsmith.vocabulary import Transition
 
     parser = _Parser(
         prog="reelsmith stitch",
@@ -31,7 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", required=True, type=Path, dest="out_path", metavar="PATH", help="Output MP4."
     )
-    parser.add_argument("--transition", choices=TRANSITIONS, default="none", help="Transition between clips.")
+    parser.add_argument(
+        "--transition",
+        choices=[t.value for t in Transition],
+        default=Transition.NONE.value,
+        help="Transition between clips.",
+    )
     parser.add_argument("--transition-seconds", type=float, default=0.5, help="Transition length.")
     parser.add_argument("--audio", type=Path, help="Soundtrack to lay under the video.")
     parser.add_argument("--duck", action="store_true", help="Lower the soundtrack while clips have sound.")

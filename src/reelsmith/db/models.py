@@ -27,6 +27,17 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from reelsmith.db.documents import GenerationParams, RunState
+from reelsmith.vocabulary import (
+    DEFAULT_VARIANT,
+    CallStatus,
+    GenerationStatus,
+    SceneStatus,
+    StepStatus,
+    VariantStatus,
+    Visibility,
+)
+
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a real 64-bit identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -96,12 +107,14 @@ class Generation(Base):
     mode: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200), default="")
     prompt: Mapped[str] = mapped_column(Text)
+    # What the user asked for (`inputs`) and what the pipeline recorded (`state`), as JSON.
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    run_state: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    status: Mapped[str] = mapped_column(String(20), default=GenerationStatus.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     current_step: Mapped[str] = mapped_column(String(200), default="Queued")
     error_message: Mapped[str | None] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(String(20), default="draft")
+    visibility: Mapped[str] = mapped_column(String(20), default=Visibility.DRAFT)
     caption: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column()
     like_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -118,6 +131,29 @@ class Generation(Base):
     )
     steps: Mapped[list[Step]] = relationship(cascade="all, delete-orphan", order_by="Step.started_at")
 
+    @property
+    def inputs(self) -> GenerationParams:
+        """What the user asked for, typed; assigned once, when the generation is created."""
+        return GenerationParams.model_validate(self.params or {})
+
+    @inputs.setter
+    def inputs(self, value: GenerationParams) -> None:
+        self.params = value.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def state(self) -> RunState:
+        """What the pipeline has recorded so far, typed; assign a new one (or `update_state`) to change it."""
+        return RunState.model_validate(self.run_state or {})
+
+    @state.setter
+    def state(self, value: RunState) -> None:
+        self.run_state = value.model_dump(mode="json", exclude_defaults=True)
+
+    def update_state(self, **changes: Any) -> RunState:
+        """Change some fields of the run state (validated, so a misspelt field fails) and return it."""
+        self.state = RunState.model_validate({**self.state.model_dump(), **changes})
+        return self.state
+
 
 class Variant(Base):
     """One cut of a generation (story mode has one; ad clone has soft…ultra)."""
@@ -126,8 +162,8 @@ class Variant(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     generation_id: Mapped[str] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="default")
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    kind: Mapped[str] = mapped_column(String(20), default=DEFAULT_VARIANT)
+    status: Mapped[str] = mapped_column(String(20), default=VariantStatus.PENDING)
     total_scenes: Mapped[int] = mapped_column(Integer, default=0)
     scenes_completed: Mapped[int] = mapped_column(Integer, default=0)
     video_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
@@ -157,7 +193,7 @@ class Scene(Base):
     duration_s: Mapped[float] = mapped_column(Float)
     camera: Mapped[str] = mapped_column(String(100), default="")
     on_screen_text: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=SceneStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider: Mapped[str | None] = mapped_column(String(50))
     provider_job_id: Mapped[str | None] = mapped_column(String(255))
@@ -203,7 +239,7 @@ class Step(Base):
         ForeignKey("generations.id", ondelete="CASCADE"), primary_key=True
     )
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=StepStatus.PENDING)
     output: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column()
@@ -244,7 +280,7 @@ class ProviderCall(Base):
     webhook_token: Mapped[str | None] = mapped_column(String(64))
     # How many times this call's request was sent (a transient failure resends the same key).
     sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    status: Mapped[str] = mapped_column(String(20), default="started")
+    status: Mapped[str] = mapped_column(String(20), default=CallStatus.STARTED)
     error_message: Mapped[str | None] = mapped_column(Text)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     latency_ms: Mapped[int | None] = mapped_column(Integer)

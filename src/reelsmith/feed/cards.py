@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Scene, Variant
-from reelsmith.generations.main_variant import main_of
-from reelsmith.generations.service import asset_url
+from reelsmith.generations.reading import asset_url
+from reelsmith.pipeline.main_variant import main_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def card_media(session: Session, gens: Sequence[Generation]) -> dict[str, CardMe
         grouped.setdefault(variant.generation_id, []).append(variant)
     main: dict[str, Variant] = {}
     for gen in gens:
-        chosen = main_of(gen.params, grouped.get(gen.id, []), lambda v: v.kind)
+        chosen = main_of(gen.state.best_variant, grouped.get(gen.id, []), lambda v: v.kind)
         if chosen is not None:
             main[gen.id] = chosen
     video_ids = [v.video_asset_id for v in main.values() if v.video_asset_id]
@@ -63,7 +63,7 @@ def card_media(session: Session, gens: Sequence[Generation]) -> dict[str, CardMe
     out: dict[str, CardMedia] = {}
     for gen in gens:
         found = main.get(gen.id)
-        image_url = asset_url(gen.params.get("image_asset_id"))
+        image_url = asset_url(gen.state.image_asset_id)
         if found is None:
             out[gen.id] = CardMedia(image_url=image_url)
             continue

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from reelsmith.accounts.auth import Principal
-from reelsmith.api.deps import GenerationDep, ReadSession, RuntimeDep, UserDep, optional_principal
 from reelsmith.feed import service, shares
 from reelsmith.feed.schemas import (
     FeedItem,
@@ -19,11 +17,17 @@ from reelsmith.feed.schemas import (
     ShareCreate,
     ShareRead,
 )
-from reelsmith.runtime import Runtime
+from reelsmith.server.deps import (
+    GenerationDep,
+    MaybePrincipal,
+    ReadSession,
+    RuntimeDep,
+    UserDep,
+    base_url,
+)
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
-Viewer = Annotated[Principal | None, Depends(optional_principal)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 
@@ -35,11 +39,6 @@ class ProfilePage(BaseModel):
     published: int
     items: list[FeedItem]
     next_cursor: str | None
-
-
-def base_url(rt: Runtime, request: Request) -> str:
-    """Where this server is reached from outside (the configured public URL, else the request's)."""
-    return rt.settings.public_url or str(request.base_url)
 
 
 @router.post("/generations/{generation_id}/publish", response_model=PublishState)
@@ -55,7 +54,9 @@ def unpublish(gen: GenerationDep, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.get("/feed", response_model=FeedPage)
-def feed(session: ReadSession, viewer: Viewer, cursor: Cursor = None, limit: Limit = 20) -> dict[str, Any]:
+def feed(
+    session: ReadSession, viewer: MaybePrincipal, cursor: Cursor = None, limit: Limit = 20
+) -> dict[str, Any]:
     """Published generations of everyone, newest first, with creator, likes and whether I like each."""
     items, next_cursor = service.feed_page(session, viewer.user.id if viewer else None, limit, cursor)
     return {"items": items, "next_cursor": next_cursor}
@@ -63,7 +64,7 @@ def feed(session: ReadSession, viewer: Viewer, cursor: Cursor = None, limit: Lim
 
 @router.get("/users/{username}/generations", response_model=ProfilePage)
 def user_generations(
-    username: str, session: ReadSession, viewer: Viewer, cursor: Cursor = None, limit: Limit = 20
+    username: str, session: ReadSession, viewer: MaybePrincipal, cursor: Cursor = None, limit: Limit = 20
 ) -> dict[str, Any]:
     """A creator's published generations (never their drafts), newest first."""
     user, items, next_cursor = service.user_page(

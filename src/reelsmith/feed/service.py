@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Like, User, utcnow
-from reelsmith.errors import InvalidInput, NotFound
+from reelsmith.errors import InvalidInput, NotFound, WrongState
 from reelsmith.feed.cards import card_media
-from reelsmith.generations.lifecycle import WrongState
+from reelsmith.vocabulary import GenerationStatus, Visibility
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -36,9 +36,9 @@ def publish(rt: Runtime, generation_id: str, caption: str | None) -> dict[str, A
         gen = session.get(Generation, generation_id)
         if gen is None:
             raise NotFound(f"generation not found: {generation_id}")
-        if gen.status != "completed":
+        if gen.status != GenerationStatus.COMPLETED:
             raise WrongState(f"generation is {gen.status}; only completed generations can be published")
-        gen.visibility = "published"
+        gen.visibility = Visibility.PUBLISHED
         gen.caption = (caption or "").strip() or None
         gen.published_at = utcnow()
         gen.updated_at = utcnow()
@@ -51,7 +51,7 @@ def unpublish(rt: Runtime, generation_id: str) -> dict[str, Any]:
         gen = session.get(Generation, generation_id)
         if gen is None:
             raise NotFound(f"generation not found: {generation_id}")
-        gen.visibility = "draft"
+        gen.visibility = Visibility.DRAFT
         gen.published_at = None
         gen.updated_at = utcnow()
         return _state(gen)
@@ -59,9 +59,9 @@ def unpublish(rt: Runtime, generation_id: str) -> dict[str, Any]:
 
 def _likeable(session: Session, generation_id: str, user_id: str) -> Generation:
     gen = session.get(Generation, generation_id)
-    if gen is None or (gen.visibility != "published" and gen.user_id != user_id):
+    if gen is None or (gen.visibility != Visibility.PUBLISHED and gen.user_id != user_id):
         raise NotFound(f"generation not found: {generation_id}")
-    if gen.visibility != "published":
+    if gen.visibility != Visibility.PUBLISHED:
         raise WrongState("only published generations can be liked")
     return gen
 
@@ -98,7 +98,7 @@ def unlike(rt: Runtime, user_id: str, generation_id: str) -> dict[str, Any]:
     """Take a like back; unliking what is not liked changes nothing."""
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id)
-        if gen is None or (gen.visibility != "published" and gen.user_id != user_id):
+        if gen is None or (gen.visibility != Visibility.PUBLISHED and gen.user_id != user_id):
             raise NotFound(f"generation not found: {generation_id}")
         removed = session.execute(
             delete(Like).where(Like.user_id == user_id, Like.generation_id == generation_id)
@@ -133,7 +133,7 @@ def _published_page(
     query = (
         select(Generation, User.username)
         .join(User, User.id == Generation.user_id)
-        .where(Generation.visibility == "published")
+        .where(Generation.visibility == Visibility.PUBLISHED)
     )
     if user_id is not None:
         query = query.where(Generation.user_id == user_id)
@@ -168,7 +168,7 @@ def _published_page(
             "title": g.title,
             "prompt": g.prompt,
             "caption": g.caption,
-            "aspect_ratio": g.params.get("aspect_ratio"),
+            "aspect_ratio": g.inputs.aspect_ratio,
             "creator": {"username": name, "url": f"/u/{name}"},
             "like_count": g.like_count,
             "liked_by_me": g.id in liked,
@@ -213,7 +213,7 @@ def published_count(session: Session, user_id: str) -> int:
         session.scalar(
             select(func.count())
             .select_from(Generation)
-            .where(Generation.user_id == user_id, Generation.visibility == "published")
+            .where(Generation.user_id == user_id, Generation.visibility == Visibility.PUBLISHED)
         )
         or 0
     )
@@ -224,7 +224,7 @@ def public_generation(session: Session, generation_id: str, viewer: User | None)
     gen = session.get(Generation, generation_id)
     if gen is None:
         raise NotFound(f"generation not found: {generation_id}")
-    if gen.visibility == "published" or (viewer and (viewer.id == gen.user_id or viewer.is_admin)):
+    if gen.visibility == Visibility.PUBLISHED or (viewer and (viewer.id == gen.user_id or viewer.is_admin)):
         return gen
     raise NotFound(f"generation not found: {generation_id}")
 

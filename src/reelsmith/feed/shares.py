@@ -17,20 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, ShareLink, utcnow
-from reelsmith.errors import NotFound, ReelsmithError
-from reelsmith.generations.lifecycle import WrongState
+from reelsmith.errors import NotFound, ShareGone, WrongState
+from reelsmith.vocabulary import GenerationStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
 TOKEN = re.compile(r"^([0-9a-f]{32})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$")
-
-
-class ShareGone(ReelsmithError):
-    """The link was real but has expired or was revoked."""
-
-    code = "share_gone"
-    http_status = 410
 
 
 def _signature(secret: str, share_id: str, expires: int) -> str:
@@ -63,7 +56,7 @@ def create_share(rt: Runtime, generation_id: str, user_id: str, expires_in_s: in
         gen = session.get(Generation, generation_id)
         if gen is None:
             raise NotFound(f"generation not found: {generation_id}")
-        if gen.status != "completed":
+        if gen.status != GenerationStatus.COMPLETED:
             raise WrongState(f"generation is {gen.status}; only completed generations can be shared")
         # Whole seconds, so the expiry in the token and in the row agree exactly.
         expires = datetime.fromtimestamp(int(utcnow().timestamp()) + expires_in_s, UTC)

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Mode = Literal["story", "video", "image", "music_video", "ad_clone"]
-Intensity = Literal["soft", "medium", "aggressive", "ultra"]
-AspectRatio = Literal["16:9", "9:16", "1:1"]
-Transition = Literal["none", "fade", "dissolve", "wipeleft", "slideup"]
-
-MAX_SCENES = 20
+from reelsmith.vocabulary import CREATIVE_MODES, MAX_SCENES, AspectRatio, Intensity, Mode, Transition
 
 
 class ProviderChoice(BaseModel):
@@ -29,13 +22,17 @@ class GenerationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mode: Mode = "story"
+    mode: Mode = Field(
+        default=Mode.STORY,
+        # Stitch jobs have their own request (`POST /api/stitch`); a prompt asks for one of these.
+        json_schema_extra={"enum": [m.value for m in CREATIVE_MODES]},
+    )
     prompt: str = Field(max_length=4000)
     title: str = Field(default="", max_length=200)
     scenes: int = Field(default=4, ge=1, le=MAX_SCENES)
-    aspect_ratio: AspectRatio = "16:9"
+    aspect_ratio: AspectRatio = AspectRatio.LANDSCAPE
     duration_s: float = Field(default=5.0, ge=2.0, le=12.0, description="Clip length in video mode.")
-    transition: Transition = "none"
+    transition: Transition = Transition.NONE
     reference_asset_ids: list[str] = Field(default_factory=list, max_length=4)
     song_asset_id: str | None = Field(default=None, max_length=64, description="The song (music video mode).")
     source_asset_id: str | None = Field(
@@ -44,12 +41,19 @@ class GenerationCreate(BaseModel):
         description="The source ad to re-make (ad clone mode): an uploaded video.",
     )
     variants: list[Intensity] = Field(
-        default_factory=lambda: list(get_args(Intensity)),
+        default_factory=lambda: list(Intensity),
         min_length=1,
         max_length=4,
         description="Ad clone intensities to make, four scenes each.",
     )
     providers: ProviderChoice = Field(default_factory=ProviderChoice)
+
+    @field_validator("mode")
+    @classmethod
+    def _creative_mode(cls, value: Mode) -> Mode:
+        if value not in CREATIVE_MODES:
+            raise ValueError(f"must be one of {', '.join(CREATIVE_MODES)}")
+        return value
 
     @field_validator("prompt")
     @classmethod

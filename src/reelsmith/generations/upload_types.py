@@ -5,16 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelsmith.errors import ReelsmithError
+from reelsmith.errors import UnsupportedMedia
 
 IMAGE_TYPES = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
-
-
-class UnsupportedMedia(ReelsmithError):
-    """The upload is not a kind of file Reelsmith accepts."""
-
-    code = "unsupported_media"
-    http_status = 415
 
 
 @dataclass(frozen=True)

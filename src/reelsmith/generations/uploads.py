@@ -6,7 +6,8 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reelsmith.generations.upload_types import UnsupportedMedia, sniff
+from reelsmith.errors import UnsupportedMedia
+from reelsmith.generations.upload_types import sniff
 from reelsmith.pipeline.assets import StoredBlob, add_asset, sha256_of
 from reelsmith.storage import keys
 

@@ -22,14 +22,14 @@ def redis_url(url: str) -> str | None:
     return None
 
 
-def build_huey(url: str, *, immediate: bool = False) -> Huey:
+def build_huey(url: str) -> Huey:
     """A Huey instance for `url`: `sqlite:///path`, `redis://…` or `memory://`.
 
     A `?queue=NAME` parameter names the queue, so several deployments can share one Redis.
     """
     parsed = urlparse(url)
     name = parse_qs(parsed.query).get("queue", ["reelsmith"])[0]
-    common = {"name": name, "results": False, "immediate": immediate}
+    common = {"name": name, "results": False}
     if parsed.scheme == "sqlite":
         path = Path(parsed.path)
         path.parent.mkdir(parents=True, exist_ok=True)

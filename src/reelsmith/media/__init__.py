@@ -1,5 +1,17 @@
-"""Media work for Reelsmith: probing, thumbnails, stitching and the offline local renderer.
+"""Media work for Reelsmith: probing, stitching, song and video analysis, and the offline local renderer.
 
-Every pixel goes through ffmpeg (the static binary shipped by ``imageio-ffmpeg``) or PyAV; submodules are
-imported on demand so that importing this package stays cheap.
+Every pixel goes through ffmpeg (the static binary shipped by ``imageio-ffmpeg``) or PyAV. The doors, by job:
+
+- ``media.stitch``: ``stitch`` joins clips into one MP4, copying streams wherever the clips allow.
+- ``media.render``: ``render_clip`` and ``render_still``, the local renderer; ``burn_captions``,
+  ``write_srt`` and ``write_vtt`` for captions.
+- ``media.analysis``: ``analyze_audio`` and ``plan_cuts`` (a song's tempo and beats, scene cuts on them),
+  ``analyze_video`` (a video's shots, palette and motion).
+- The core, in this folder, used by every job: ``probe.probe``, ``thumbnail.make_thumbnail``,
+  ``preview.make_preview``, ``loudness.loudness`` and ``loudness.normalise_loudness``, ``ffmpeg.run_ffmpeg``
+  and the shared encoder settings in ``encode``. ``filters`` (filtergraph escaping), ``quality`` (PSNR),
+  and ``mp4`` with ``h264`` (the MP4 index reader behind ``probe``, no libav needed) serve the rest.
+
+Nothing is imported here, and each subpackage imports only what its doors need, so ``reelsmith stitch``
+starts without loading PyAV, numpy or Pillow.
 """

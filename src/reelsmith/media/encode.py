@@ -7,6 +7,9 @@ from fractions import Fraction
 FPS = 30
 TIMESCALE = 15360  # 512 ticks per frame at 30 fps, and ffmpeg's own default for 30 fps MP4 video
 SAMPLE_RATE = 48000
+# Whatever Reelsmith re-encodes (normalised clips, transition windows, burned-in captions) must stay
+# near-transparent: at least 40 dB PSNR away from transitions, which x264's default CRF 23 is not.
+REENCODE_CRF = 18
 
 
 def video_args(

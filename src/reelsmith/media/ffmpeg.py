@@ -17,6 +17,15 @@ log = logging.getLogger(__name__)
 _STDERR_TAIL_LINES = 15
 
 
+class FfmpegFailed(MediaError):
+    """ffmpeg ran and exited non-zero; ``stderr_tail`` keeps the last lines of what it wrote to stderr."""
+
+    def __init__(self, exit_code: int, stderr_tail: str) -> None:
+        super().__init__(f"ffmpeg failed (exit {exit_code})\n{stderr_tail}".rstrip())
+        self.exit_code = exit_code
+        self.stderr_tail = stderr_tail
+
+
 def _bundled_binary() -> str | None:
     """The one executable ``ffmpeg-*`` in imageio-ffmpeg's binaries folder, found without importing it."""
     spec = importlib.util.find_spec("imageio_ffmpeg")
@@ -64,14 +73,12 @@ def _run(args: Sequence[str], loglevel: str, timeout_s: float | None) -> subproc
         raise MediaError(f"could not start ffmpeg: {e}") from e
     if proc.returncode != 0:
         err = subprocess.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
-        raise MediaError(
-            f"ffmpeg failed (exit {proc.returncode})\n{stderr_tail(proc.stderr)}".rstrip()
-        ) from err
+        raise FfmpegFailed(proc.returncode, stderr_tail(proc.stderr)) from err
     return proc
 
 
 def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> None:
-    """Run ``ffmpeg -hide_banner -nostdin -y <args>``; raise MediaError with the stderr tail on failure."""
+    """Run ``ffmpeg -hide_banner -nostdin -y <args>``; FfmpegFailed (a MediaError) if it exits non-zero."""
     _run(args, "error", timeout_s)
 
 

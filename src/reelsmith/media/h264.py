@@ -78,23 +78,26 @@ def _skip_scaling_list(bits: _Bits, size: int) -> None:
         last = nxt or last
 
 
-def _read(bits: _Bits) -> SpsInfo | None:
-    profile = bits.u(8)
-    bits.u(16)  # constraint flags, level
-    bits.ue()  # seq_parameter_set_id
-    chroma, depth = 1, 8
-    if profile in _HIGH_PROFILES:
-        chroma = bits.ue()
-        if chroma == 3 and bits.u(1):
-            return None  # separate colour planes
-        depth = bits.ue() + 8
-        if bits.ue() + 8 != depth:
-            return None
-        bits.u(1)  # qpprime_y_zero_transform_bypass_flag
-        if bits.u(1):
-            for i in range(8 if chroma != 3 else 12):
-                if bits.u(1):
-                    _skip_scaling_list(bits, 16 if i < 6 else 64)
+def _read_chroma(bits: _Bits, profile: int) -> tuple[int, int] | None:
+    """(chroma format, bit depth); high profiles code them, others are 4:2:0 at 8 bits."""
+    if profile not in _HIGH_PROFILES:
+        return 1, 8
+    chroma = bits.ue()
+    if chroma == 3 and bits.u(1):
+        return None  # separate colour planes
+    depth = bits.ue() + 8
+    if bits.ue() + 8 != depth:
+        return None
+    bits.u(1)  # qpprime_y_zero_transform_bypass_flag
+    if bits.u(1):
+        for i in range(8 if chroma != 3 else 12):
+            if bits.u(1):
+                _skip_scaling_list(bits, 16 if i < 6 else 64)
+    return chroma, depth
+
+
+def _skip_frame_order(bits: _Bits) -> None:
+    """Skip the frame numbering and picture-order-count fields."""
     bits.ue()  # log2_max_frame_num_minus4
     poc_type = bits.ue()
     if poc_type == 0:
@@ -105,6 +108,43 @@ def _read(bits: _Bits) -> SpsInfo | None:
         bits.se()
         for _ in range(bits.ue()):
             bits.se()
+
+
+def _read_vui(bits: _Bits) -> tuple[bool, int]:
+    """(full range, matrix coefficients) from the video usability information, if present."""
+    full_range, matrix = False, 2
+    if not bits.u(1):
+        return full_range, matrix
+    if bits.u(1) and bits.u(8) == _EXTENDED_SAR:
+        bits.u(32)
+    if bits.u(1):
+        bits.u(1)
+    if bits.u(1):
+        bits.u(3)
+        full_range = bool(bits.u(1))
+        if bits.u(1):
+            bits.u(16)  # colour primaries, transfer characteristics
+            matrix = bits.u(8)
+    return full_range, matrix
+
+
+def _pixel_format(chroma: int, depth: int, full_range: bool, matrix: int) -> str | None:
+    """libav's name for the pixel format; None for monochrome, odd depths and RGB coded as 4:4:4."""
+    pix_fmt = _PIX_FMTS.get((chroma, depth))
+    if pix_fmt is None or (chroma == 3 and matrix == 0):
+        return None
+    return pix_fmt.replace("yuv", "yuvj") if full_range and depth == 8 else pix_fmt
+
+
+def _read(bits: _Bits) -> SpsInfo | None:
+    profile = bits.u(8)
+    bits.u(16)  # constraint flags, level
+    bits.ue()  # seq_parameter_set_id
+    coded = _read_chroma(bits, profile)
+    if coded is None:
+        return None
+    chroma, depth = coded
+    _skip_frame_order(bits)
     bits.ue()  # max_num_ref_frames
     bits.u(1)  # gaps_in_frame_num_value_allowed_flag
     width_mbs, height_units = bits.ue() + 1, bits.ue() + 1
@@ -112,24 +152,9 @@ def _read(bits: _Bits) -> SpsInfo | None:
         return None  # interlaced coding: libav's field handling decides the size
     bits.u(1)  # direct_8x8_inference_flag
     crop = (bits.ue(), bits.ue(), bits.ue(), bits.ue()) if bits.u(1) else (0, 0, 0, 0)
-    full_range = False
-    matrix = 2
-    if bits.u(1):  # VUI
-        if bits.u(1) and bits.u(8) == _EXTENDED_SAR:
-            bits.u(32)
-        if bits.u(1):
-            bits.u(1)
-        if bits.u(1):
-            bits.u(3)
-            full_range = bool(bits.u(1))
-            if bits.u(1):
-                bits.u(16)  # colour primaries, transfer characteristics
-                matrix = bits.u(8)
-    pix_fmt = _PIX_FMTS.get((chroma, depth))
-    if pix_fmt is None or (chroma == 3 and matrix == 0):
-        return None  # monochrome, odd depths, and RGB coded as 4:4:4
-    if full_range and depth == 8:
-        pix_fmt = pix_fmt.replace("yuv", "yuvj")
+    pix_fmt = _pixel_format(chroma, depth, *_read_vui(bits))
+    if pix_fmt is None:
+        return None
     sub_w, sub_h = (2, 2) if chroma == 1 else (2, 1) if chroma == 2 else (1, 1)
     width = width_mbs * 16 - sub_w * (crop[0] + crop[1])
     height = height_units * 16 - sub_h * (crop[2] + crop[3])

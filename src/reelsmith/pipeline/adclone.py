@@ -16,16 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Variant
-from reelsmith.errors import InvalidInput, ProviderError, ReelsmithError
-from reelsmith.generations.main_variant import BEST_PARAM
+from reelsmith.errors import InvalidInput, NotFound, ProviderError
 from reelsmith.pipeline.assets import owned_upload
 from reelsmith.pipeline.writing import add_variant, ask, load_generation, step_output
+from reelsmith.vocabulary import SCENES_PER_VARIANT, Intensity, VariantStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-INTENSITIES = ("soft", "medium", "aggressive", "ultra")
-SCENES_PER_VARIANT = 4
 MIN_SOURCE_S = 3.0
 MAX_SOURCE_S = 180.0
 # The clone's length: the source's, kept within what four generated clips can cover well.
@@ -39,18 +37,23 @@ _MAX_LISTED_SHOTS = 40
 # A detected cut this close to a scene join is that join.
 _SAME_CUT_S = 0.25
 
-DIRECTIONS = {
-    "soft": "Stay as close to the source ad as possible: the same structure, rhythm, framing and tone; "
-    "only the product, brand and wording change.",
-    "medium": "Keep the source ad's structure and rhythm, but give every scene new settings and visuals "
-    "that suit the product.",
-    "aggressive": "Keep the message, sharpen everything else: faster cuts, bolder camera moves, punchier "
-    "on-screen text and a stronger call to action.",
-    "ultra": "Reimagine the ad completely: a different visual world and storytelling device, keeping only "
-    "the product's promise and the call to action.",
+DIRECTIONS: dict[Intensity, str] = {
+    Intensity.SOFT: "Stay as close to the source ad as possible: the same structure, rhythm, framing and "
+    "tone; only the product, brand and wording change.",
+    Intensity.MEDIUM: "Keep the source ad's structure and rhythm, but give every scene new settings and "
+    "visuals that suit the product.",
+    Intensity.AGGRESSIVE: "Keep the message, sharpen everything else: faster cuts, bolder camera moves, "
+    "punchier on-screen text and a stronger call to action.",
+    Intensity.ULTRA: "Reimagine the ad completely: a different visual world and storytelling device, keeping "
+    "only the product's promise and the call to action.",
 }
 # How close to the source's cut rhythm each intensity should land (1 = the same cuts).
-_TARGET_PACING = {"soft": 1.0, "medium": 0.85, "aggressive": 0.65, "ultra": 0.45}
+_TARGET_PACING: dict[Intensity, float] = {
+    Intensity.SOFT: 1.0,
+    Intensity.MEDIUM: 0.85,
+    Intensity.AGGRESSIVE: 0.65,
+    Intensity.ULTRA: 0.45,
+}
 # Aggressive variants cut faster than the source.
 _AGGRESSIVE_TEMPO = 0.8
 
@@ -73,12 +76,12 @@ def check_source(session: Session, user_id: str, asset_id: str | None) -> Asset:
     return asset
 
 
-def check_intensities(kinds: Sequence[str]) -> list[str]:
+def check_intensities(kinds: Sequence[str]) -> list[Intensity]:
     """The requested variant kinds in canonical order, without repeats; a 4xx naming the field if none."""
-    chosen = [k for k in INTENSITIES if k in kinds]
-    unknown = sorted(set(kinds) - set(INTENSITIES))
+    chosen = [k for k in Intensity if k in kinds]
+    unknown = sorted(set(kinds) - set(Intensity))
     if unknown:
-        raise InvalidInput("variants", f"unknown variant {unknown[0]!r}; expected {', '.join(INTENSITIES)}")
+        raise InvalidInput("variants", f"unknown variant {unknown[0]!r}; expected {', '.join(Intensity)}")
     if not chosen:
         raise InvalidInput("variants", "choose at least one of soft, medium, aggressive, ultra")
     return chosen
@@ -127,23 +130,24 @@ def lengths_for(kind: str, source_lengths: Sequence[float]) -> list[float]:
     Soft and medium keep the source's rhythm, aggressive cuts it faster, and ultra lets go of it:
     even scenes over the same total.
     """
-    if kind == "aggressive":
+    if kind == Intensity.AGGRESSIVE:
         total = max(MIN_SCENE_S * len(source_lengths), sum(source_lengths) * _AGGRESSIVE_TEMPO)
         return _fit(source_lengths, total)
-    if kind == "ultra":
+    if kind == Intensity.ULTRA:
         return _fit([1.0] * len(source_lengths), sum(source_lengths))
     return list(source_lengths)
 
 
 def compute_source(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Shots, pacing, palette, motion and loudness of the source ad."""
-    from reelsmith.media.shots import analyze_video
+    from reelsmith.media.analysis import analyze_video
 
     with rt.db.read() as session:
         gen = session.get(Generation, generation_id)
-        source = session.get(Asset, (gen.params if gen else {}).get("source_asset_id"))
+        source_id = gen.inputs.source_asset_id if gen else None
+        source = session.get(Asset, source_id) if source_id else None
         if gen is None or source is None:
-            raise ReelsmithError("the source ad of this generation is gone", code="not_found")
+            raise NotFound("the source ad of this generation is gone")
         key = source.storage_key
     with rt.blobs.local_path(key) as path:
         analysis = analyze_video(path)
@@ -199,7 +203,7 @@ def compute_variants(rt: Runtime, generation_id: str) -> dict[str, Any]:
     source = step_output(rt, generation_id, "source")
     story = step_output(rt, generation_id, "transform")
     variants: dict[str, Any] = {}
-    for kind in gen.params["variants"]:
+    for kind in gen.inputs.variants:
         lengths = lengths_for(kind, source["lengths"])
         reply = ask(
             rt,
@@ -251,7 +255,7 @@ def pacing_similarity(
 
 
 def _score(kind: str, similarity: float, ratio: float, has_cta: bool) -> tuple[int, list[str]]:
-    target = _TARGET_PACING[kind]
+    target = _TARGET_PACING[Intensity(kind)]
     fit = 1.0 - abs(similarity - target)
     duration_fit = min(ratio, 1 / ratio) if ratio > 0 else 0.0
     score = round(100 * (0.6 * fit + 0.25 * duration_fit + 0.15 * (1.0 if has_cta else 0.0)))
@@ -277,7 +281,7 @@ def cuts_of_final(scene_lengths: Sequence[float], final_s: float, detected: Sequ
 
 def compute_evaluate(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Score each variant's final video against the source: rhythm, length and call to action."""
-    from reelsmith.media.shots import analyze_video
+    from reelsmith.media.analysis import analyze_video
 
     source = step_output(rt, generation_id, "source")
     with rt.db.read() as session:
@@ -289,7 +293,9 @@ def compute_evaluate(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 v.scenes[-1].on_screen_text if v.scenes else "",
             )
             for v in session.scalars(
-                select(Variant).where(Variant.generation_id == generation_id, Variant.status != "failed")
+                select(Variant).where(
+                    Variant.generation_id == generation_id, Variant.status != VariantStatus.FAILED
+                )
             )
             if v.video_asset_id and (asset := session.get(Asset, v.video_asset_id)) is not None
         ]
@@ -315,4 +321,4 @@ def compute_evaluate(rt: Runtime, generation_id: str) -> dict[str, Any]:
 def apply_evaluate(session: Session, gen: Generation, output: dict[str, Any]) -> None:
     """Make the best-scored variant the generation's face (cards, player, share page)."""
     if output.get("best"):
-        gen.params = {**gen.params, BEST_PARAM: output["best"]}
+        gen.update_state(best_variant=output["best"])

@@ -2,55 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
+from reelsmith.db.documents import GenerationParams
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
-from reelsmith.vocabulary import CLIP_PRICE, IMAGE_PRICE
+from reelsmith.vocabulary import CLIP_PRICE, IMAGE_PRICE, CallStatus, GenerationStatus, Mode, SceneStatus
 
 
 def run_number(gen: Generation) -> int:
     """Which run of the generation this is (a retry starts a new run, with its own charge)."""
-    return int(gen.params.get("run", 1))
+    return gen.state.run
 
 
-def planned_clips(mode: str, params: dict[str, Any]) -> int:
+def planned_clips(mode: str, inputs: GenerationParams) -> int:
     """How many clips a generation makes in all: one per scene, of every variant for ad clones."""
-    if mode == "image":
+    if mode == Mode.IMAGE:
         return 0
-    if mode == "video":
+    if mode == Mode.VIDEO:
         return 1
-    per_variant = int(params.get("scene_count", 0))
-    return per_variant * len(params.get("variants", ())) if mode == "ad_clone" else per_variant
+    per_variant = inputs.scene_count
+    return per_variant * len(inputs.variants) if mode == Mode.AD_CLONE else per_variant
+
+
+def completed_clips(session: Session, generation_id: str) -> int:
+    """How many of the generation's scenes have their clip."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Scene)
+        .join(Variant)
+        .where(Variant.generation_id == generation_id, Scene.status == SceneStatus.COMPLETED)
+    )
+    return count or 0
 
 
 def refund_undelivered(session: Session, gen: Generation) -> int:
     """Refund the tokens of this run that bought nothing (once per run); returns the amount."""
     if gen.tokens_charged <= 0:
         return 0
-    if gen.mode == "image":
-        amount = IMAGE_PRICE if gen.status != "completed" else 0
+    state = gen.state
+    if gen.mode == Mode.IMAGE:
+        amount = IMAGE_PRICE if gen.status != GenerationStatus.COMPLETED else 0
     else:
-        paid_for = int(gen.params.get("paid_clips", 0))
-        done = (
-            session.scalar(
-                select(func.count())
-                .select_from(Scene)
-                .join(Variant)
-                .where(Variant.generation_id == gen.id, Scene.status == "completed")
-            )
-            or 0
-        )
-        delivered_before = int(gen.params.get("clips_delivered_before_run", 0))
-        amount = max(0, paid_for - max(0, done - delivered_before)) * CLIP_PRICE
+        delivered = max(0, completed_clips(session, gen.id) - state.clips_delivered_before_run)
+        amount = max(0, state.paid_clips - delivered) * CLIP_PRICE
     if amount and ledger.refund(
         session,
         gen.user_id,
         amount,
-        f"refund:{gen.id}:{run_number(gen)}",
+        f"refund:{gen.id}:{state.run}",
         generation_id=gen.id,
         note=f"{gen.status}: undelivered work",
     ):
@@ -63,7 +64,7 @@ def refresh_cost(session: Session, gen: Generation) -> float:
     session.flush()
     total = session.scalar(
         select(func.coalesce(func.sum(ProviderCall.cost_usd), 0.0)).where(
-            ProviderCall.generation_id == gen.id, ProviderCall.status != "failed"
+            ProviderCall.generation_id == gen.id, ProviderCall.status != CallStatus.FAILED
         )
     )
     gen.cost_usd = round(float(total or 0.0), 6)

@@ -1,6 +1,6 @@
 """Recording a synchronous provider call (text, image) in provider_calls around the call itself.
 
-Clip submissions are recorded by `clips.py` instead: there the record must share a transaction with
+Clip submissions are recorded by `clips/submit.py` instead: there the record must share a transaction with
 the scene's state change, so that a crash never leaves a paid job without its scene knowing.
 """
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reelsmith.db.models import ProviderCall
 from reelsmith.errors import ProviderError
+from reelsmith.vocabulary import CallStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -46,13 +47,15 @@ def recorded_call(
     try:
         result = call()
     except ProviderError as e:
-        _finish(rt, call_id, started, "failed", e.message, 0.0)
+        _finish(rt, call_id, started, CallStatus.FAILED, e.message, 0.0)
         raise
-    _finish(rt, call_id, started, "succeeded", None, cost(result))
+    _finish(rt, call_id, started, CallStatus.SUCCEEDED, None, cost(result))
     return result
 
 
-def _finish(rt: Runtime, call_id: int, started: float, status: str, error: str | None, usd: float) -> None:
+def _finish(
+    rt: Runtime, call_id: int, started: float, status: CallStatus, error: str | None, usd: float
+) -> None:
     with rt.db.write() as session:
         record = session.get(ProviderCall, call_id)
         if record is not None:

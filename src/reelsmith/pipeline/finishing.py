@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Variant, utcnow
-from reelsmith.errors import ReelsmithError
+from reelsmith.errors import NotFound, ReelsmithError
 from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image, store_video
 from reelsmith.pipeline.song import song_key
 from reelsmith.storage import keys
+from reelsmith.vocabulary import VariantStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -26,16 +27,12 @@ FINAL_LUFS = -14.0
 PREVIEW_WIDTH = 320
 
 
-def _scratch(rt: Runtime) -> Path:
-    path = rt.settings.data_dir / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _variants(session: Session, generation_id: str) -> list[Variant]:
     return list(
         session.scalars(
-            select(Variant).where(Variant.generation_id == generation_id, Variant.status != "failed")
+            select(Variant).where(
+                Variant.generation_id == generation_id, Variant.status != VariantStatus.FAILED
+            )
         )
     )
 
@@ -48,10 +45,9 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
     with rt.db.read() as session:
         gen = session.get(Generation, generation_id)
         if gen is None:
-            raise ReelsmithError("generation vanished", code="not_found")
-        transition = str(gen.params.get("transition", "none"))
+            raise NotFound("generation vanished")
+        transition, transition_s = gen.inputs.transition, gen.inputs.transition_s
         soundtrack = song_key(session, gen)
-        transition_s = float(gen.params.get("transition_s", 0.5))
         plan: list[tuple[Variant, list[str]]] = []
         for variant in _variants(session, generation_id):
             clip_ids = [s.clip_asset_id for s in variant.scenes]
@@ -60,7 +56,7 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(clip_ids)))}
             plan.append((variant, [assets[str(c)].storage_key for c in clip_ids]))
     for variant, clip_keys in plan:
-        with ExitStack() as stack, tempfile.TemporaryDirectory(dir=_scratch(rt)) as tmp:
+        with ExitStack() as stack, tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
             paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
             song = stack.enter_context(rt.blobs.local_path(soundtrack)) if soundtrack else None
             out = Path(tmp) / "final.mp4"
@@ -107,7 +103,7 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
             raise ReelsmithError(f"variant {kind} lost its video", code="pipeline")
         with (
             rt.blobs.local_path(video.storage_key) as path,
-            tempfile.TemporaryDirectory(dir=_scratch(rt)) as tmp,
+            tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp,
         ):
             thumb, preview = Path(tmp) / "thumb.jpg", Path(tmp) / "preview.webp"
             size = make_thumbnail(path, thumb)
@@ -130,5 +126,5 @@ def apply_thumbnail(session: Session, gen: Generation, output: dict[str, Any]) -
         thumb, preview = StoredBlob(**blobs["thumbnail"]), StoredBlob(**blobs["preview"])
         variant.thumbnail_asset_id = add_asset(session, gen.user_id, gen.id, "thumbnail", thumb).id
         variant.preview_asset_id = add_asset(session, gen.user_id, gen.id, "preview", preview).id
-        variant.status = "completed"
+        variant.status = VariantStatus.COMPLETED
         variant.updated_at = utcnow()

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Variant, utcnow
-from reelsmith.errors import ProviderError, ReelsmithError
+from reelsmith.errors import NotFound, ProviderError
 from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image
 from reelsmith.pipeline.calls import recorded_call
 from reelsmith.providers.base import ImageRequest
 from reelsmith.providers.pricing import image_cost
 from reelsmith.providers.registry import IMAGE_PROVIDERS, parse_chain
 from reelsmith.storage import keys
+from reelsmith.vocabulary import DEFAULT_VARIANT, AspectRatio, VariantStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -26,18 +27,14 @@ if TYPE_CHECKING:
 
 def compute_image(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Generate the image, trying each provider of the chain in turn."""
-    from PIL import Image
-
     with rt.db.read() as session:
         gen = session.get(Generation, generation_id)
         if gen is None:
-            raise ReelsmithError("generation vanished", code="not_found")
-        prompt, aspect = gen.prompt, gen.params.get("aspect_ratio", "1:1")
-        chain = parse_chain(
-            gen.params.get("image_provider", rt.settings.image_provider), IMAGE_PROVIDERS, "image_provider"
-        )
-    scratch = rt.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
+            raise NotFound("generation vanished")
+        prompt, aspect = gen.prompt, gen.inputs.aspect_ratio or AspectRatio.SQUARE
+        chain_text = gen.inputs.image_provider or rt.settings.image_provider
+    chain = parse_chain(chain_text, IMAGE_PROVIDERS, "image_provider")
+    scratch = rt.settings.scratch_dir
     errors: list[str] = []
     for name in chain:
         request = ImageRequest(
@@ -58,18 +55,25 @@ def compute_image(rt: Runtime, generation_id: str) -> dict[str, Any]:
             except ProviderError as e:
                 errors.append(e.message if e.message.startswith(name) else f"{name}: {e.message}")
                 continue
-            with Image.open(out) as img:
-                size = img.size
-                poster_img = img.convert("RGB")
-                poster_img.thumbnail((640, 640))
-                poster_img.save(thumb, "JPEG", quality=82, optimize=True, progressive=True)
-                thumb_size = poster_img.size
+            size, thumb_size = _make_poster(out, thumb)
             image = store_image(rt, keys.generation_image(generation_id), out, "image/png", size)
             poster = store_image(
-                rt, keys.final_thumbnail(generation_id, "default"), thumb, "image/jpeg", thumb_size
+                rt, keys.final_thumbnail(generation_id, DEFAULT_VARIANT), thumb, "image/jpeg", thumb_size
             )
         return {"provider": name, "image": dataclasses.asdict(image), "thumbnail": dataclasses.asdict(poster)}
     raise ProviderError("; ".join(errors) or "no image provider", permanent=True)
+
+
+def _make_poster(image: Path, poster: Path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Write a JPEG poster of at most 640 px; returns the image's size and the poster's."""
+    from PIL import Image
+
+    with Image.open(image) as img:
+        size = img.size
+        poster_img = img.convert("RGB")
+        poster_img.thumbnail((640, 640))
+        poster_img.save(poster, "JPEG", quality=82, optimize=True, progressive=True)
+        return size, poster_img.size
 
 
 def _flat(usd: float, _result: object) -> float:
@@ -83,12 +87,12 @@ def apply_image(session: Session, gen: Generation, output: dict[str, Any]) -> No
     session.add(
         Variant(
             generation_id=gen.id,
-            kind="default",
-            status="completed",
+            kind=DEFAULT_VARIANT,
+            status=VariantStatus.COMPLETED,
             total_scenes=0,
             video_asset_id=None,
             thumbnail_asset_id=poster.id,
             updated_at=utcnow(),
         )
     )
-    gen.params = {**gen.params, "image_asset_id": image.id, "image_provider_used": output["provider"]}
+    gen.update_state(image_asset_id=image.id, image_provider_used=output["provider"])

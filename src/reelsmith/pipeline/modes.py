@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MODES = ("story", "video", "image", "music_video", "ad_clone", "stitch")
+from reelsmith.vocabulary import Mode
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,8 @@ class StepDef:
     fan_out: bool = False  # the step's work runs as one queue task per scene
 
 
-STEPS: dict[str, tuple[StepDef, ...]] = {
-    "story": (
+STEPS: dict[Mode, tuple[StepDef, ...]] = {
+    Mode.STORY: (
         StepDef("story", "Writing the story", 30),
         StepDef("scenes", "Splitting into scenes", 55),
         StepDef("enhance", "Enhancing scene prompts", 60),
@@ -27,15 +27,15 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
         StepDef("stitch", "Stitching the final video", 99),
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
-    "video": (
+    Mode.VIDEO: (
         StepDef("prepare", "Preparing the scene", 10),
         StepDef("clips", "Generating the clip", 90, fan_out=True),
         StepDef("stitch", "Finishing the video", 95),
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
-    "image": (StepDef("image", "Generating the image", 100),),
+    Mode.IMAGE: (StepDef("image", "Generating the image", 100),),
     # The song sets the length, the number of scenes and where they cut; it is the soundtrack.
-    "music_video": (
+    Mode.MUSIC_VIDEO: (
         StepDef("audio", "Listening to the song", 10),
         StepDef("story", "Writing the story", 30),
         StepDef("scenes", "Splitting into scenes", 55),
@@ -46,7 +46,7 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
     # The source ad sets the pacing; each requested intensity becomes a variant of four scenes.
-    "ad_clone": (
+    Mode.AD_CLONE: (
         StepDef("source", "Studying the source ad", 10),
         StepDef("transform", "Rewriting it for your product", 25),
         StepDef("variants", "Writing the variants", 40),
@@ -56,21 +56,21 @@ STEPS: dict[str, tuple[StepDef, ...]] = {
         StepDef("evaluate", "Scoring the variants", 100),
     ),
     # Stitching clips a user already has: the scenes arrive complete, only the finishing runs.
-    "stitch": (
+    Mode.STITCH: (
         StepDef("stitch", "Stitching the clips", 90),
         StepDef("thumbnail", "Making the thumbnail", 100),
     ),
 }
 
 # Progress moves from the step before `clips` to the `clips` figure as scenes finish.
-CLIPS_START = {"story": 65, "video": 10, "music_video": 65, "ad_clone": 40}
+CLIPS_START: dict[str, int] = {Mode.STORY: 65, Mode.VIDEO: 10, Mode.MUSIC_VIDEO: 65, Mode.AD_CLONE: 40}
 
 
 def steps_for(mode: str) -> tuple[StepDef, ...]:
     """The ordered steps of `mode`."""
-    return STEPS[mode]
+    return STEPS[Mode(mode)]
 
 
 def step_def(mode: str, name: str) -> StepDef:
     """The definition of one step of `mode`."""
-    return next(s for s in STEPS[mode] if s.name == name)
+    return next(s for s in STEPS[Mode(mode)] if s.name == name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Event, Generation, utcnow
@@ -26,8 +25,3 @@ def set_progress(session: Session, generation_id: str, progress: int, step: str)
     gen.current_step = step
     gen.updated_at = utcnow()
     record_event(session, generation_id, "progress", {"progress": gen.progress, "step": step})
-
-
-def touch_generation(session: Session, generation_id: str) -> None:
-    """Record that work on the generation is alive (a heartbeat for the reaper)."""
-    session.execute(update(Generation).where(Generation.id == generation_id).values(updated_at=utcnow()))

@@ -8,59 +8,56 @@ new clip is only stored once it exists.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
+from reelsmith.db.documents import RegenerationBackup
 from reelsmith.db.models import Generation, Scene, Step, utcnow
 from reelsmith.pipeline.billing import run_number
 from reelsmith.pipeline.progress import record_event
-from reelsmith.vocabulary import CLIP_PRICE
-
-REGENERATING = "regenerating"
+from reelsmith.vocabulary import CLIP_PRICE, GenerationStatus, SceneStatus, StepStatus, VariantStatus
 
 
 def remember_previous(gen: Generation, scene: Scene, *, charged: bool) -> None:
     """Note the scene's current clip before it is re-rendered."""
-    saved: dict[str, Any] = {
-        "scene_id": scene.id,
-        "clip_asset_id": scene.clip_asset_id,
-        "thumbnail_asset_id": scene.thumbnail_asset_id,
-        "charged": charged,
-    }
-    gen.params = {**gen.params, REGENERATING: saved}
+    backup = RegenerationBackup(
+        scene_id=scene.id,
+        clip_asset_id=scene.clip_asset_id,
+        thumbnail_asset_id=scene.thumbnail_asset_id,
+        charged=charged,
+    )
+    gen.update_state(regenerating=backup)
 
 
 def forget(gen: Generation) -> None:
     """The regeneration finished (or never started): drop the note."""
-    if REGENERATING in gen.params:
-        gen.params = {k: v for k, v in gen.params.items() if k != REGENERATING}
+    if gen.state.regenerating is not None:
+        gen.update_state(regenerating=None)
 
 
 def restore_previous(session: Session, gen: Generation, scene: Scene, reason: str) -> bool:
     """If ``scene`` was being regenerated, keep its previous clip and the finished video; True if so."""
-    saved = gen.params.get(REGENERATING)
-    if not saved or saved.get("scene_id") != scene.id or not saved.get("clip_asset_id"):
+    saved = gen.state.regenerating
+    if saved is None or saved.scene_id != scene.id or not saved.clip_asset_id:
         return False
     now = utcnow()
-    scene.clip_asset_id = saved["clip_asset_id"]
-    scene.thumbnail_asset_id = saved["thumbnail_asset_id"]
-    scene.status = "completed"
+    scene.clip_asset_id = saved.clip_asset_id
+    scene.thumbnail_asset_id = saved.thumbnail_asset_id
+    scene.status = SceneStatus.COMPLETED
     scene.error_message = f"regeneration failed, the previous clip is kept: {reason}"
     scene.updated_at = now
-    scene.variant.status, scene.variant.updated_at = "completed", now
+    scene.variant.status, scene.variant.updated_at = VariantStatus.COMPLETED, now
     session.execute(
         update(Step)
-        .where(Step.generation_id == gen.id, Step.status != "done")
-        .values(status="done", finished_at=now)
+        .where(Step.generation_id == gen.id, Step.status != StepStatus.DONE)
+        .values(status=StepStatus.DONE, finished_at=now)
     )
-    gen.status, gen.progress, gen.current_step = "completed", 100, "Complete"
+    gen.status, gen.progress, gen.current_step = GenerationStatus.COMPLETED, 100, "Complete"
     gen.completed_at = gen.updated_at = now
     forget(gen)
     refunded = 0
-    if saved.get("charged") and ledger.refund(
+    if saved.charged and ledger.refund(
         session,
         gen.user_id,
         CLIP_PRICE,
@@ -74,6 +71,11 @@ def restore_previous(session: Session, gen: Generation, scene: Scene, reason: st
         session,
         gen.id,
         "done",
-        {"status": "completed", "progress": 100, "regeneration_failed": reason, "refunded_tokens": refunded},
+        {
+            "status": GenerationStatus.COMPLETED,
+            "progress": 100,
+            "regeneration_failed": reason,
+            "refunded_tokens": refunded,
+        },
     )
     return True

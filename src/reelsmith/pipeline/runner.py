@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
@@ -27,14 +27,22 @@ from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import StepDef, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.pipeline.regeneration import forget as forget_regeneration
+from reelsmith.vocabulary import (
+    TERMINAL_STATUSES,
+    GenerationStatus,
+    SceneStatus,
+    StepStatus,
+    VariantStatus,
+)
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-TERMINAL = ("completed", "failed", "canceled")
 MAX_STEP_ATTEMPTS = 3
+# Variants whose clips are all in: the clips step is done once every variant is here.
+_CLIPS_IN = (VariantStatus.STITCHING, VariantStatus.COMPLETED)
 
 Compute = Callable[["Runtime", str], dict[str, Any]]
 Apply = Callable[[Session, Generation, dict[str, Any]], None]
@@ -86,32 +94,21 @@ def _claim_next_step(rt: Runtime, generation_id: str) -> StepDef | None:
         # Locked: on PostgreSQL a cancel committing between this read and the status write below
         # would otherwise be overwritten (SQLite's BEGIN IMMEDIATE already serialises writers).
         gen = session.get(Generation, generation_id, with_for_update=True)
-        if gen is None or gen.status in TERMINAL:
+        if gen is None or gen.status in TERMINAL_STATUSES:
             return None
-        if gen.status == "queued":
-            gen.status = "processing"
+        if gen.status == GenerationStatus.QUEUED:
+            gen.status = GenerationStatus.PROCESSING
             gen.started_at = utcnow()
-            record_event(session, gen.id, "status", {"status": "processing"})
+            record_event(session, gen.id, "status", {"status": GenerationStatus.PROCESSING})
         rows = {s.name: s for s in session.scalars(select(Step).where(Step.generation_id == gen.id))}
-        pending = [d for d in steps_for(gen.mode) if rows[d.name].status != "done"]
+        pending = [d for d in steps_for(gen.mode) if rows[d.name].status != StepStatus.DONE]
         if not pending:
             _complete(session, gen)
             return None
         step = pending[0]
         if step.fan_out:
             return step  # fan-out steps are idempotent by scene state, not by claim
-        claimed = session.execute(
-            update(Step)
-            .where(
-                Step.generation_id == gen.id,
-                Step.name == step.name,
-                or_(
-                    Step.status == "pending", (Step.status == "running") & (Step.heartbeat_at < stale_before)
-                ),
-            )
-            .values(status="running", attempts=Step.attempts + 1, started_at=utcnow(), heartbeat_at=utcnow())
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if not _claim(session, gen.id, step.name, stale_before):
             return None
         attempts = rows[step.name].attempts + 1
         if attempts > MAX_STEP_ATTEMPTS:
@@ -121,8 +118,29 @@ def _claim_next_step(rt: Runtime, generation_id: str) -> StepDef | None:
             return None
         gen.current_step = step.label
         gen.updated_at = utcnow()
-        record_event(session, gen.id, "step", {"step": step.name, "label": step.label, "status": "running"})
+        record_event(
+            session, gen.id, "step", {"step": step.name, "label": step.label, "status": StepStatus.RUNNING}
+        )
         return step
+
+
+def _claim(session: Session, generation_id: str, name: str, stale_before: datetime) -> bool:
+    """Mark the step running if it is pending or its runner fell silent; False if someone else has it."""
+    claimed = session.execute(
+        update(Step)
+        .where(
+            Step.generation_id == generation_id,
+            Step.name == name,
+            or_(
+                Step.status == StepStatus.PENDING,
+                (Step.status == StepStatus.RUNNING) & (Step.heartbeat_at < stale_before),
+            ),
+        )
+        .values(
+            status=StepStatus.RUNNING, attempts=Step.attempts + 1, started_at=utcnow(), heartbeat_at=utcnow()
+        )
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
@@ -144,14 +162,16 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id, with_for_update=True)
         row = session.get(Step, (generation_id, step.name))
-        if gen is None or row is None or gen.status in TERMINAL or row.status == "done":
+        if gen is None or row is None or gen.status in TERMINAL_STATUSES or row.status == StepStatus.DONE:
             return False
         if impl.apply is not None:
             impl.apply(session, gen, output)
-        row.status = "done"
+        row.status = StepStatus.DONE
         row.output = output
         row.finished_at = utcnow()
-        record_event(session, gen.id, "step", {"step": step.name, "label": step.label, "status": "done"})
+        record_event(
+            session, gen.id, "step", {"step": step.name, "label": step.label, "status": StepStatus.DONE}
+        )
         set_progress(session, gen.id, step.progress, step.label)
     return True
 
@@ -169,7 +189,9 @@ def _heartbeat(rt: Runtime, generation_id: str, name: str) -> Iterator[None]:
                     session.execute(
                         update(Step)
                         .where(
-                            Step.generation_id == generation_id, Step.name == name, Step.status == "running"
+                            Step.generation_id == generation_id,
+                            Step.name == name,
+                            Step.status == StepStatus.RUNNING,
                         )
                         .values(heartbeat_at=utcnow())
                     )
@@ -191,36 +213,42 @@ def _fan_out(rt: Runtime, generation_id: str) -> bool:
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id, with_for_update=True)
         row = session.get(Step, (generation_id, "clips"))
-        if gen is None or row is None or gen.status in TERMINAL:
+        if gen is None or row is None or gen.status in TERMINAL_STATUSES:
             return False
         variants = list(session.scalars(select(Variant).where(Variant.generation_id == gen.id)))
-        if variants and all(v.status in ("stitching", "completed") for v in variants):
-            row.status = "done"
+        if variants and all(v.status in _CLIPS_IN for v in variants):
+            row.status = StepStatus.DONE
             row.finished_at = utcnow()
             record_event(
-                session, gen.id, "step", {"step": "clips", "label": "Generating clips", "status": "done"}
+                session,
+                gen.id,
+                "step",
+                {"step": "clips", "label": "Generating clips", "status": StepStatus.DONE},
             )
             return True
-        if row.status != "pending":
+        if row.status != StepStatus.PENDING:
             return False  # clips are in flight; the last one to finish calls advance again
-        row.status = "running"
+        row.status = StepStatus.RUNNING
         row.started_at = row.heartbeat_at = utcnow()
         row.attempts += 1
         for variant in variants:
-            if variant.status == "pending":
-                variant.status = "rendering"
+            if variant.status == VariantStatus.PENDING:
+                variant.status = VariantStatus.RENDERING
                 variant.updated_at = utcnow()
         to_submit = list(
             session.scalars(
                 select(Scene.id)
                 .join(Variant)
-                .where(Variant.generation_id == gen.id, Scene.status == "pending")
+                .where(Variant.generation_id == gen.id, Scene.status == SceneStatus.PENDING)
                 .order_by(Scene.index)
             )
         )
         gen.current_step = "Generating clips"
         record_event(
-            session, gen.id, "step", {"step": "clips", "label": "Generating clips", "status": "running"}
+            session,
+            gen.id,
+            "step",
+            {"step": "clips", "label": "Generating clips", "status": StepStatus.RUNNING},
         )
     for scene_id in to_submit:
         rt.dispatch.submit_scene(scene_id)
@@ -230,7 +258,7 @@ def _fan_out(rt: Runtime, generation_id: str) -> bool:
 def _complete(session: Session, gen: Generation) -> None:
     """Mark a generation whose steps are all done as completed."""
     now = utcnow()
-    gen.status = "completed"
+    gen.status = GenerationStatus.COMPLETED
     gen.progress = 100
     gen.current_step = "Complete"
     gen.completed_at = now
@@ -239,4 +267,4 @@ def _complete(session: Session, gen: Generation) -> None:
     gen.updated_at = now
     forget_regeneration(gen)
     refresh_cost(session, gen)
-    record_event(session, gen.id, "done", {"status": "completed", "progress": 100})
+    record_event(session, gen.id, "done", {"status": GenerationStatus.COMPLETED, "progress": 100})

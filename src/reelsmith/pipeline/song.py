@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation
-from reelsmith.errors import InvalidInput, ReelsmithError
+from reelsmith.errors import InvalidInput, NotFound
 from reelsmith.pipeline.assets import owned_upload
+from reelsmith.vocabulary import MAX_SCENES
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 MIN_CUT_S = 2.0
 MAX_CUT_S = 12.0
 TARGET_CUT_S = 5.0
-MAX_SCENES = 20
 MAX_SONG_S = MAX_SCENES * MAX_CUT_S
 
 
@@ -49,14 +49,15 @@ def check_song(session: Session, user_id: str, asset_id: str | None) -> Asset:
 
 def compute_song_plan(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Tempo, beats and the scene lengths that cut on them and fill the song exactly."""
-    from reelsmith.media.beats import analyze_audio, plan_cuts
+    from reelsmith.media.analysis import analyze_audio, plan_cuts
 
     with rt.db.read() as session:
         gen = session.get(Generation, generation_id)
-        song = session.get(Asset, (gen.params if gen else {}).get("song_asset_id"))
+        song_id = gen.inputs.song_asset_id if gen else None
+        song = session.get(Asset, song_id) if song_id else None
         if gen is None or song is None:
-            raise ReelsmithError("the song of this generation is gone", code="not_found")
-        count = int(gen.params["scene_count"])
+            raise NotFound("the song of this generation is gone")
+        count = gen.inputs.scene_count
         key = song.storage_key
     with rt.blobs.local_path(key) as path:
         analysis = analyze_audio(path)
@@ -72,6 +73,6 @@ def compute_song_plan(rt: Runtime, generation_id: str) -> dict[str, Any]:
 
 def song_key(session: Session, gen: Generation) -> str | None:
     """Storage key of the generation's song, if it has one."""
-    asset_id = gen.params.get("song_asset_id")
+    asset_id = gen.inputs.song_asset_id
     asset = session.get(Asset, asset_id) if asset_id else None
     return asset.storage_key if asset else None

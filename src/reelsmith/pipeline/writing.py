@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Scene, Step, Variant
-from reelsmith.errors import ProviderError, ReelsmithError
+from reelsmith.errors import NotFound, ProviderError, ReelsmithError
 from reelsmith.pipeline.calls import recorded_call
 from reelsmith.pipeline.progress import record_event
 from reelsmith.prompts import json_schema_for, parse_reply, render_prompt, schema_name
 from reelsmith.providers.base import TextRequest, TextResult
 from reelsmith.providers.pricing import text_cost
 from reelsmith.providers.registry import TEXT_PROVIDERS, parse_chain
+from reelsmith.vocabulary import DEFAULT_VARIANT, Mode, VariantStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -35,7 +36,7 @@ def load_generation(rt: Runtime, generation_id: str) -> Generation:
     with rt.db.read() as session:
         gen = session.get(Generation, generation_id)
         if gen is None:
-            raise ReelsmithError(f"generation {generation_id} vanished", code="not_found")
+            raise NotFound(f"generation {generation_id} vanished")
         return gen
 
 
@@ -49,7 +50,7 @@ def step_output(rt: Runtime, generation_id: str, name: str) -> dict[str, Any]:
 
 def ask(rt: Runtime, gen: Generation, task: str, context: dict[str, Any]) -> dict[str, Any]:
     """Ask the generation's text provider chain for `task`'s JSON reply, validated."""
-    chain = gen.params.get("text_provider", rt.settings.text_provider)
+    chain = gen.inputs.text_provider or rt.settings.text_provider
     return ask_text(rt, task, context, chain, gen.id)
 
 
@@ -154,7 +155,7 @@ def compute_story(rt: Runtime, generation_id: str) -> dict[str, Any]:
             "prompt": gen.prompt,
             "title": gen.title,
             "mode": gen.mode,
-            "scene_count": int(gen.params["scene_count"]),
+            "scene_count": gen.inputs.scene_count,
         },
     )
 
@@ -169,8 +170,8 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Split the story into exactly the requested number of scenes."""
     gen = load_generation(rt, generation_id)
     story = step_output(rt, generation_id, "story")
-    count = int(gen.params["scene_count"])
-    song = step_output(rt, generation_id, "audio") if gen.mode == "music_video" else None
+    count = gen.inputs.scene_count
+    song = step_output(rt, generation_id, "audio") if gen.mode == Mode.MUSIC_VIDEO else None
     reply = ask(
         rt,
         gen,
@@ -181,7 +182,7 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
             "scene_count": count,
             "min_duration_s": MIN_SCENE_S if song is None else min(song["lengths"]),
             "max_duration_s": MAX_SCENE_S if song is None else max(song["lengths"]),
-            "target_total_s": gen.params.get("target_total_s") if song is None else song["duration_s"],
+            "target_total_s": gen.inputs.target_total_s if song is None else song["duration_s"],
             "mode": gen.mode,
         },
     )
@@ -202,7 +203,7 @@ def compute_single_scene(rt: Runtime, generation_id: str) -> dict[str, Any]:
             {
                 "description": gen.prompt,
                 "negative_prompt": "blurry, distorted, low quality, watermark",
-                "duration_s": float(gen.params.get("duration_s", DEFAULT_CLIP_S)),
+                "duration_s": gen.inputs.duration_s or DEFAULT_CLIP_S,
                 "camera": "slow push-in",
                 "on_screen_text": gen.title[:60],
             }
@@ -212,12 +213,12 @@ def compute_single_scene(rt: Runtime, generation_id: str) -> dict[str, Any]:
 
 def apply_scenes(session: Session, gen: Generation, output: dict[str, Any]) -> None:
     """Create the default variant and its scene rows."""
-    add_variant(session, gen, "default", output["scenes"])
+    add_variant(session, gen, DEFAULT_VARIANT, output["scenes"])
 
 
 def add_variant(session: Session, gen: Generation, kind: str, scenes: list[dict[str, Any]]) -> None:
     """A pending variant of `kind` with one scene row per written scene."""
-    variant = Variant(generation_id=gen.id, kind=kind, status="pending", total_scenes=len(scenes))
+    variant = Variant(generation_id=gen.id, kind=kind, status=VariantStatus.PENDING, total_scenes=len(scenes))
     session.add(variant)
     session.flush()
     for index, draft in enumerate(scenes):
@@ -278,4 +279,4 @@ def apply_rewrite(session: Session, gen: Generation, output: dict[str, Any]) -> 
         if item.get("negative_prompt"):
             scene.negative_prompt = item["negative_prompt"]
     if output.get("style_anchor"):
-        gen.params = {**gen.params, "style_anchor": output["style_anchor"]}
+        gen.update_state(style_anchor=output["style_anchor"])

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-Aspect = Literal["16:9", "9:16", "1:1"]
+from reelsmith.vocabulary import AspectRatio
+
+Aspect = AspectRatio  # the frame shapes come from the vocabulary
 JobState = Literal["queued", "running", "succeeded", "failed"]
 
 
@@ -47,7 +49,7 @@ class ImageRequest:
     """One still image (a character reference, a quick image)."""
 
     prompt: str
-    aspect: Aspect = "1:1"
+    aspect: Aspect = AspectRatio.SQUARE
     seed: int = 0
     negative_prompt: str = ""
     idempotency_key: str = ""

@@ -13,7 +13,6 @@ from reelsmith.providers.base import ClipRequest, JobHandle, JobState, JobStatus
 from reelsmith.providers.http import ProviderHttp
 from reelsmith.providers.inputs import clip_prompt, data_uri, nearest
 
-API_VERSION = "2024-11-06"
 POLL_S = 6.0  # what the official SDK waits between polls
 RATIOS = {"16:9": "1280:720", "9:16": "720:1280", "1:1": "960:960"}
 # Durations each model accepts; an unknown model gets gen4's.

@@ -30,6 +30,14 @@ class BlobStore(Protocol):
         """A filesystem path holding the blob for the duration of the context (for ffmpeg)."""
         ...
 
+    def cached_path(self, key: str) -> Path:
+        """A filesystem path holding the blob that stays valid after the call.
+
+        Local storage hands out the blob's own file; remote storage a copy kept in the scratch
+        folder, fetched again when the blob has changed. Callers must not modify the file.
+        """
+        ...
+
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A URL to fetch the blob."""
         ...

@@ -70,6 +70,13 @@ class LocalBlobStore:
             raise NotFound(f"blob not found: {key}")
         yield path
 
+    def cached_path(self, key: str) -> Path:
+        """The blob's own file (it is already local)."""
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound(f"blob not found: {key}")
+        return path
+
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A file:// URL (the HTTP layer serves assets through its own route)."""
         return self._path(key).as_uri()

@@ -8,6 +8,8 @@ video; ffmpeg gets a temporary local copy. Credentials come from the standard AW
 from __future__ import annotations
 
 import io
+import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,6 +135,34 @@ class S3BlobStore:
                     raise NotFound(f"blob not found: {key}") from e
                 raise
             yield path
+
+    def cached_path(self, key: str) -> Path:
+        """A copy of the blob in the scratch folder, downloaded again only when the object changed.
+
+        Copies are filed under the object's ETag, so a copy never changes once written and a
+        rewritten object gets a fresh one; stale copies stay until the scratch folder is cleared.
+        """
+        try:
+            head = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as e:
+            if _missing(e):
+                raise NotFound(f"blob not found: {key}") from e
+            raise
+        tag = re.sub(r"[^A-Za-z0-9-]", "", str(head.get("ETag", ""))) or "untagged"
+        root = self.scratch if self.scratch is not None else Path(tempfile.gettempdir())
+        cached = root.joinpath("blob-cache", tag, *PurePosixPath(key).parts)
+        if cached.is_file():
+            return cached
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        # Downloaded beside the target and renamed, so a concurrent reader never sees half a file.
+        fd, partial = tempfile.mkstemp(dir=cached.parent, prefix=".part-")
+        os.close(fd)
+        try:
+            self._client.download_file(self.bucket, self._key(key), partial)
+            os.replace(partial, cached)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+        return cached
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A presigned GET URL, valid for `expires_s` seconds."""

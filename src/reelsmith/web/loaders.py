@@ -14,9 +14,9 @@ from reelsmith.feed import service as feed
 from reelsmith.feed.cards import card_media
 from reelsmith.feed.shares import active_shares, share_read
 from reelsmith.generations.listing import ListFilter, Sort, count_generations, list_generations
-from reelsmith.generations.main_variant import main_of
-from reelsmith.generations.service import generation_json
-from reelsmith.web.presenters import card, generation_view
+from reelsmith.generations.reading import read_generation
+from reelsmith.pipeline.main_variant import main_of
+from reelsmith.web.presenters import Card, card, generation_view
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -29,7 +29,7 @@ PAGE_SIZE = 24
 class CardPage:
     """One page of gallery cards."""
 
-    cards: list[dict[str, Any]]
+    cards: list[Card]
     next_cursor: str | None
     total: int | None = None
 
@@ -49,12 +49,12 @@ def generation_page(
 ) -> dict[str, Any]:
     """Everything the generation page shows; 404 for someone else's draft."""
     gen = feed.public_generation(session, generation_id, viewer.user if viewer else None)
-    data = generation_json(rt, session, gen)
+    data = read_generation(rt, session, gen)
     owner = session.get(User, gen.user_id)
     is_owner = viewer is not None and (viewer.user.id == gen.user_id or viewer.user.is_admin)
     links = active_shares(session, gen.id) if is_owner else []
     slug = "".join(c if c.isalnum() else "-" for c in (gen.title or gen.mode).lower())[:40].strip("-")
-    extension = "png" if data.get("image_url") and not data.get("video_url") else "mp4"
+    extension = "png" if data.image_url and not data.video_url else "mp4"
     return {
         "gen": data,
         "view": generation_view(data),
@@ -87,8 +87,8 @@ def shared_video(session: Session, link: ShareLink) -> SharedVideo:
         raise NotFound("this share link does not exist (any more)")
     owner = session.get(User, gen.user_id)
     variants = list(session.scalars(select(Variant).where(Variant.generation_id == gen.id)))
-    variant = main_of(gen.params, variants, lambda v: v.kind)
+    variant = main_of(gen.state.best_variant, variants, lambda v: v.kind)
     video = session.get(Asset, variant.video_asset_id) if variant and variant.video_asset_id else None
-    poster_id = (variant.thumbnail_asset_id if variant else None) or gen.params.get("image_asset_id")
+    poster_id = (variant.thumbnail_asset_id if variant else None) or gen.state.image_asset_id
     poster = session.get(Asset, poster_id) if poster_id else None
     return SharedVideo(link, gen, owner.username if owner else "someone", video, poster)

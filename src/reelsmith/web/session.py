@@ -4,29 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from reelsmith.api.deps import RuntimeDep, optional_principal
 from reelsmith.db.models import User
-from reelsmith.errors import ReelsmithError
-
-
-class LoginRequired(ReelsmithError):
-    """The page needs a signed-in user; pages answer it with a redirect to the sign-in page."""
-
-    code = "login_required"
-    http_status = 401
-
-    def __init__(self, next_path: str) -> None:
-        super().__init__("sign in to see this page")
-        self.next_path = next_path
-
-    @property
-    def login_url(self) -> str:
-        """Where to send the browser."""
-        return f"/login?next={quote(self.next_path, safe='/')}"
+from reelsmith.errors import LoginRequired
+from reelsmith.server.deps import MaybePrincipal
 
 
 @dataclass(frozen=True)
@@ -42,9 +25,8 @@ class Viewer:
         return self.user.username
 
 
-def page_viewer(request: Request, rt: RuntimeDep) -> Viewer | None:
+def page_viewer(principal: MaybePrincipal) -> Viewer | None:
     """The signed-in viewer, if any (pages are GETs, so no CSRF check applies here)."""
-    principal = optional_principal(request, rt)
     if principal is None:
         return None
     return Viewer(principal.user, principal.csrf_token)

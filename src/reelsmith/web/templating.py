@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from reelsmith import __version__
 from reelsmith.db.models import utcnow
+from reelsmith.vocabulary import vocabulary_data
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -64,7 +65,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(ago=ago, duration=duration, seconds=seconds)
-    env.globals.update(static=static_url, version=__version__)
+    # The page scripts read the vocabulary from the page (base.html) instead of keeping copies.
+    env.globals.update(static=static_url, version=__version__, vocabulary=vocabulary_data())
     return env
 
 

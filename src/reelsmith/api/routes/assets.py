@@ -11,24 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from reelsmith.accounts.auth import Principal
-from reelsmith.api.deps import ReadSession, RuntimeDep, UserDep, optional_principal
-from reelsmith.api.streaming import stream_asset
-from reelsmith.db.models import Asset, Generation
-from reelsmith.errors import InvalidInput, NotFound, ReelsmithError
+from reelsmith.assets.access import visible_asset
+from reelsmith.db.models import Asset
+from reelsmith.errors import InvalidInput, TooLarge
 from reelsmith.generations.uploads import store_upload
+from reelsmith.server.deps import MaybePrincipal, ReadSession, RuntimeDep, UserDep
+from reelsmith.server.streaming import stream_asset
 
 router = APIRouter(prefix="/api", tags=["assets"])
 CHUNK = 1 << 20
-
-
-class TooLarge(ReelsmithError):
-    """The upload is bigger than the limit."""
-
-    code = "too_large"
-    http_status = 413
 
 
 class AssetRead(BaseModel):
@@ -79,9 +71,7 @@ def upload(
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise TooLarge(f"file: larger than the {rt.settings.max_upload_mb} MB limit")
-    scratch = rt.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=scratch, prefix="upload-")
+    fd, name = tempfile.mkstemp(dir=rt.settings.scratch_dir, prefix="upload-")
     path = Path(name)
     try:
         size = 0
@@ -98,29 +88,16 @@ def upload(
         path.unlink(missing_ok=True)
 
 
-def visible_asset(session: Session, asset_id: str, principal: Principal | None) -> Asset:
-    """The asset if the caller may see it: owner, admin, or part of a published generation."""
-    asset = session.get(Asset, asset_id)
-    if asset is None:
-        raise NotFound(f"asset not found: {asset_id}")
-    user = principal.user if principal else None
-    if user is not None and (asset.user_id == user.id or user.is_admin):
-        return asset
-    if asset.generation_id:
-        gen = session.get(Generation, asset.generation_id)
-        if gen is not None and gen.visibility == "published":
-            return asset
-    raise NotFound(f"asset not found: {asset_id}")
-
-
 @router.get("/assets/{asset_id}/info", response_model=AssetRead)
-def asset_info(asset_id: str, session: ReadSession, request: Request, rt: RuntimeDep) -> dict[str, Any]:
+def asset_info(asset_id: str, session: ReadSession, viewer: MaybePrincipal) -> dict[str, Any]:
     """The asset's facts (type, size, dimensions, duration)."""
-    return asset_read(visible_asset(session, asset_id, optional_principal(request, rt)))
+    return asset_read(visible_asset(session, asset_id, viewer.user if viewer else None))
 
 
 @router.get("/assets/{asset_id}", response_class=Response)
-def asset_file(asset_id: str, session: ReadSession, request: Request, rt: RuntimeDep) -> Response:
+def asset_file(
+    asset_id: str, session: ReadSession, viewer: MaybePrincipal, request: Request, rt: RuntimeDep
+) -> Response:
     """The file itself; honours a single `Range: bytes=a-b` with 206."""
-    asset = visible_asset(session, asset_id, optional_principal(request, rt))
+    asset = visible_asset(session, asset_id, viewer.user if viewer else None)
     return stream_asset(rt, asset, request.headers.get("range"), head=request.method == "HEAD")

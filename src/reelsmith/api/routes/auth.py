@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelsmith.accounts.auth import issue_session, revoke_session
-from reelsmith.accounts.service import authenticate, create_user
-from reelsmith.api.deps import SESSION_COOKIE, RuntimeDep, UserDep
+from reelsmith.accounts.service import log_in, log_out, sign_up
 from reelsmith.api.schemas import UserRead, user_read
+from reelsmith.server.deps import SESSION_COOKIE, RuntimeDep, UserDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -71,12 +70,8 @@ def _set_cookie(request: Request, response: Response, token: str) -> None:
 @router.post("/signup", status_code=201, response_model=SignupResponse)
 def signup(body: SignupRequest, rt: RuntimeDep) -> dict[str, Any]:
     """Create an account with the sign-up token grant; returns a bearer token."""
-    with rt.db.write() as session:
-        user = create_user(
-            session, body.username, body.password, email=body.email, tokens=rt.settings.signup_tokens
-        )
-        issued = issue_session(session, user.id, "bearer")
-        return {"user": user_read(user), "access_token": issued.token}
+    login = sign_up(rt, body.username, body.password, body.email)
+    return {"user": user_read(login.user), "access_token": login.session.token}
 
 
 @router.post("/token", response_model=TokenResponse)
@@ -86,19 +81,15 @@ def token(
     rt: RuntimeDep,
 ) -> dict[str, str]:
     """OAuth2 password flow: form fields username and password → a bearer access token."""
-    with rt.db.write() as session:
-        user = authenticate(session, username, password)
-        return {"access_token": issue_session(session, user.id, "bearer").token, "token_type": "bearer"}
+    return {"access_token": log_in(rt, username, password, "bearer").session.token, "token_type": "bearer"}
 
 
 @router.post("/login", response_model=LoginResponse)
 def login(body: LoginRequest, request: Request, response: Response, rt: RuntimeDep) -> dict[str, Any]:
     """Browser login: sets an httpOnly session cookie and returns the CSRF token for it."""
-    with rt.db.write() as session:
-        user = authenticate(session, body.username, body.password)
-        issued = issue_session(session, user.id, "cookie")
-        _set_cookie(request, response, issued.token)
-        return {"user": user_read(user), "csrf_token": issued.csrf_token}
+    signed_in = log_in(rt, body.username, body.password, "cookie")
+    _set_cookie(request, response, signed_in.session.token)
+    return {"user": user_read(signed_in.user), "csrf_token": signed_in.session.csrf_token}
 
 
 @router.post("/logout", status_code=204)
@@ -109,8 +100,7 @@ def logout(request: Request, response: Response, rt: RuntimeDep, _user: UserDep)
         header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
     )
     if secret:
-        with rt.db.write() as session:
-            revoke_session(session, secret)
+        log_out(rt, secret)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

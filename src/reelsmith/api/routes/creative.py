@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import tempfile
-import uuid
-import zlib
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelsmith.accounts import ledger
-from reelsmith.api.deps import RuntimeDep, UserDep
-from reelsmith.errors import ProviderError
-from reelsmith.generations.schemas import MAX_SCENES, AspectRatio, Transition
+from reelsmith.creative.references import MAX_IMAGES, ReferenceOrder, make_references
+from reelsmith.creative.storyboard import draft_storyboard
 from reelsmith.generations.service import create_stitch_job
-from reelsmith.pipeline.assets import add_asset, store_image
-from reelsmith.pipeline.writing import MAX_SCENE_S, MIN_SCENE_S, ask_text
-from reelsmith.providers.base import ImageRequest
-from reelsmith.providers.registry import IMAGE_PROVIDERS, parse_chain
-from reelsmith.storage import keys
-from reelsmith.vocabulary import IMAGE_PRICE
+from reelsmith.server.deps import RuntimeDep, UserDep
+from reelsmith.vocabulary import MAX_SCENES, AspectRatio, GenerationStatus, Mode, Transition
 
 router = APIRouter(prefix="/api", tags=["creative"])
 
@@ -36,42 +25,14 @@ class StoryboardRequest(BaseModel):
 
     prompt: str = Field(min_length=1, max_length=4000)
     scenes: int = Field(default=4, ge=1, le=MAX_SCENES)
-    mode: Literal["story", "music_video"] = "story"
+    mode: Literal[Mode.STORY, Mode.MUSIC_VIDEO] = Mode.STORY
     text_provider: str | None = Field(default=None, max_length=200)
 
 
 @router.post("/storyboards")
 def storyboard(body: StoryboardRequest, user: UserDep, rt: RuntimeDep) -> dict[str, Any]:
     """Draft a story and its scenes now (no video is made, no tokens are charged)."""
-    providers = body.text_provider or rt.settings.text_provider
-    story = ask_text(
-        rt,
-        "story",
-        {"prompt": body.prompt, "title": "", "mode": body.mode, "scene_count": body.scenes},
-        providers,
-        None,
-    )
-    scenes = ask_text(
-        rt,
-        "scenes",
-        {
-            "prompt": body.prompt,
-            "story": story,
-            "scene_count": body.scenes,
-            "min_duration_s": MIN_SCENE_S,
-            "max_duration_s": MAX_SCENE_S,
-            "target_total_s": None,
-        },
-        providers,
-        None,
-    )
-    return {
-        "title": story["title"],
-        "logline": story["logline"],
-        "story": story["story"],
-        "style": story["style"],
-        "scenes": scenes["scenes"],
-    }
+    return asdict(draft_storyboard(rt, body.prompt, body.scenes, body.mode, body.text_provider))
 
 
 class ReferenceRequest(BaseModel):
@@ -80,8 +41,8 @@ class ReferenceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = Field(min_length=1, max_length=2000)
-    num_images: int = Field(default=4, ge=1, le=4)
-    aspect_ratio: AspectRatio = "1:1"
+    num_images: int = Field(default=4, ge=1, le=MAX_IMAGES)
+    aspect_ratio: AspectRatio = AspectRatio.SQUARE
     include_base64: bool = False
     image_provider: str | None = Field(default=None, max_length=200)
 
@@ -89,67 +50,15 @@ class ReferenceRequest(BaseModel):
 @router.post("/references")
 def references(body: ReferenceRequest, user: UserDep, rt: RuntimeDep) -> dict[str, Any]:
     """Generate 1 to 4 candidate reference images in parallel (1 token each, refunded if they fail)."""
-    chain = parse_chain(body.image_provider or rt.settings.image_provider, IMAGE_PROVIDERS, "image_provider")
-    batch = uuid.uuid4().hex
-    with rt.db.write() as session:
-        ledger.charge(
-            session,
-            user.id,
-            body.num_images * IMAGE_PRICE,
-            f"charge:references:{batch}",
-            note="reference images",
-        )
-    scratch = rt.settings.data_dir / "tmp"
-    scratch.mkdir(parents=True, exist_ok=True)
-
-    def make(n: int) -> dict[str, Any]:
-        asset_id = str(uuid.uuid4())
-        seed = zlib.crc32(f"{batch}:{n}".encode())
-        errors = []
-        for name in chain:
-            with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-                out = Path(tmp) / "ref.png"
-                request = ImageRequest(
-                    prompt=body.description,
-                    aspect=body.aspect_ratio,
-                    seed=seed,
-                    idempotency_key=f"reference:{batch}:{n}",
-                )
-                try:
-                    rt.providers.image(name).generate_image(request, out)
-                except ProviderError as e:
-                    errors.append(f"{name}: {e.message}")
-                    continue
-                from PIL import Image
-
-                with Image.open(out) as img:
-                    size = img.size
-                blob = store_image(rt, keys.reference(asset_id), out, "image/png", size)
-                data = base64.b64encode(out.read_bytes()).decode() if body.include_base64 else None
-            with rt.db.write() as session:
-                add_asset(session, user.id, None, "reference", blob, asset_id)
-            return {"id": asset_id, "url": f"/api/assets/{asset_id}", "provider": name, "base64": data}
-        return {"error": "; ".join(errors)}
-
-    with ThreadPoolExecutor(max_workers=min(4, body.num_images)) as pool:
-        results = list(pool.map(make, range(body.num_images)))
-    images = [r for r in results if "id" in r]
-    failed = len(results) - len(images)
-    if failed:
-        with rt.db.write() as session:
-            ledger.refund(
-                session,
-                user.id,
-                failed * IMAGE_PRICE,
-                f"refund:references:{batch}",
-                note="failed reference images",
-            )
-    if not images:
-        raise ProviderError("; ".join(r["error"] for r in results), permanent=True)
-    for image in images:
-        if image["base64"] is None:
-            del image["base64"]
-    return {"images": images, "failed": failed}
+    order = ReferenceOrder(
+        body.description, body.num_images, body.aspect_ratio, body.image_provider, body.include_base64
+    )
+    batch = make_references(rt, user.id, order)
+    images = [
+        {"id": i.id, "url": i.url, "provider": i.provider, **({"base64": i.base64} if i.base64 else {})}
+        for i in batch.images
+    ]
+    return {"images": images, "failed": batch.failed}
 
 
 class StitchRequest(BaseModel):
@@ -158,7 +67,7 @@ class StitchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     asset_ids: list[str] = Field(min_length=1, max_length=50)
-    transition: Transition = "none"
+    transition: Transition = Transition.NONE
     transition_s: float = Field(default=0.5, gt=0, le=3)
 
 
@@ -168,6 +77,6 @@ def stitch(body: StitchRequest, user: UserDep, rt: RuntimeDep, request: Request)
     job_id = create_stitch_job(rt, user.id, body.asset_ids, body.transition, body.transition_s)
     return JSONResponse(
         status_code=202,
-        content={"id": job_id, "status": "queued", "url": f"/api/generations/{job_id}"},
+        content={"id": job_id, "status": GenerationStatus.QUEUED, "url": f"/api/generations/{job_id}"},
         headers={"Location": f"/api/generations/{job_id}"},
     )

@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from reelsmith.accounts.auth import create_api_key
-from reelsmith.api.deps import ReadSession, RuntimeDep, UserDep
+from reelsmith.accounts import api_keys, ledger
+from reelsmith.accounts.service import reload_user
 from reelsmith.api.schemas import UserRead, user_read
-from reelsmith.db.models import ApiKey, LedgerEntry, User, utcnow
-from reelsmith.errors import NotFound
+from reelsmith.db.models import ApiKey, LedgerEntry
+from reelsmith.server.deps import ReadSession, RuntimeDep, UserDep
+from reelsmith.vocabulary import LedgerReason
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 
@@ -23,7 +23,7 @@ class LedgerRead(BaseModel):
 
     id: int
     delta: int
-    reason: str
+    reason: LedgerReason
     generation_id: str | None
     note: str
     created_at: datetime
@@ -57,8 +57,7 @@ class ApiKeyCreated(ApiKeyRead):
 @router.get("", response_model=UserRead)
 def me(user: UserDep, session: ReadSession) -> dict[str, Any]:
     """Who I am and my token balance."""
-    fresh = session.get(User, user.id)
-    return user_read(fresh or user)
+    return user_read(reload_user(session, user))
 
 
 @router.get("/ledger", response_model=list[LedgerRead])
@@ -66,46 +65,32 @@ def my_ledger(
     user: UserDep, session: ReadSession, limit: int = Query(default=50, ge=1, le=500)
 ) -> list[LedgerEntry]:
     """My token movements, newest first."""
-    return list(
-        session.scalars(
-            select(LedgerEntry)
-            .where(LedgerEntry.user_id == user.id)
-            .order_by(LedgerEntry.id.desc())
-            .limit(limit)
-        )
-    )
+    return ledger.history(session, user.id, limit)
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated)
 def new_api_key(body: ApiKeyCreate, user: UserDep, rt: RuntimeDep) -> dict[str, Any]:
     """Create an API key; the response is the only time the key is shown."""
-    with rt.db.write() as session:
-        key, secret = create_api_key(session, user.id, body.name)
-        return {
-            "id": key.id,
-            "name": key.name,
-            "prefix": key.prefix,
-            "created_at": key.created_at,
-            "last_used_at": None,
-            "revoked_at": None,
-            "key": secret,
-        }
+    key, secret = api_keys.issue_api_key(rt, user.id, body.name)
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "created_at": key.created_at,
+        "last_used_at": None,
+        "revoked_at": None,
+        "key": secret,
+    }
 
 
 @router.get("/api-keys", response_model=list[ApiKeyRead])
 def list_api_keys(user: UserDep, session: ReadSession) -> list[ApiKey]:
     """My API keys (without secrets)."""
-    return list(
-        session.scalars(select(ApiKey).where(ApiKey.user_id == user.id).order_by(ApiKey.created_at.desc()))
-    )
+    return api_keys.list_api_keys(session, user.id)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 def revoke_api_key(key_id: str, user: UserDep, rt: RuntimeDep) -> Response:
     """Revoke one of my API keys."""
-    with rt.db.write() as session:
-        key = session.get(ApiKey, key_id)
-        if key is None or key.user_id != user.id:
-            raise NotFound(f"API key not found: {key_id}")
-        key.revoked_at = key.revoked_at or utcnow()
+    api_keys.revoke_api_key(rt, user.id, key_id)
     return Response(status_code=204)

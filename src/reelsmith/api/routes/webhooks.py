@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from reelsmith.api.deps import RuntimeDep
 from reelsmith.errors import NotFound
 from reelsmith.pipeline.clips import webhook_received
+from reelsmith.server.deps import RuntimeDep
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 

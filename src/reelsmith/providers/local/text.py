@@ -31,9 +31,9 @@ from reelsmith.errors import ProviderError
 from reelsmith.prompts.schemas import MAX_SCENES
 from reelsmith.providers.base import TextRequest, TextResult
 from reelsmith.providers.local import adclone, writer
+from reelsmith.vocabulary import CREATIVE_MODES, Intensity, Mode
 
-MODES = ("story", "video", "image", "music_video", "ad_clone")
-INTENSITIES = ("soft", "medium", "aggressive", "ultra")
+INTENSITIES = tuple(Intensity)
 
 
 def _require(context: Mapping[str, Any], key: str) -> Any:
@@ -80,7 +80,7 @@ def _intensity(context: Mapping[str, Any]) -> str:
     value = _require(context, "intensity")
     if value not in INTENSITIES:
         raise ProviderError(
-            f"local text: intensity must be one of {INTENSITIES}, got {value!r}", permanent=True
+            f"local text: intensity must be one of {', '.join(INTENSITIES)}, got {value!r}", permanent=True
         )
     return str(value)
 
@@ -96,8 +96,8 @@ def _lengths(context: Mapping[str, Any]) -> list[float]:
 
 def _mode(context: Mapping[str, Any]) -> str:
     # Lenient on purpose: a mode this writer has no arc for gets the story arc.
-    mode = str(context.get("mode") or "story")
-    return mode if mode in MODES else "story"
+    mode = str(context.get("mode") or Mode.STORY)
+    return mode if mode in CREATIVE_MODES else Mode.STORY
 
 
 class LocalTextModel:

@@ -35,10 +35,11 @@ from typing import Any
 
 from reelsmith.errors import InvalidInput, ProviderError
 from reelsmith.providers.base import ClipRequest, JobHandle, JobStatus
+from reelsmith.vocabulary import AspectRatio
 
 log = logging.getLogger(__name__)
 
-_ASPECTS = ("16:9", "9:16", "1:1")
+_ASPECTS = tuple(AspectRatio)
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _SPEC = "spec.json"
 _LOCK = "lock"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reelsmith.providers.local import vocab
-from reelsmith.providers.local.beats import CAMERA_MOVES, Genre, beat, plan_beats
+from reelsmith.providers.local.story_beats import CAMERA_MOVES, Genre, beat, plan_beats
 from reelsmith.providers.local.subject import Brief, read_brief, stable_seed, title_case, with_article
 from reelsmith.providers.local.timing import plan_durations
 

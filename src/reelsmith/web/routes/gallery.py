@@ -8,26 +8,26 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from reelsmith.api.deps import ReadSession
 from reelsmith.generations.listing import SORTS, ListFilter, Sort
+from reelsmith.server.deps import ReadSession
+from reelsmith.vocabulary import CREATIVE_MODES, MODE_LABELS, STATUS_LABELS, GenerationStatus
 from reelsmith.web.loaders import cards_page
-from reelsmith.web.presenters import MODE_LABELS, STATUS_LABELS
 from reelsmith.web.session import SignedIn
 from reelsmith.web.templating import render
 
 router = APIRouter()
 
-MODES = [(m, MODE_LABELS[m]) for m in ("story", "video", "image")]
-STATUSES = list(STATUS_LABELS.items())
+MODES = [(m.value, MODE_LABELS[m]) for m in CREATIVE_MODES]
+STATUSES = [(s.value, STATUS_LABELS[s]) for s in GenerationStatus]
 SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "slowest": "Longest to make",
                "fastest": "Quickest to make"}  # fmt: skip
 Text = Annotated[str, Query(max_length=200)]
 Cursor = Annotated[str, Query(max_length=500)]
 DRAFT_TABS = [("", "All"), ("active", "In progress"), ("completed", "Ready"), ("failed", "Failed")]
-DRAFT_STATUSES = {
-    "active": ("queued", "processing"),
-    "completed": ("completed",),
-    "failed": ("failed", "canceled"),
+DRAFT_STATUSES: dict[str, tuple[str, ...]] = {
+    "active": (GenerationStatus.QUEUED, GenerationStatus.PROCESSING),
+    "completed": (GenerationStatus.COMPLETED,),
+    "failed": (GenerationStatus.FAILED, GenerationStatus.CANCELED),
 }
 
 

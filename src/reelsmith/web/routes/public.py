@@ -8,12 +8,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from reelsmith.api.deps import ReadSession, RuntimeDep
-from reelsmith.api.streaming import stream_asset
 from reelsmith.errors import NotFound
 from reelsmith.feed import service as feed
-from reelsmith.feed.router import base_url
 from reelsmith.feed.shares import resolve_token
+from reelsmith.server.deps import ReadSession, RuntimeDep, base_url
+from reelsmith.server.streaming import stream_asset
 from reelsmith.web.loaders import PAGE_SIZE, shared_video
 from reelsmith.web.session import MaybeViewer
 from reelsmith.web.templating import render
@@ -74,7 +73,7 @@ def share_page(
         "caption": gen.caption,
         "prompt": gen.prompt,
         "creator": shared.creator,
-        "aspect": gen.params.get("aspect_ratio") or "16:9",
+        "aspect": gen.inputs.aspect_ratio or "16:9",
         "expires_at": link.expires_at,
         "page_url": f"{root}/s/{token}",
         "video_path": video_path,

@@ -2,36 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from reelsmith.api.deps import ReadSession, RuntimeDep
-from reelsmith.feed.router import base_url
+from reelsmith.server.deps import ReadSession, RuntimeDep, base_url
+from reelsmith.vocabulary import INTENSITY_LABELS, MODE_LABELS, PRICES, Intensity, Mode
 from reelsmith.web.loaders import generation_page
+from reelsmith.web.presenters import MODE_ICONS
 from reelsmith.web.session import MaybeViewer, SignedIn
 from reelsmith.web.templating import render
 
 router = APIRouter()
 
-TYPES: list[dict[str, Any]] = [
-    {"mode": "image", "name": "Image", "icon": "image", "price": 1, "per_scene": False, "per_variant": False,
-     "blurb": "One picture from your prompt."},
-    {"mode": "video", "name": "Video", "icon": "video", "price": 10, "per_scene": False, "per_variant": False,
-     "blurb": "A single clip, a few seconds long."},
-    {"mode": "story", "name": "Story", "icon": "story", "price": 10, "per_scene": True, "per_variant": False,
-     "blurb": "A written story, several scenes, stitched."},
-    {"mode": "music_video", "name": "Music video", "icon": "music", "price": 10, "per_scene": True,
-     "per_variant": False, "blurb": "Scenes cut to the beat of your song."},
-    {"mode": "ad_clone", "name": "Ad clone", "icon": "ad", "price": 40, "per_scene": False,
-     "per_variant": True, "blurb": "Your product, re-made from an ad you like."},
-]  # fmt: skip
+
+@dataclass(frozen=True)
+class TypeCard:
+    """A mode as the create page offers it: its name and price from the vocabulary, its icon and blurb."""
+
+    mode: str
+    name: str
+    icon: str
+    blurb: str
+    price: int
+    per: str
+
+
+# What each mode is, in a line, on the create page (names and prices come from the vocabulary).
+BLURBS: dict[str, str] = {
+    Mode.IMAGE: "One picture from your prompt.",
+    Mode.VIDEO: "A single clip, a few seconds long.",
+    Mode.STORY: "A written story, several scenes, stitched.",
+    Mode.MUSIC_VIDEO: "Scenes cut to the beat of your song.",
+    Mode.AD_CLONE: "Your product, re-made from an ad you like.",
+}
+TYPE_ORDER = (Mode.IMAGE, Mode.VIDEO, Mode.STORY, Mode.MUSIC_VIDEO, Mode.AD_CLONE)
+TYPES = [
+    TypeCard(m.value, MODE_LABELS[m], MODE_ICONS[m], BLURBS[m], PRICES[m].tokens, PRICES[m].per)
+    for m in TYPE_ORDER
+]
+INTENSITY_BLURBS: dict[str, str] = {
+    Intensity.SOFT: "The source's structure and rhythm, your product.",
+    Intensity.MEDIUM: "Same rhythm, new visuals.",
+    Intensity.AGGRESSIVE: "Faster cuts, bolder moves and text.",
+    Intensity.ULTRA: "Reimagined; only the promise stays.",
+}
 INTENSITIES = [
-    {"kind": "soft", "name": "Soft", "blurb": "The source's structure and rhythm, your product."},
-    {"kind": "medium", "name": "Medium", "blurb": "Same rhythm, new visuals."},
-    {"kind": "aggressive", "name": "Aggressive", "blurb": "Faster cuts, bolder moves and text."},
-    {"kind": "ultra", "name": "Ultra", "blurb": "Reimagined; only the promise stays."},
+    {"kind": i.value, "name": INTENSITY_LABELS[i], "blurb": INTENSITY_BLURBS[i]} for i in Intensity
 ]
 ASPECTS = [
     {"value": "16:9", "label": "Landscape", "css": "wide"},

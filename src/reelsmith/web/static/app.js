@@ -103,6 +103,10 @@
 
   document.addEventListener("DOMContentLoaded", () => hoverPreview(document));
 
+  // Modes, statuses, labels and prices, as the server defines them (reelsmith.vocabulary).
+  const vocabularyTag = document.getElementById("rs-vocabulary");
+  const vocabulary = vocabularyTag ? JSON.parse(vocabularyTag.textContent) : {};
+
   window.RS = { csrf: csrf, api: api, toast: toast, copy: copy, setBalance: setBalance,
-    refreshBalance: refreshBalance, hoverPreview: hoverPreview };
+    refreshBalance: refreshBalance, hoverPreview: hoverPreview, vocabulary: vocabulary };
 })();

@@ -19,13 +19,22 @@
     return checked ? checked.value : "story";
   }
 
+  // Names, prices and limits come from the vocabulary the server puts in the page (RS.vocabulary).
+  const VOCAB = RS.vocabulary;
+
+  function sceneCount() {
+    return Math.max(1, Math.min(VOCAB.max_scenes, Number(form.scenes.value) || 1));
+  }
+
   function price() {
     const checked = form.querySelector("input[name=mode]:checked");
     if (!checked) return 0;
-    let scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
-    if (checked.value === "music_video") scenes = song ? song.scenes : 1;
-    if (checked.value === "ad_clone") return Number(checked.dataset.price) * chosenVariants().length;
-    return Number(checked.dataset.price) * (checked.dataset.perScene === "true" ? scenes : 1);
+    const per = checked.dataset.per;
+    const tokens = Number(checked.dataset.price);
+    if (per === "variant") return tokens * chosenVariants().length;
+    if (per !== "scene") return tokens;
+    // A music video's song decides its scene count.
+    return tokens * (checked.value === "music_video" ? (song ? song.scenes : 1) : sceneCount());
   }
 
   function chosenVariants() {
@@ -46,10 +55,8 @@
     submit.disabled = short;
     if (current === "music_video" && !song) submit.disabled = true;
     if (current === "ad_clone" && (!source || chosenVariants().length === 0)) submit.disabled = true;
-    const label = {
-      image: "Generate image", video: "Generate video", story: "Generate story", music_video: "Generate music video",
-      ad_clone: "Generate ad clone",
-    }[current];
+    const chosen = VOCAB.modes.find((m) => m.value === current);
+    const label = chosen ? "Generate " + chosen.label.toLowerCase() : "";
     submit.textContent = label || "Generate";
     const count = Number(document.getElementById("ref-count").value);
     form.querySelector("[data-ref-price]").textContent = "(" + count + " token" + (count === 1 ? "" : "s") + ")";
@@ -218,7 +225,7 @@
       aspect_ratio: form.querySelector("input[name=aspect_ratio]:checked").value,
       providers: {},
     };
-    if (current === "story") body.scenes = Math.max(1, Math.min(20, Number(form.scenes.value) || 1));
+    if (current === "story") body.scenes = sceneCount();
     if (current === "music_video") {
       if (!song) return fail("Upload a song first.");
       body.song_asset_id = song.id;

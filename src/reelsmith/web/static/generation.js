@@ -4,17 +4,15 @@
   const root = document.querySelector("[data-generation]");
   if (!root) return;
   const id = root.dataset.generation;
-  const FINAL = ["completed", "failed", "canceled"];
+  const VOCAB = RS.vocabulary;
+  const FINAL = VOCAB.terminal_statuses;
   const bar = root.querySelector("[data-progress]");
   const barText = root.querySelector("[data-progress-text]");
   const stepText = root.querySelector("[data-step]");
 
   function sceneState(sceneStatus, genStatus) {
-    if (sceneStatus === "completed") return ["Ready", "ok"];
-    if (sceneStatus === "failed") return ["Failed", "bad"];
-    if (sceneStatus === "canceled") return ["Canceled", "off"];
-    if (genStatus === "queued" || genStatus === "processing") return ["Generating", "busy"];
-    return ["Not rendered", "off"];
+    if (VOCAB.scene_states[sceneStatus]) return VOCAB.scene_states[sceneStatus];
+    return VOCAB.active_statuses.includes(genStatus) ? VOCAB.scene_busy : VOCAB.scene_idle;
   }
 
   function setProgress(value, step) {
@@ -89,7 +87,7 @@
     source.onerror = refreshSoon; // the server closes the stream when the work ends
   }
 
-  if (root.dataset.status === "queued" || root.dataset.status === "processing") follow();
+  if (VOCAB.active_statuses.includes(root.dataset.status)) follow();
 
   async function act(method, url, body, message) {
     const result = await RS.api(method, url, body);

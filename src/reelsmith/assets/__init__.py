@@ -1,0 +1,1 @@
+"""Stored files as users see them: who may read an asset."""

@@ -1,0 +1,231 @@
+"""Transitions that re-encode only the windows around each join and stream-copy everything between.
+
+Each clip is cut at keyframes: its middle (from the first keyframe after the incoming transition to the
+last keyframe before the outgoing one) is copied; each join window (tail of one clip from a keyframe, head
+of the next up to a keyframe) goes through xfade and is encoded with the clips' own x264 settings
+(``stitchable=1``, same profile, level and GOP) at ``REENCODE_CRF``, so copied and encoded parts share
+codec headers. The concat demuxer then lays the parts end to end with exact durations, and the whole
+audio track is built in the same process (acrossfade chain), so the result lasts
+sum(durations) - (n - 1) * transition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from reelsmith.media.encode import REENCODE_CRF, audio_args, mp4_args, video_args
+from reelsmith.media.ffmpeg import run_ffmpeg
+from reelsmith.media.filters import num
+from reelsmith.media.probe import open_media
+from reelsmith.media.stitch.concat import REZERO_VIDEO, Part, write_listing
+from reelsmith.media.stitch.normalise import Target, audio_chain
+from reelsmith.media.stitch.scan import ClipScan, keyframes
+from reelsmith.media.stitch.soundtrack import SoundtrackMode, soundtrack_chain
+from reelsmith.vocabulary import Transition
+
+log = logging.getLogger(__name__)
+
+_WORKERS = 2  # the join encodes are small; two at a time keeps both cores busy without oversubscribing
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """Frame indices of one clip: [0, head) goes to the join before it, [tail, frames) to the one after."""
+
+    head: int
+    tail: int
+    frames: int
+
+
+def _cuts(scans: Sequence[ClipScan], overlap: int) -> list[_Cut] | None:
+    """Where each clip can be cut at keyframes around its transitions; None when keyframes are too sparse."""
+    cuts: list[_Cut] = []
+    last = len(scans) - 1
+    for i, scan in enumerate(scans):
+        keys = keyframes(scan.path, scan.fps).frames
+        n = scan.video_frames
+        head = 0 if i == 0 else next((k for k in keys if k >= overlap), n)
+        tail = n if i == last else max((k for k in keys if k <= n - overlap), default=0)
+        if head > tail:
+            return None
+        cuts.append(_Cut(head, tail, n))
+    return cuts
+
+
+def _join_graph(na: int, nb: int, overlap: int, fps: Fraction, transition: Transition) -> str:
+    """xfade over just the overlapping frames; the frames around it are passed on untouched.
+
+    xfade alters even the frames outside its transition (about 40 dB), so they never go through it.
+    """
+    chains = [
+        f"[0:v]trim=end_frame={na},setpts=PTS-STARTPTS,format=yuv420p,split[a0][a1]",
+        f"[a1]trim=start_frame={na - overlap},setpts=PTS-STARTPTS[afade]",
+        f"[1:v]trim=end_frame={nb},setpts=PTS-STARTPTS,format=yuv420p,split[b0][b1]",
+        f"[b0]trim=end_frame={overlap}[bfade]",
+        f"[afade][bfade]xfade=transition={transition}:duration={num(float(overlap / fps))}:offset=0[mid]",
+    ]
+    pieces = ["[mid]"]
+    if na > overlap:
+        chains.append(f"[a0]trim=end_frame={na - overlap}[apre]")
+        pieces.insert(0, "[apre]")
+    else:
+        chains.append("[a0]nullsink")
+    if nb > overlap:
+        chains.append(f"[b1]trim=start_frame={overlap},setpts=PTS-STARTPTS[bpost]")
+        pieces.append("[bpost]")
+    else:
+        chains.append("[b1]nullsink")
+    chains.append(f"{''.join(pieces)}concat=n={len(pieces)}:v=1:a=0,format=yuv420p[v]")
+    return ";".join(chains)
+
+
+def _encode_join(
+    a: ClipScan, b: ClipScan, cut_a: _Cut, cut_b: _Cut, transition: Transition, overlap: int, out: Path
+) -> int:
+    """Encode tail of ``a`` + head of ``b`` through xfade into ``out``; return its frame count."""
+    fps = a.fps
+    na, nb = cut_a.frames - cut_a.tail, cut_b.head
+    frames = na + nb - overlap
+    target = Target.from_first(a.info)
+    graph = _join_graph(na, nb, overlap, fps, transition)
+    run_ffmpeg(
+        [
+            "-ss", num(float(cut_a.tail / fps)), "-i", str(a.path),
+            "-t", num(float((nb + 1) / fps)), "-i", str(b.path),
+            "-filter_complex", graph, "-map", "[v]", "-frames:v", str(frames), "-an",
+            *video_args(crf=REENCODE_CRF, fps=fps, timescale=target.timescale),
+            *mp4_args(), str(out),
+        ],
+        timeout_s=60 + frames,
+    )  # fmt: skip
+    return frames
+
+
+def _video_extradata(path: Path) -> bytes:
+    container = open_media(path)
+    try:
+        return bytes(container.streams.video[0].codec_context.extradata or b"")
+    finally:
+        container.close()
+
+
+def _video_only(scans: Sequence[ClipScan], wanted: Sequence[int], workdir: Path) -> dict[int, Path]:
+    """Video-only remuxes of the clips whose middles are copied, in one ffmpeg process.
+
+    The concat demuxer ends a part at the first packet past its outpoint *of any stream*; with the audio
+    gone, the outpoint cuts the video exactly at a keyframe's decode stamp.
+    """
+    if not wanted:
+        return {}
+    args: list[str] = []
+    for i in wanted:
+        args += ["-i", str(scans[i].path)]
+    outs = {i: workdir / f"video_{i}.mp4" for i in wanted}
+    for n, i in enumerate(wanted):
+        args += ["-map", f"{n}:v:0", "-c", "copy", "-f", "mp4", str(outs[i])]
+    run_ffmpeg(args, timeout_s=60 + sum(scans[i].video_duration_s for i in wanted) / 4)
+    return outs
+
+
+def windowed_crossfade(
+    scans: Sequence[ClipScan],
+    transition: Transition,
+    transition_s: float,
+    soundtrack: Path | None,
+    soundtrack_mode: SoundtrackMode,
+    workdir: Path,
+    out: Path,
+) -> bool:
+    """Join with transitions re-encoding only the join windows; False (nothing written) when not possible."""
+    fps = scans[0].fps
+    overlap = max(1, round(transition_s * fps))
+    ref = scans[0].signature
+    if any(s.signature.video_extradata != ref.video_extradata or s.fps != fps for s in scans) or any(
+        (s.signature.video_codec, s.signature.pix_fmt, s.signature.width, s.signature.height)
+        != (ref.video_codec, ref.pix_fmt, ref.width, ref.height)
+        or s.signature.video_time_base != ref.video_time_base
+        for s in scans
+    ):
+        return False
+    if ref.video_codec != "h264" or ref.pix_fmt != "yuv420p" or fps.denominator != 1:
+        return False
+    cuts = _cuts(scans, overlap)
+    if cuts is None:
+        return False
+    joins = [workdir / f"join_{i}.mp4" for i in range(len(scans) - 1)]
+    copied = [i for i, c in enumerate(cuts) if c.tail > c.head]
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        extracting = pool.submit(_video_only, scans, copied, workdir)
+        encoding = [
+            pool.submit(
+                _encode_join, scans[i], scans[i + 1], cuts[i], cuts[i + 1], transition, overlap, joins[i]
+            )
+            for i in range(len(joins))
+        ]
+        join_frames = [f.result() for f in encoding]
+        videos = extracting.result()
+    if _video_extradata(joins[0]) != ref.video_extradata:
+        log.info("stitch: encoder headers differ from the clips'; falling back to a full re-encode")
+        return False
+    parts: list[Part] = []
+    for i, cut in enumerate(cuts):
+        if i in videos:
+            outpoint = None
+            if cut.tail < cut.frames:
+                # Stop at the decode stamp of the tail keyframe: every packet before it in decode order
+                # belongs to the copied GOPs (closed GOPs), every packet from it on to the join window.
+                keys = keyframes(videos[i], fps)
+                outpoint = keys.dts_s[keys.frames.index(cut.tail)]
+            inpoint = float(cut.head / fps) if cut.head else None
+            parts.append(Part(videos[i], float((cut.tail - cut.head) / fps), inpoint, outpoint))
+        if i < len(joins):
+            parts.append(Part(joins[i], float(join_frames[i] / fps)))
+    _mux(scans, parts, overlap, fps, soundtrack, soundtrack_mode, workdir, out)
+    log.info("stitch: %d transitions re-encoded in windows, %d clip middles copied", len(joins), len(videos))
+    return True
+
+
+def _mux(
+    scans: Sequence[ClipScan],
+    parts: Sequence[Part],
+    overlap: int,
+    fps: Fraction,
+    soundtrack: Path | None,
+    soundtrack_mode: SoundtrackMode,
+    workdir: Path,
+    out: Path,
+) -> None:
+    """Concat the video parts by copy and build the whole audio track (acrossfade chain) in one process."""
+    listing = write_listing(parts, workdir / "windows.txt")
+    fade = num(float(overlap / fps))
+    args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
+    chains: list[str] = []
+    for n, scan in enumerate(scans, start=1):
+        args += ["-i", str(scan.path)]
+        src = f"{n}:a:0" if scan.info.has_audio else None
+        chains.append(audio_chain(src, scan.video_duration_s, f"a{n}"))
+    current = "a1"
+    for n in range(2, len(scans) + 1):
+        nxt = f"x{n}"
+        chains.append(f"[{current}][a{n}]acrossfade=d={fade}:c1=tri:c2=tri[{nxt}]")
+        current = nxt
+    total = sum(s.video_frames for s in scans) / fps - (len(scans) - 1) * overlap / fps
+    if soundtrack is not None:
+        args += ["-i", str(soundtrack)]
+        chains.append(
+            soundtrack_chain(current, f"{len(scans) + 1}:a:0", float(total), "mix", mode=soundtrack_mode)
+        )
+        current = "mix"
+    run_ffmpeg(
+        [
+            *args, "-filter_complex", ";".join(chains),
+            "-map", "0:v:0", "-map", f"[{current}]", "-c:v", "copy", "-bsf:v", REZERO_VIDEO,
+            *audio_args(), "-t", num(float(total)), *mp4_args(), str(out),
+        ],
+        timeout_s=120 + float(total),
+    )  # fmt: skip

@@ -1,0 +1,88 @@
+"""When a clip fails: try the provider again, move on to the next one of the chain, or give up.
+
+A transient failure is retried on the same provider up to `clip_attempts` submissions; a permanent
+one (a refusal, a bad request) moves straight on. With the chain used up the scene fails, and with
+it the generation, unless the scene was being regenerated and its previous clip can be kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Generation, ProviderCall, Scene, Variant, utcnow
+from reelsmith.pipeline.clips.submissions import latest_submit, submits_to
+from reelsmith.pipeline.failure import fail_generation, scene_label
+from reelsmith.pipeline.progress import record_event
+from reelsmith.pipeline.regeneration import restore_previous
+from reelsmith.providers.registry import VIDEO_PROVIDERS, parse_chain
+from reelsmith.vocabulary import SCENES_AT_PROVIDER, CallStatus, SceneStatus
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+# Scenes whose failure is still ours to handle (a provider was asked, or is about to be).
+_FAILABLE = (SceneStatus.SUBMITTING, *SCENES_AT_PROVIDER)
+
+
+def video_chain(rt: Runtime, gen: Generation) -> list[str]:
+    """The generation's video provider failover chain."""
+    chain = gen.inputs.video_provider or rt.settings.video_provider
+    return parse_chain(chain, VIDEO_PROVIDERS, "video_provider")
+
+
+def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) -> None:
+    """Retry the scene, fail over to the next provider, or fail the generation with the reason."""
+    with rt.db.write() as session:
+        scene = session.get(Scene, scene_id)
+        if scene is None:
+            return
+        # The variant's lock serialises this with the join and with other failures of its scenes.
+        session.scalars(select(Variant).where(Variant.id == scene.variant_id).with_for_update()).one()
+        if scene.status not in _FAILABLE:
+            return
+        retry = _set_up_next_attempt(rt, session, scene, reason, permanent=permanent)
+        gen = scene.variant.generation
+        record_event(
+            session,
+            gen.id,
+            "scene",
+            {
+                "index": scene.index,
+                "status": "retrying" if retry else SceneStatus.FAILED,
+                "provider": scene.provider,
+                "error": reason,
+            },
+        )
+        if not retry and not restore_previous(session, gen, scene, reason):
+            fail_generation(session, gen.id, f"{scene_label(scene)} failed: {reason}")
+    if retry:
+        rt.dispatch.submit_scene(scene_id)
+
+
+def _set_up_next_attempt(
+    rt: Runtime, session: Session, scene: Scene, reason: str, *, permanent: bool
+) -> bool:
+    """Close the failed call and make the scene pending again where a try is left; False if none is."""
+    provider = scene.provider or "local"
+    session.execute(
+        update(ProviderCall)
+        .where(ProviderCall.id == latest_submit(session, scene.id).id)
+        .values(status=CallStatus.FAILED, error_message=reason[:2000])
+    )
+    tries_here = submits_to(session, scene.id, provider)
+    chain = video_chain(rt, scene.variant.generation)
+    following = chain[chain.index(provider) + 1 :] if provider in chain else []
+    scene.provider_job_id = None
+    scene.error_message = reason if reason.startswith(provider) else f"{provider}: {reason}"
+    scene.updated_at = utcnow()
+    if not permanent and tries_here < rt.settings.clip_attempts:
+        scene.status = SceneStatus.PENDING
+        return True
+    if following:
+        scene.status, scene.provider = SceneStatus.PENDING, following[0]
+        return True
+    scene.status = SceneStatus.FAILED
+    return False

@@ -1,0 +1,51 @@
+"""Provider webhooks: where a provider reports a job's end, and what such a report sets off.
+
+A report is not trusted: it only makes us poll the provider now instead of later, so a forged one
+costs one poll. The secret token in the URL names the call and is its only credential.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from reelsmith.db.models import ProviderCall, Scene
+from reelsmith.vocabulary import SCENES_AT_PROVIDER
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+# Providers that can call us back when a job ends (when REELSMITH_PUBLIC_URL is set).
+WEBHOOK_PROVIDERS = ("replicate", "fal", "luma")
+
+
+def wants_webhook(rt: Runtime, provider: str) -> bool:
+    """Whether calls to `provider` should ask it to report back (it can, and we are reachable)."""
+    return bool(rt.settings.public_url) and provider in WEBHOOK_PROVIDERS
+
+
+def webhook_url(rt: Runtime, call: ProviderCall) -> str:
+    """Where the provider reports this call's job ("" when the call has no webhook)."""
+    if not call.webhook_token or not rt.settings.public_url:
+        return ""
+    return f"{rt.settings.public_url.rstrip('/')}/api/webhooks/{call.provider}/{call.webhook_token}"
+
+
+def webhook_received(rt: Runtime, provider: str, token: str) -> bool:
+    """A provider says a job ended: poll it now. False when the token names no call of `provider`."""
+    with rt.db.read() as session:
+        call = session.scalars(
+            select(ProviderCall).where(ProviderCall.webhook_token == token, ProviderCall.provider == provider)
+        ).first()
+        if call is None or call.scene_id is None:
+            return False
+        scene = session.get(Scene, call.scene_id)
+        in_flight = (
+            scene is not None
+            and scene.status in SCENES_AT_PROVIDER
+            and scene.provider_job_id == call.external_id
+        )
+    if in_flight and call.scene_id:
+        rt.dispatch.poll_scene(call.scene_id)
+    return True

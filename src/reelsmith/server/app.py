@@ -1,0 +1,65 @@
+"""Build the FastAPI application over a runtime; optionally consume the queue in-process.
+
+The one module that knows every router: the API's, the feed's and the web pages'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from reelsmith import __version__
+from reelsmith.accounts.ratelimit import RateLimiter
+from reelsmith.api.routes import assets, auth, creative, generations, me, system, webhooks
+from reelsmith.config import Settings
+from reelsmith.feed import router as feed
+from reelsmith.jobs.queue import redis_url
+from reelsmith.monitoring import metrics_registry
+from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.server.errors import install_error_handlers
+from reelsmith.server.security import SecurityHeaders
+from reelsmith.web.errors import error_page
+from reelsmith.web.routes import router as pages
+from reelsmith.web.templating import STATIC
+
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, embedded_worker: bool = False
+) -> FastAPI:
+    """The API and web app. With `embedded_worker`, queue consumer threads run while the app is up."""
+    rt = runtime or build_runtime(settings)
+    wakeups = redis_url(settings.effective_queue_url)
+    if wakeups is not None:
+        # Workers elsewhere announce their events on Redis; wake this server's streams for them.
+        rt.announcer.subscribe_to_redis(wakeups)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not embedded_worker:
+            yield
+            return
+        from reelsmith.jobs.worker import embedded_worker as worker
+
+        with worker(rt):
+            yield
+
+    app = FastAPI(
+        title="Reelsmith",
+        version=__version__,
+        description="Self-hostable AI video studio: prompt in, stitched video out.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    app.state.generation_limiter = RateLimiter("generations", settings.generation_rate_per_minute)
+    app.state.upload_limiter = RateLimiter("uploads", settings.upload_rate_per_minute)
+    app.state.metrics_registry = metrics_registry(rt)
+    install_error_handlers(app, error_page)
+    for module in (auth, me, generations, assets, creative, feed, webhooks, system):
+        app.include_router(module.router)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,37 @@
+"""The sign-in and sign-up pages (the forms post to the JSON auth API)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reelsmith.server.deps import RuntimeDep
+from reelsmith.web.session import MaybeViewer
+from reelsmith.web.templating import render
+
+router = APIRouter()
+
+
+def safe_next(value: str | None, default: str = "/create") -> str:
+    """A same-site path to go to after signing in (never another host)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+@router.get("/login")
+def login_page(request: Request, viewer: MaybeViewer, next: str | None = None) -> Response:
+    """The sign-in form."""
+    target = safe_next(next)
+    if viewer is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "login.html", {"next": target})
+
+
+@router.get("/signup")
+def signup_page(request: Request, viewer: MaybeViewer, rt: RuntimeDep, next: str | None = None) -> Response:
+    """The sign-up form."""
+    target = safe_next(next)
+    if viewer is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "signup.html", {"next": target, "signup_tokens": rt.settings.signup_tokens})

@@ -1,0 +1,124 @@
+"""/metrics as Prometheus reads it: one sample per series, each summed by the database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
+
+from reelsmith.config import Settings
+from reelsmith.db.models import Generation, ProviderCall, Step, User, utcnow
+from reelsmith.server.app import create_app
+from reelsmith.vocabulary import CallStatus, GenerationStatus, Mode, StepStatus
+from tests.api.conftest import signup
+
+# (provider, operation, status, cost in USD): repeated label sets, spread over several providers.
+CALLS = [
+    ("openai", "text", CallStatus.SUCCEEDED, 0.01),
+    ("openai", "text", CallStatus.SUCCEEDED, 0.01),
+    ("openai", "image", CallStatus.FAILED, 0.0),
+    ("openai", "video", CallStatus.SUCCEEDED, 0.5),
+    ("replicate", "video", CallStatus.SUCCEEDED, 0.25),
+    ("replicate", "video", CallStatus.SUCCEEDED, 0.25),
+    ("replicate", "video", CallStatus.FAILED, 0.0),
+    ("local", "text", CallStatus.SUCCEEDED, 0.0),
+    ("local", "text", CallStatus.SUCCEEDED, 0.0),
+    ("local", "video", CallStatus.SUBMITTED, 0.0),
+]
+# (step name, seconds it took, status): only finished steps count towards the average.
+STEPS = [
+    ("story", 2.0, StepStatus.DONE),
+    ("story", 4.0, StepStatus.DONE),
+    ("clips", 10.0, StepStatus.DONE),
+    ("stitch", 99.0, StepStatus.RUNNING),
+]
+
+
+@pytest.fixture
+def scraped(settings: Settings) -> Iterator[TestClient]:
+    """The app (no worker) over a database holding the calls and steps above."""
+    app = create_app(settings)
+    with TestClient(app) as client:
+        signup(client, "meter")
+        rt = app.state.runtime
+        with rt.db.write() as session:
+            owner = session.scalars(select(User.id).where(User.username == "meter")).one()
+            start = utcnow() - timedelta(hours=1)
+            for n, (name, seconds, status) in enumerate(STEPS):
+                gen = Generation(
+                    user_id=owner, mode=Mode.STORY, prompt=f"run {n}", status=GenerationStatus.COMPLETED
+                )
+                session.add(gen)
+                session.flush()
+                finished = start + timedelta(seconds=seconds) if status == StepStatus.DONE else None
+                session.add(
+                    Step(
+                        generation_id=gen.id, name=name, status=status, started_at=start, finished_at=finished
+                    )
+                )
+            for n, (provider, operation, outcome, usd) in enumerate(CALLS):
+                session.add(
+                    ProviderCall(
+                        provider=provider,
+                        model=f"{provider}-model",
+                        operation=operation,
+                        idempotency_key=f"metrics-test:{n}",
+                        status=outcome,
+                        cost_usd=usd,
+                    )
+                )
+        yield client
+    app.state.runtime.close()
+
+
+def _samples(text: str) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
+    """(sample name, sorted labels, value) of every sample in an exposition."""
+    return [
+        (s.name, tuple(sorted(s.labels.items())), s.value)
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    ]
+
+
+def test_every_series_appears_once(scraped: TestClient) -> None:
+    samples = _samples(scraped.get("/metrics").text)
+    repeated = [key for key, n in Counter((name, labels) for name, labels, _ in samples).items() if n > 1]
+    assert repeated == []
+
+
+def test_provider_cost_is_summed_per_provider(scraped: TestClient) -> None:
+    cost = {
+        dict(labels)["provider"]: value
+        for name, labels, value in _samples(scraped.get("/metrics").text)
+        if name == "reelsmith_provider_cost_usd_total"
+    }
+    assert cost == pytest.approx({"openai": 0.52, "replicate": 0.5, "local": 0.0})
+
+
+def test_provider_calls_are_counted_per_provider_operation_and_status(scraped: TestClient) -> None:
+    calls = {
+        (d["provider"], d["operation"], d["status"]): value
+        for name, labels, value in _samples(scraped.get("/metrics").text)
+        if name == "reelsmith_provider_calls_total"
+        for d in [dict(labels)]
+    }
+    expected = Counter((p, o, str(s)) for p, o, s, _ in CALLS)
+    assert calls == {key: float(n) for key, n in expected.items()}
+
+
+def test_step_durations_are_averaged_over_finished_steps(scraped: TestClient) -> None:
+    averages = {
+        dict(labels)["step"]: value
+        for name, labels, value in _samples(scraped.get("/metrics").text)
+        if name == "reelsmith_step_seconds_avg"
+    }
+    assert averages == pytest.approx({"story": 3.0, "clips": 10.0}, abs=0.01)
+
+
+def test_health_checks_the_database(scraped: TestClient) -> None:
+    assert scraped.get("/healthz").json() == {"status": "ok"}

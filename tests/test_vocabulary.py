@@ -1,0 +1,68 @@
+"""The vocabulary is defined once: prices agree with their display, and no layer keeps its own copy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import reelsmith
+from reelsmith.generations.schemas import GenerationCreate
+from reelsmith.pipeline.modes import STEPS
+from reelsmith.vocabulary import (
+    CREATIVE_MODES,
+    PRICES,
+    SCENES_PER_VARIANT,
+    GenerationStatus,
+    Intensity,
+    Mode,
+    price_of,
+    vocabulary_data,
+)
+
+PACKAGE = Path(reelsmith.__file__).parent
+STATIC = PACKAGE / "web" / "static"
+
+
+@pytest.mark.parametrize("mode", list(CREATIVE_MODES))
+def test_the_charged_price_matches_the_displayed_price(mode: Mode) -> None:
+    shown = PRICES[mode]
+    for units in (1, 3):
+        clips = units * SCENES_PER_VARIANT if shown.per == "variant" else units
+        charged = price_of(mode, clips if shown.per != "generation" else 1)
+        expected = shown.tokens * (units if shown.per != "generation" else 1)
+        assert charged == expected, f"{mode}: charged {charged}, shown {expected} for {units} {shown.per}(s)"
+
+
+def test_every_mode_has_steps() -> None:
+    assert set(STEPS) == set(Mode)
+
+
+def test_the_create_request_offers_exactly_the_creative_modes() -> None:
+    schema = GenerationCreate.model_json_schema()
+    assert schema["properties"]["mode"]["enum"] == [m.value for m in CREATIVE_MODES]
+
+
+def test_a_stitch_cannot_be_asked_for_by_prompt() -> None:
+    with pytest.raises(ValueError, match="must be one of story"):
+        GenerationCreate.model_validate({"mode": "stitch", "prompt": "join these"})
+
+
+def test_the_page_data_names_every_status_and_intensity() -> None:
+    data = vocabulary_data()
+    assert set(data["statuses"]) == {s.value for s in GenerationStatus}
+    assert [i["value"] for i in data["intensities"]] == [i.value for i in Intensity]
+    assert [m["value"] for m in data["modes"]] == [m.value for m in CREATIVE_MODES]
+
+
+# Quoted words the page scripts must read from the vocabulary rather than spell themselves.
+COPIED = re.compile(r"""\[\s*["'](queued|processing|completed|failed|canceled|story|soft)["']\s*,""")
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in STATIC.glob("*.js")))
+def test_page_scripts_keep_no_copied_lists(script: str) -> None:
+    text = (STATIC / script).read_text()
+    assert not COPIED.search(text), f"{script} spells out a list the vocabulary owns"
+    prices = re.findall(r"\b(?:price|tokens?)\b[^\n;]*\b(?:10|40)\b", text)
+    assert not prices, f"{script} hard-codes a price: {prices}"
