@@ -36,9 +36,28 @@ def _without_remarks(text: str) -> str:
         text = shorter
 
 
+def _table_rows(text: str) -> list[list[str]]:
+    """The body rows of the Markdown tables in `text` (header and separator rows left out), as cells."""
+    rows: list[list[str]] = []
+    in_table = False
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if in_table and not all(re.fullmatch(r":?-+:?", cell) for cell in cells):
+            rows.append(cells)
+        in_table = True  # the first row of a table is its header
+    return rows
+
+
 def _named_in_layout() -> set[str]:
-    """The bare names in backticks in the Layout section (remarks such as `db` (models, …) left out)."""
-    return set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", _without_remarks(_section("Layout"))))
+    """The names the Layout section gives as packages: its table's first column, or else every bare name
+    in backticks in its prose (parenthesised remarks left out)."""
+    section = _section("Layout")
+    rows = _table_rows(section)
+    text = " ".join(row[0] for row in rows) if rows else _without_remarks(section)
+    return set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", text))
 
 
 def test_layout_names_every_package_and_nothing_else() -> None:
@@ -54,12 +73,9 @@ def test_layout_names_every_package_and_nothing_else() -> None:
 def _modes_table() -> dict[str, list[str]]:
     """Mode → step names, read from the rows of the Modes and steps table."""
     rows: dict[str, list[str]] = {}
-    for line in _section("Modes and steps").splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if not line.startswith("|") or len(cells) < 2 or not cells[0].startswith("`"):
-            continue  # prose, the header row or the separator row
-        steps = [step.strip() for step in _without_remarks(cells[1]).split("→")]
-        rows[cells[0].strip("`")] = [step for step in steps if step]
+    for mode, steps, *_ in _table_rows(_section("Modes and steps")):
+        names = [step.strip() for step in _without_remarks(steps).split("→")]
+        rows[mode.strip("`")] = [name for name in names if name]
     return rows
 
 

@@ -63,6 +63,10 @@ class SqliteTemplate:
         return f"sqlite:///{dest}"
 
 
+# The statements a migration sent, each with the parameters it was sent with.
+Script = tuple[tuple[str, Any], ...]
+
+
 class PostgresSchemas:
     """Schemas on the test PostgreSQL server, one per test, dropped afterwards.
 
@@ -75,9 +79,13 @@ class PostgresSchemas:
         self._engine: Engine = create_engine(server_url)
 
     def url_of(self, schema: str) -> str:
-        """A URL whose connections see `schema` (and only it) through their search_path."""
-        url = make_url(self.server_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
+        """A URL whose connections see `schema` (and only it) through their search_path.
+
+        Its connections carry the schema's name as their application name, so that `drop` can find
+        the ones a test left open (a stream's thread, a worker process).
+        """
+        query = {"options": f"-csearch_path={schema}", "application_name": schema}
+        return make_url(self.server_url).update_query_dict(query).render_as_string(hide_password=False)
 
     def create(self, script: Script = ()) -> str:
         """Create a schema and run `script` in it, in one transaction; returns its name."""
@@ -90,8 +98,15 @@ class PostgresSchemas:
         return name
 
     def drop(self, name: str) -> None:
-        """Drop schema `name` and everything in it."""
+        """End the connections still using schema `name`, then drop it and everything in it."""
+        # A connection left reading the schema's tables deadlocks with the DROP, which takes their
+        # locks one table at a time.
         with self._engine.begin() as conn:
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %(name)s AND pid <> pg_backend_pid()",
+                {"name": name},
+            )
             conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
 
     @contextmanager
@@ -106,10 +121,6 @@ class PostgresSchemas:
     def close(self) -> None:
         """Close the connections the schemas were made with."""
         self._engine.dispose()
-
-
-# The statements a migration sent, each with the parameters it was sent with.
-Script = tuple[tuple[str, Any], ...]
 
 
 class PostgresTemplate:
