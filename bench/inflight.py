@@ -39,7 +39,7 @@ from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
 from reelsmith.pipeline import clips
 from reelsmith.runtime import Runtime, build_runtime
-from reelsmith.vocabulary import SCENES_AT_PROVIDER, TERMINAL_STATUSES
+from reelsmith.vocabulary import SCENES_AT_PROVIDER, TERMINAL_STATUSES, Mode
 
 KEY = "sk-bench"
 
@@ -205,7 +205,7 @@ def main() -> None:
                 rt,
                 user,
                 GenerationCreate(
-                    mode="video",
+                    mode=Mode.VIDEO,
                     prompt=f"Clip {n}: a paper lantern rising over a harbour at dusk",
                     duration_s=4,
                     providers=ProviderChoice(video="openai"),

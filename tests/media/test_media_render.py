@@ -11,6 +11,7 @@ from reelsmith.errors import InvalidInput, MediaError
 from reelsmith.media.probe import probe
 from reelsmith.media.render import ASPECT_SIZES, RenderSpec, StillSpec, render_clip, render_still
 from reelsmith.media.stitch import stitch
+from reelsmith.vocabulary import AspectRatio
 
 
 def _middle_frame(path: Path) -> np.ndarray:
@@ -26,7 +27,7 @@ def test_render_clip_format(aspect: str, tmp_path: Path) -> None:
         RenderSpec(duration_s=1.2, aspect=aspect, seed=1, headline="Hello there", caption="Title"), dest
     )
     info = probe(dest)
-    assert (info.width, info.height) == ASPECT_SIZES[aspect]
+    assert (info.width, info.height) == ASPECT_SIZES[AspectRatio(aspect)]
     assert info.duration_s == pytest.approx(1.2, abs=1 / 30)
     assert info.fps == 30.0
     assert info.video_codec == "h264"
@@ -123,7 +124,7 @@ def test_render_rejects_bad_specs(spec: RenderSpec, error: type[Exception], tmp_
 def test_render_still_art(aspect: str, tmp_path: Path) -> None:
     dest = tmp_path / "card.png"
     size = render_still(StillSpec(aspect=aspect, seed=3, headline="Meet Mara", caption="Character"), dest)
-    assert size == ASPECT_SIZES[aspect]
+    assert size == ASPECT_SIZES[AspectRatio(aspect)]
     with Image.open(dest) as img:
         assert img.format == "PNG"
         assert img.size == size

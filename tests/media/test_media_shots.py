@@ -71,12 +71,8 @@ def test_palette_and_motion_sanity(seven_cuts: Path) -> None:
     assert all(c.startswith("#") and len(c) == 7 for c in result.palette)
     flat_blue = result.shots[1]
     rgb = [int(flat_blue.palette[0][i : i + 2], 16) for i in (1, 3, 5)]
-    assert (
-        len(flat_blue.palette) == 1
-    )
-    assert (
-        max(abs(a - b) for a, b in zip(rgb, (0x20, 0x50, 0xA0), strict=True)) < 16
-    )
+    assert len(flat_blue.palette) == 1
+    assert max(abs(a - b) for a, b in zip(rgb, (0x20, 0x50, 0xA0), strict=True)) < 16
     assert flat_blue.motion < 0.002 < result.shots[0].motion
     assert result.motion_level in ("still", "low", "medium", "high")
     assert result.loudness_lufs is None  # no audio stream

@@ -57,6 +57,6 @@ def test_preview_is_an_animated_webp(clip_b: Path, tmp_path: Path) -> None:
     dest = make_preview(clip_b, tmp_path / "p.webp", width=160, seconds=1)
     with Image.open(dest) as img:
         assert img.format == "WEBP"
-        assert img.is_animated
-        assert img.n_frames > 5
+        assert getattr(img, "is_animated", False)
+        assert getattr(img, "n_frames", 1) > 5
         assert img.size == (160, 120)

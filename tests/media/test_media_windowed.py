@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -12,12 +13,21 @@ from reelsmith.media.stitch import stitch
 FRAME = 1 / 30
 
 
+def _seconds(duration: int | None, time_base: Fraction | None) -> float:
+    """A stream's duration in seconds (the container must say both)."""
+    assert duration is not None
+    assert time_base is not None
+    return float(duration * time_base)
+
+
 def _video_packets(path: Path) -> list[tuple[int, bytes]]:
     """(presentation frame index, bytes) of every coded picture, in decode order."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        time_base = stream.time_base
+        assert time_base is not None
         return [
-            (round(p.pts * stream.time_base * 30), bytes(p))
+            (round(p.pts * time_base * 30), bytes(p))
             for p in container.demux(stream)
             if p.size and p.pts is not None
         ]
@@ -70,7 +80,7 @@ def test_windowed_transition_keeps_audio_to_the_frame(long_clips: list[Path], tm
     stitch(long_clips, dest, transition="dissolve", transition_s=0.5)
     with av.open(str(dest)) as container:
         audio = container.streams.audio[0]
-        audio_s = float(audio.duration * audio.time_base)
+        audio_s = _seconds(audio.duration, audio.time_base)
     assert audio_s == pytest.approx(7.5 - 1.0, abs=FRAME)
 
 
@@ -79,7 +89,7 @@ def test_copy_join_copies_aac_and_keeps_sync(clip_a: Path, clip_b: Path, tmp_pat
     stitch([clip_a, clip_b, clip_a], dest)
     with av.open(str(dest)) as container:
         audio = container.streams.audio[0]
-        audio_s = float(audio.duration * audio.time_base)
+        audio_s = _seconds(audio.duration, audio.time_base)
         out_packets = {bytes(p) for p in container.demux(audio) if p.size}
     with av.open(str(clip_b)) as container:
         source = [bytes(p) for p in container.demux(audio=0) if p.size]

@@ -29,7 +29,12 @@ def story_and_scenes(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     story = run_task("story", prompt=prompt, title="", mode="story", scene_count=n)
     scenes = run_task(
-        "scenes", prompt=prompt, story=story, scene_count=n, min_duration_s=lo, max_duration_s=hi,
+        "scenes",
+        prompt=prompt,
+        story=story,
+        scene_count=n,
+        min_duration_s=lo,
+        max_duration_s=hi,
         target_total_s=target,
     )
     return story, scenes
@@ -157,8 +162,14 @@ def test_variant_rejects_bad_intensity_and_lengths(run_task: RunTask) -> None:
 def test_music_video_mode_uses_song_sections(run_task: RunTask) -> None:
     story = run_task("story", prompt="Neon summer nights", title="", mode="music_video", scene_count=5)
     scenes = run_task(
-        "scenes", prompt="Neon summer nights", story=story, scene_count=5, min_duration_s=2,
-        max_duration_s=12, target_total_s=None, mode="music_video",
+        "scenes",
+        prompt="Neon summer nights",
+        story=story,
+        scene_count=5,
+        min_duration_s=2,
+        max_duration_s=12,
+        target_total_s=None,
+        mode="music_video",
     )
     assert "chorus" in scene_descriptions(scenes)[2].lower() or "colour" in scene_descriptions(scenes)[2]
 

@@ -151,8 +151,19 @@ def test_poll_renders_once_then_reports_success(video_model: LocalVideoModel, tm
     assert files_in(video_model, job_id) == FINISHED
     # The clip is exactly what the renderer makes of the request (the render is deterministic).
     expected = tmp_path / "expected.mp4"
-    render_clip(RenderSpec(duration_s=1.0, aspect="1:1", seed=7, headline="Meet Aurora", caption="Aurora",
-                           camera="slow push-in", scene_index=0, scene_count=2), expected)
+    render_clip(
+        RenderSpec(
+            duration_s=1.0,
+            aspect="1:1",
+            seed=7,
+            headline="Meet Aurora",
+            caption="Aurora",
+            camera="slow push-in",
+            scene_index=0,
+            scene_count=2,
+        ),
+        expected,
+    )
     assert (video_model.work_dir / job_id / "clip.mp4").read_bytes() == expected.read_bytes()
 
 

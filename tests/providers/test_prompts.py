@@ -20,7 +20,10 @@ from reelsmith.prompts import (
 from reelsmith.prompts.schemas import AlignedScenes, SceneList, StoryDraft
 
 STORY = {
-    "title": "Meet Aurora", "logline": "A glow.", "story": "It shines.", "style": "Glossy, palette of gold."
+    "title": "Meet Aurora",
+    "logline": "A glow.",
+    "story": "It shines.",
+    "style": "Glossy, palette of gold.",
 }
 SCENE = {
     "description": "A bottle of perfume on marble.",
@@ -100,8 +103,15 @@ def _assert_strict(node: Any, path: str = "$") -> None:
     if not isinstance(node, dict):
         return
     banned = {
-        "$ref", "$defs", "default", "minLength", "maxLength",
-        "minimum", "maximum", "minItems", "maxItems",
+        "$ref",
+        "$defs",
+        "default",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "minItems",
+        "maxItems",
     }
     assert not banned & set(node), f"{path} uses {banned & set(node)}"
     if node.get("type") == "object":

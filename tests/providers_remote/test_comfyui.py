@@ -86,12 +86,8 @@ def test_a_repeated_submit_does_not_queue_twice(registry: ProviderRegistry, fake
 
 def test_execution_error_surfaces(registry: ProviderRegistry, tmp_path: Path) -> None:
     last = run_clip(registry.video("comfyui"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")[-1]
-    assert (
-        last.state == "failed"
-    )
-    assert (
-        last.reason == "KSampler failed: CUDA out of memory. Tried to allocate 2.00 GiB"
-    )
+    assert last.state == "failed"
+    assert last.reason == "KSampler failed: CUDA out of memory. Tried to allocate 2.00 GiB"
 
 
 def test_gif_output_is_converted_to_mp4(

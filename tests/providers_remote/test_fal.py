@@ -11,6 +11,7 @@ from PIL import Image
 from reelsmith.errors import ProviderError
 from reelsmith.providers.base import ImageRequest
 from reelsmith.providers.registry import ProviderRegistry
+from reelsmith.vocabulary import AspectRatio
 from tests.fakes.drive import clip_request, run_clip
 from tests.fakes.fal_fake import FalFake
 from tests.fakes.server import CdnServer, status_fault
@@ -68,7 +69,7 @@ def test_status_5xx_is_retried(registry: ProviderRegistry, fake: FalFake, sleeps
 
 def test_image(registry: ProviderRegistry, fake: FalFake, tmp_path: Path, sleeps: list[float]) -> None:
     dest = tmp_path / "image.png"
-    registry.image("fal").generate_image(ImageRequest("a fox", "16:9", seed=7), dest)
+    registry.image("fal").generate_image(ImageRequest("a fox", AspectRatio.LANDSCAPE, seed=7), dest)
     with Image.open(dest) as img:
         assert img.format == "PNG"
     body = fake.calls("submit")[0].json()

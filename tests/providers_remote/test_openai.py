@@ -14,6 +14,7 @@ from reelsmith.media.probe import probe
 from reelsmith.prompts import json_schema_for
 from reelsmith.providers.base import ImageRequest, TextRequest
 from reelsmith.providers.registry import ProviderRegistry
+from reelsmith.vocabulary import AspectRatio
 from tests.fakes.drive import clip_request, run_clip
 from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.server import malformed_fault, status_fault
@@ -73,7 +74,7 @@ def test_image_is_written_as_png_with_the_idempotency_key(
 ) -> None:
     dest = tmp_path / "image.png"
     registry.image("openai").generate_image(
-        ImageRequest("a red fox", "16:9", idempotency_key="image:g1"), dest
+        ImageRequest("a red fox", AspectRatio.LANDSCAPE, idempotency_key="image:g1"), dest
     )
     with Image.open(dest) as img:
         assert img.format == "PNG"

@@ -11,6 +11,7 @@ from PIL import Image
 from reelsmith.errors import ProviderError
 from reelsmith.providers.base import ImageRequest
 from reelsmith.providers.registry import ProviderRegistry
+from reelsmith.vocabulary import AspectRatio
 from tests.fakes.drive import clip_request, run_clip
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, status_fault
@@ -93,7 +94,9 @@ def test_image_waits_and_converts_to_png(
     registry: ProviderRegistry, fake: ReplicateFake, tmp_path: Path
 ) -> None:
     dest = tmp_path / "image.png"
-    registry.image("replicate").generate_image(ImageRequest("a fox", "9:16", idempotency_key="image:g"), dest)
+    registry.image("replicate").generate_image(
+        ImageRequest("a fox", AspectRatio.VERTICAL, idempotency_key="image:g"), dest
+    )
     with Image.open(dest) as img:
         assert img.format == "PNG"
     create = fake.calls("create")[0]

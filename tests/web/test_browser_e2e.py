@@ -157,7 +157,7 @@ def test_story_from_sign_up_to_explore_like_and_delete(browser: Any, live_server
         assert bob.request.get(f"{base}{url}").status == 404
         assert page.request.get(f"{base}{url}").status == 404
     assert bob.request.get(share_url).status == 404
-    assert page.goto(f"{base}/g/{generation_id}").status == 404  # type: ignore[union-attr]
+    assert page.goto(f"{base}/g/{generation_id}").status == 404
     assert errors == []
     alice_ctx.close()
     bob_ctx.close()

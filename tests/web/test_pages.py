@@ -38,16 +38,14 @@ def test_the_create_page_offers_priced_types_and_only_usable_providers(web: Test
     sign_in(web)
     html = web.get("/create").text
     assert re.search(r'value="image" data-price="1"', html)
-    assert re.search(
-        r'value="video" data-price="10"', html
-    )
+    assert re.search(r'value="video" data-price="10"', html)
     assert re.search(r'value="story" data-price="10" data-per="scene"', html)
     assert re.search(r'value="music_video" data-price="10" data-per="scene"\s*>', html)
-    assert 'data-song-upload' in html
+    assert "data-song-upload" in html
     assert re.search(r'value="ad_clone" data-price="40" data-per="variant"\s*>', html)
     assert "40 tokens / variant" in html
     assert "Coming soon" not in html
-    assert 'data-source-upload' in html
+    assert "data-source-upload" in html
     for kind in ("soft", "medium", "aggressive", "ultra"):
         assert f'name="variants" value="{kind}" checked' in html
     assert '<option value="local">' in html

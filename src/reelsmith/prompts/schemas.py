@@ -211,4 +211,3 @@ def parse_reply(task: str, data: Mapping[str, Any] | str | bytes) -> BaseModel:
 def schema_name(task: str) -> str:
     """Return the schema name to send with `task`'s request (e.g. "SceneList")."""
     return reply_model(task).__name__
-

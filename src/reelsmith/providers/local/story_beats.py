@@ -32,6 +32,8 @@ def _beat(
     return Beat(kind, tuple(descriptions), tuple(texts), tuple(cameras.split("|")), tuple(story), weight)
 
 
+# The beat tables read as prose, one line per sentence fragment; the formatter leaves them be.
+# fmt: off
 AD_BEATS: dict[str, Beat] = {b.kind: b for b in [
     _beat("hook", 0.8, "slow push-in|static|pan right", [
         "Extreme close-up of {the_subject} emerging from deep shadow in {setting} as a sliver of {light} "
@@ -246,6 +248,7 @@ MUSIC_BEATS: dict[str, Beat] = {b.kind: b for b in [
         "The camera drifts away from {the_subject} in {setting}, the colours of {palette} slowly settling.",
     ], ["", "Fade out"], ["It ends as the music fades and {the_subject} drifts out of sight."]),
 ]}
+# fmt: on
 
 BEATS_BY_GENRE: dict[Genre, dict[str, Beat]] = {"ad": AD_BEATS, "story": STORY_BEATS, "music": MUSIC_BEATS}
 
@@ -256,12 +259,24 @@ _ARCS: dict[Genre, tuple[str, ...]] = {
     "music": ("intro", "verse", "chorus", "bridge", "outro"),
 }
 _CONDENSED: dict[Genre, dict[int, tuple[str, ...]]] = {
-    "ad": {1: ("hero",), 2: ("hook", "hero"), 3: ("hook", "reveal", "cta"),
-           4: ("hook", "problem", "reveal", "cta")},
-    "story": {1: ("vignette",), 2: ("setup", "resolution"), 3: ("setup", "climax", "resolution"),
-              4: ("setup", "inciting", "climax", "resolution")},
-    "music": {1: ("chorus",), 2: ("verse", "chorus"), 3: ("intro", "chorus", "outro"),
-              4: ("intro", "verse", "chorus", "outro")},
+    "ad": {
+        1: ("hero",),
+        2: ("hook", "hero"),
+        3: ("hook", "reveal", "cta"),
+        4: ("hook", "problem", "reveal", "cta"),
+    },
+    "story": {
+        1: ("vignette",),
+        2: ("setup", "resolution"),
+        3: ("setup", "climax", "resolution"),
+        4: ("setup", "inciting", "climax", "resolution"),
+    },
+    "music": {
+        1: ("chorus",),
+        2: ("verse", "chorus"),
+        3: ("intro", "chorus", "outro"),
+        4: ("intro", "verse", "chorus", "outro"),
+    },
 }
 _EXTRA: dict[Genre, tuple[str, ...]] = {
     "ad": ("texture", "in_use", "lifestyle", "craft", "moment", "social"),
