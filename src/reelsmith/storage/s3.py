@@ -101,13 +101,17 @@ class S3BlobStore:
         return len(data)
 
     def _size(self, key: str) -> int:
+        return int(self._head(key)["ContentLength"])
+
+    def _head(self, key: str) -> dict[str, Any]:
+        """The object's metadata; NotFound when there is no such object."""
         try:
-            head = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+            head: dict[str, Any] = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
         except Exception as e:
             if _missing(e):
                 raise NotFound(f"blob not found: {key}") from e
             raise
-        return int(head["ContentLength"])
+        return head
 
     def open(self, key: str) -> BinaryIO:
         """A seekable reader of the blob (each read is a ranged GET)."""
@@ -142,12 +146,7 @@ class S3BlobStore:
         Copies are filed under the object's ETag, so a copy never changes once written and a
         rewritten object gets a fresh one; stale copies stay until the scratch folder is cleared.
         """
-        try:
-            head = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except Exception as e:
-            if _missing(e):
-                raise NotFound(f"blob not found: {key}") from e
-            raise
+        head = self._head(key)
         tag = re.sub(r"[^A-Za-z0-9-]", "", str(head.get("ETag", ""))) or "untagged"
         root = self.scratch if self.scratch is not None else Path(tempfile.gettempdir())
         cached = root.joinpath("blob-cache", tag, *PurePosixPath(key).parts)
