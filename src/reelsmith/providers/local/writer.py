@@ -16,6 +16,7 @@ from reelsmith.providers.local import vocab
 from reelsmith.providers.local.story_beats import CAMERA_MOVES, Genre, beat, plan_beats
 from reelsmith.providers.local.subject import Brief, read_brief, stable_seed, title_case, with_article
 from reelsmith.providers.local.timing import plan_durations
+from reelsmith.vocabulary import Mode
 
 MAX_TEXT_WORDS = 8
 MAX_TEXT_CHARS = 80
@@ -27,9 +28,9 @@ _PALETTE_IN_STYLE = re.compile(r"palette of ([^,.;]+)")
 
 def genre_for(brief: Brief, mode: str) -> Genre:
     """Return which arc a brief gets: music videos follow the song, ads the ad arc, others a story."""
-    if mode == "music_video":
+    if mode == Mode.MUSIC_VIDEO:
         return "music"
-    return "ad" if brief.is_ad or mode == "ad_clone" else "story"
+    return "ad" if brief.is_ad or mode == Mode.AD_CLONE else "story"
 
 
 def _capitalise(text: str) -> str:
