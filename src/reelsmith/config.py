@@ -75,12 +75,22 @@ class Settings(BaseSettings):
     prices: str = ""
     # Public base URL of this server, used for provider webhooks (empty: poll only).
     public_url: str = ""
+    # Host names a request may name in its Host header to have links built on it (when public_url is unset).
+    trusted_hosts: str = "127.0.0.1,localhost"
 
     # Accounts and limits of the HTTP service.
     signup_tokens: int = Field(default=50, ge=0)
     max_upload_mb: int = Field(default=200, ge=1)
     generation_rate_per_minute: int = Field(default=20, ge=1)
     upload_rate_per_minute: int = Field(default=30, ge=1)
+    # Failed sign-ins allowed per username and per client address within the window (then 429).
+    login_failures_per_username: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_s: float = Field(default=900.0, gt=0)
+    # Password checks (64 MiB of argon2 each) run at once; 0 means one per CPU. A sign-in that
+    # cannot start one within the wait is answered 429 rather than queued without bound.
+    password_hash_concurrency: int = Field(default=0, ge=0)
+    password_hash_wait_s: float = Field(default=2.0, ge=0)
 
     @field_validator("data_dir")
     @classmethod
@@ -115,6 +125,11 @@ class Settings(BaseSettings):
                 f.write(secrets.token_urlsafe(48))
             os.replace(path.with_suffix(".tmp"), path)
         return path.read_text().strip()
+
+    @property
+    def trusted_host_names(self) -> frozenset[str]:
+        """The trusted host names (matched without the port), lower-cased."""
+        return frozenset(h.strip().lower() for h in self.trusted_hosts.split(",") if h.strip())
 
     @property
     def scratch_dir(self) -> Path:

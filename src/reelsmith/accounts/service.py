@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,13 +14,17 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.accounts.auth import IssuedSession, issue_session, revoke_session
 from reelsmith.accounts.passwords import hash_password, verify_password
+from reelsmith.accounts.throttle import LoginThrottle
 from reelsmith.db.models import User
 from reelsmith.errors import Conflict, InvalidInput, Unauthorized
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{1,31}$")
+USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{1,31}")
+# The name the machine's operator (the CLI's user) goes by; nobody can sign up under it.
+OPERATOR_USERNAME = "local"
+RESERVED_USERNAMES = frozenset({OPERATOR_USERNAME})
 
 
 def create_user(
@@ -32,8 +37,10 @@ def create_user(
     tokens: int = 0,
 ) -> User:
     """Create a user with a starting token grant; usernames are unique case-insensitively."""
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise InvalidInput("username", "2-32 letters, digits, '_', '.' or '-', not starting with '.' or '-'")
+    if username.lower() in RESERVED_USERNAMES:
+        raise InvalidInput("username", f"{username!r} is reserved")
     if password is not None and len(password) < 8:
         raise InvalidInput("password", "must be at least 8 characters")
     taken = session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
@@ -58,11 +65,29 @@ def create_user(
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The user with these credentials, or Unauthorized."""
+    """The user with these credentials, or Unauthorized (after the same work for unknown users)."""
     user = session.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
-    if user is None or not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthorized("wrong username or password")
     return user
+
+
+def ensure_operator(session: Session) -> str:
+    """The id of the machine operator's user, created on first use.
+
+    Found by its `is_operator` flag, never by name: a signed-up user who holds the name is left
+    alone, and the operator then goes by the name with a random suffix.
+    """
+    found = session.scalar(select(User.id).where(User.is_operator.is_(True)).order_by(User.created_at))
+    if found:
+        return found
+    name = OPERATOR_USERNAME
+    while session.scalar(select(User.id).where(func.lower(User.username) == name.lower())):
+        name = f"{OPERATOR_USERNAME}-{secrets.token_hex(3)}"
+    user = User(username=name, is_admin=True, is_operator=True)
+    session.add(user)
+    session.flush()
+    return user.id
 
 
 def reload_user(session: Session, user: User) -> User:
@@ -78,17 +103,33 @@ class Login:
     session: IssuedSession
 
 
-def sign_up(rt: Runtime, username: str, password: str, email: str | None = None) -> Login:
+def sign_up(
+    rt: Runtime, throttle: LoginThrottle, username: str, password: str, email: str | None = None
+) -> Login:
     """Create an account with the sign-up token grant, and a bearer token for it."""
-    with rt.db.write() as session:
+    with throttle.hashing(), rt.db.write() as session:
         user = create_user(session, username, password, email=email, tokens=rt.settings.signup_tokens)
         return Login(user, issue_session(session, user.id, "bearer"))
 
 
-def log_in(rt: Runtime, username: str, password: str, kind: str) -> Login:
-    """Check the credentials and open a cookie session or issue a bearer token (`kind`)."""
+def log_in(
+    rt: Runtime, throttle: LoginThrottle, address: str, username: str, password: str, kind: str
+) -> Login:
+    """Check the credentials and open a cookie session or issue a bearer token (`kind`).
+
+    Refused with RateLimited, before any hashing, while `address` or `username` has failed too
+    often lately; every failure counts against both.
+    """
+    throttle.check(username, address)
+    # The check runs in a read session so that no write transaction waits on argon2.
+    with throttle.hashing(), rt.db.read() as session:
+        try:
+            user = authenticate(session, username, password)
+        except Unauthorized:
+            throttle.failed(username, address)
+            raise
+    throttle.succeeded(username)
     with rt.db.write() as session:
-        user = authenticate(session, username, password)
         return Login(user, issue_session(session, user.id, kind))
 
 

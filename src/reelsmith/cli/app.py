@@ -207,20 +207,16 @@ def _option_name(field: str) -> str:
 
 
 def _check_image(path: Path) -> None:
-    """Fail with one line unless `path` is a readable, decodable image."""
-    from PIL import Image, UnidentifiedImageError
+    """Fail with one line unless `path` is a PNG, JPEG or WebP image that decodes within the pixel limit."""
+    from reelsmith.errors import ReelsmithError
+    from reelsmith.generations.upload_types import sniff_image
 
     if not path.is_file():
         fail(f"--image {path}: no such file")
     try:
-        with Image.open(path) as img:
-            img.verify()
-        with Image.open(path) as img:
-            img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        fail(f"--image {path}: not a readable image ({e.__class__.__name__})")
-    except Image.DecompressionBombError:
-        fail(f"--image {path}: image is too large")
+        sniff_image(path)
+    except ReelsmithError as e:
+        fail(f"--image {path}: {e.message}")
 
 
 def _run(

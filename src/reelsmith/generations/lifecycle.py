@@ -154,6 +154,9 @@ def _regenerable_scene(session: Session, scene_id: str, user_id: str, *, is_admi
         raise WrongState(f"generation is {gen.status}; scenes of completed generations can be regenerated")
     if gen.mode == Mode.IMAGE:
         raise WrongState("image generations have no scenes")
+    if gen.mode == Mode.STITCH:
+        # Its scenes hold the user's own clips: there is no clips step to run again.
+        raise WrongState("stitch jobs have no generated scenes")
     return scene
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
+from reelsmith.accounts.service import ensure_operator
 from reelsmith.db.documents import GenerationParams
-from reelsmith.db.models import Asset, Generation, Scene, Step, User, Variant
+from reelsmith.db.models import Asset, Generation, Scene, Step, Variant
 from reelsmith.errors import InvalidInput
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.pipeline import adclone
@@ -31,18 +31,11 @@ from reelsmith.vocabulary import (
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-LOCAL_USERNAME = "local"
-
 
 def ensure_local_user(rt: Runtime) -> str:
-    """The id of the implicit owner of CLI-made generations, created on first use."""
+    """The id of the implicit owner of CLI-made generations (the operator), created on first use."""
     with rt.db.write() as session:
-        user = session.scalars(select(User).where(User.username == LOCAL_USERNAME)).first()
-        if user is None:
-            user = User(username=LOCAL_USERNAME, is_admin=True)
-            session.add(user)
-            session.flush()
-        return user.id
+        return ensure_operator(session)
 
 
 def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, bill: bool = True) -> str:

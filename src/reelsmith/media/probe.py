@@ -39,8 +39,8 @@ class MediaInfo:
         return self.audio_codec is not None
 
 
-def open_media(path: Path) -> Any:
-    """Open ``path`` with PyAV, turning a missing, empty or unreadable file into MediaError."""
+def open_media(path: Path, fmt: str | None = None) -> Any:
+    """Open ``path`` with PyAV (demuxer ``fmt`` if given); a missing or unreadable file is a MediaError."""
     import av  # lazy: keeps `import reelsmith.media.*` cheap for the CLI
 
     if not path.is_file():
@@ -48,7 +48,8 @@ def open_media(path: Path) -> Any:
     if path.stat().st_size == 0:
         raise MediaError(f"media file is empty: {path}")
     try:
-        return av.open(str(path))
+        # Local files only: a demuxer must not reach other paths or the network through a protocol.
+        return av.open(str(path), format=fmt, container_options={"protocol_whitelist": "file"})
     except (av.error.FFmpegError, OSError, ValueError) as e:
         raise MediaError(f"not a readable media file: {path} ({e})") from e
 
@@ -59,12 +60,12 @@ def _stream_duration(stream: Any) -> float:
     return float(stream.duration * stream.time_base)
 
 
-def probe(path: Path) -> MediaInfo:
-    """Describe the first video and audio streams of ``path``; raise MediaError if it is unreadable."""
+def probe(path: Path, fmt: str | None = None) -> MediaInfo:
+    """Describe the first video and audio streams of ``path`` (read with demuxer ``fmt`` when given)."""
     index = read_index(Path(path))
     if index is not None:
         return describe_index(index)
-    container = open_media(Path(path))
+    container = open_media(Path(path), fmt)
     try:
         return describe(container, path)
     finally:

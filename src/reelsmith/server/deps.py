@@ -29,8 +29,21 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def base_url(rt: Runtime, request: Request) -> str:
-    """Where this server is reached from outside (the configured public URL, else the request's)."""
-    return rt.settings.public_url or str(request.base_url)
+    """Where this server is reached from outside: the public URL, a trusted Host, else where it listens."""
+    if rt.settings.public_url:
+        return rt.settings.public_url
+    # The Host header is the client's to choose; links built on it would point wherever it says.
+    if (request.url.hostname or "").lower() in rt.settings.trusted_host_names:
+        return str(request.base_url)
+    host, port = request.scope.get("server") or ("localhost", None)
+    if host in ("0.0.0.0", "::", ""):  # listening everywhere names no address to link to
+        host = "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    scheme = request.url.scheme
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{request.scope.get('root_path', '')}/"
 
 
 def get_read_session(rt: RuntimeDep) -> Iterator[Session]:

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelsmith.accounts.service import log_in, log_out, sign_up
+from reelsmith.accounts.throttle import LoginThrottle
 from reelsmith.api.schemas import UserRead, user_read
 from reelsmith.server.deps import SESSION_COOKIE, RuntimeDep, UserDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+_throttle_lock = threading.Lock()
+
+
+def login_throttle(request: Request) -> LoginThrottle:
+    """The app's one sign-in throttle, made on first use from the runtime's settings."""
+    state = request.app.state
+    with _throttle_lock:
+        if getattr(state, "login_throttle", None) is None:
+            state.login_throttle = LoginThrottle(state.runtime.settings)
+        throttle: LoginThrottle = state.login_throttle
+    return throttle
+
+
+ThrottleDep = Annotated[LoginThrottle, Depends(login_throttle)]
+
+
+def client_address(request: Request) -> str:
+    """The address failed sign-ins are counted against (the peer as the server sees it)."""
+    return request.client.host if request.client else "unknown"
 
 
 class SignupRequest(BaseModel):
@@ -68,9 +90,9 @@ def _set_cookie(request: Request, response: Response, token: str) -> None:
 
 
 @router.post("/signup", status_code=201, response_model=SignupResponse)
-def signup(body: SignupRequest, rt: RuntimeDep) -> dict[str, Any]:
+def signup(body: SignupRequest, rt: RuntimeDep, throttle: ThrottleDep) -> dict[str, Any]:
     """Create an account with the sign-up token grant; returns a bearer token."""
-    login = sign_up(rt, body.username, body.password, body.email)
+    login = sign_up(rt, throttle, body.username, body.password, body.email)
     return {"user": user_read(login.user), "access_token": login.session.token}
 
 
@@ -78,16 +100,21 @@ def signup(body: SignupRequest, rt: RuntimeDep) -> dict[str, Any]:
 def token(
     username: Annotated[str, Form(min_length=1, max_length=64)],
     password: Annotated[str, Form(min_length=1, max_length=200)],
+    request: Request,
     rt: RuntimeDep,
+    throttle: ThrottleDep,
 ) -> dict[str, str]:
     """OAuth2 password flow: form fields username and password → a bearer access token."""
-    return {"access_token": log_in(rt, username, password, "bearer").session.token, "token_type": "bearer"}
+    issued = log_in(rt, throttle, client_address(request), username, password, "bearer")
+    return {"access_token": issued.session.token, "token_type": "bearer"}
 
 
 @router.post("/login", response_model=LoginResponse)
-def login(body: LoginRequest, request: Request, response: Response, rt: RuntimeDep) -> dict[str, Any]:
+def login(
+    body: LoginRequest, request: Request, response: Response, rt: RuntimeDep, throttle: ThrottleDep
+) -> dict[str, Any]:
     """Browser login: sets an httpOnly session cookie and returns the CSRF token for it."""
-    signed_in = log_in(rt, body.username, body.password, "cookie")
+    signed_in = log_in(rt, throttle, client_address(request), body.username, body.password, "cookie")
     _set_cookie(request, response, signed_in.session.token)
     return {"user": user_read(signed_in.user), "csrf_token": signed_in.session.csrf_token}
 

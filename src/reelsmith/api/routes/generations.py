@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response
@@ -19,6 +20,10 @@ from reelsmith.server.deps import GenerationDep, GenerationIdDep, ReadSession, R
 from reelsmith.vocabulary import GenerationStatus, Mode
 
 router = APIRouter(prefix="/api", tags=["generations"])
+
+# Event ids are 64-bit signed integers in the database.
+_MAX_EVENT_ID = 2**63 - 1
+_EVENT_ID = re.compile(r"[0-9]{1,19}")
 
 
 @router.post("/generations", status_code=202, response_model=GenerationRead)
@@ -89,11 +94,13 @@ def events(
     generation_id: GenerationIdDep,
     rt: RuntimeDep,
     request: Request,
-    last_event_id: int | None = Query(default=None, ge=0),
+    last_event_id: int | None = Query(default=None, ge=0, le=_MAX_EVENT_ID),
 ) -> StreamingResponse:
     """Server-sent events: progress, step, scene, done/failed; resumes after `Last-Event-ID`."""
     header = request.headers.get("last-event-id", "")
-    start = last_event_id if last_event_id is not None else (int(header) if header.isdigit() else 0)
+    # Browsers echo an id we sent (ASCII digits); anything else, or past the id column, counts as absent.
+    from_header = int(header) if _EVENT_ID.fullmatch(header) and int(header) <= _MAX_EVENT_ID else 0
+    start = last_event_id if last_event_id is not None else from_header
     return StreamingResponse(
         event_stream(rt, generation_id, start, request),
         media_type="text/event-stream",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -14,9 +16,16 @@ router = APIRouter()
 
 def safe_next(value: str | None, default: str = "/create") -> str:
     """A same-site path to go to after signing in (never another host)."""
+    # Browsers read a backslash as a slash ("/\\host" is "//host", another host) and drop tabs and
+    # newlines ("/\t/host" too), so those never pass.
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return default
-    return value
+    return default if any(_unsafe_char(ch) for ch in value) else value
+
+
+def _unsafe_char(ch: str) -> bool:
+    """Whitespace and control or invisible characters, which browsers drop or mangle in a URL."""
+    return ch.isspace() or unicodedata.category(ch)[0] in "CZ"
 
 
 @router.get("/login")

@@ -5,6 +5,17 @@
   if (!form) return;
   const errorBox = form.querySelector("[data-error]");
 
+  // The server already vets `next`; checking again here keeps the page from ever leaving the site.
+  function sameOrigin(next) {
+    if (!next || !next.startsWith("/")) return null;
+    try {
+      const url = new URL(next, window.location.origin);
+      return url.origin === window.location.origin ? url.pathname + url.search + url.hash : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   function fail(message) {
     errorBox.textContent = message;
     errorBox.hidden = false;
@@ -28,7 +39,7 @@
       }
       const login = await RS.api("POST", "/api/auth/login", { username: username, password: password });
       if (!login.ok) return fail(login.status === 401 ? "Wrong username or password." : login.error);
-      window.location.href = form.dataset.next || "/create";
+      window.location.href = sameOrigin(form.dataset.next) || "/create";
     } finally {
       button.disabled = false;
     }
