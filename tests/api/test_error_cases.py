@@ -41,6 +41,16 @@ def test_regenerating_a_scene_of_a_stitch_job_is_a_409(
     assert after["tokens_charged"] == stitched["tokens_charged"]
 
 
+@pytest.fixture
+def finished(client: TestClient, alice: dict[str, str]) -> dict[str, Any]:
+    """A finished generation of Alice's (an image: the quickest kind to make)."""
+    made = client.post("/api/generations", json={"mode": "image", "prompt": "A fox"}, headers=alice)
+    assert made.status_code == 202, made.text
+    detail: dict[str, Any] = wait_done(client, alice, made.json()["id"])
+    assert detail["status"] == "completed", detail
+    return detail
+
+
 def _event_ids(client: TestClient, generation_id: str, headers: list[tuple[bytes, bytes]]) -> list[str]:
     """The ids of the events the stream sends with these raw headers (the generation has ended)."""
 
@@ -57,17 +67,17 @@ def _event_ids(client: TestClient, generation_id: str, headers: list[tuple[bytes
 
 @pytest.mark.parametrize("value", [b"\xb2", b"\xd9\xa3", b"-1", b"1e3", b"9" * 5000])
 def test_a_last_event_id_that_is_not_an_ascii_number_is_ignored(
-    client: TestClient, alice: dict[str, str], stitched: dict[str, Any], value: bytes
+    client: TestClient, alice: dict[str, str], finished: dict[str, Any], value: bytes
 ) -> None:
     # b"\xb2" arrives as "²" (headers are Latin-1), a digit to str.isdigit() but not to int().
     auth = (b"authorization", alice["Authorization"].encode())
-    replayed = _event_ids(client, stitched["id"], [auth, (b"last-event-id", value)])
-    assert replayed == _event_ids(client, stitched["id"], [auth])
+    replayed = _event_ids(client, finished["id"], [auth, (b"last-event-id", value)])
+    assert replayed == _event_ids(client, finished["id"], [auth])
     assert replayed
 
 
 def test_a_last_event_id_past_the_database_integer_range_is_a_422(
-    client: TestClient, alice: dict[str, str], stitched: dict[str, Any]
+    client: TestClient, alice: dict[str, str], finished: dict[str, Any]
 ) -> None:
-    answer = client.get(f"/api/generations/{stitched['id']}/events?last_event_id={2**63}", headers=alice)
+    answer = client.get(f"/api/generations/{finished['id']}/events?last_event_id={2**63}", headers=alice)
     assert answer.status_code == 422

@@ -22,19 +22,26 @@ if TYPE_CHECKING:
 # Streams wake when their generation's events are announced; this is only the safety net.
 RECHECK_S = 2.0
 HEARTBEAT_S = 15.0
+PAGE = 200  # events read at a time
 
 
 def _fetch(rt: Runtime, generation_id: str, after: int) -> tuple[list[Event], str | None]:
+    """The next events after `after`, and the generation's status read *before* them.
+
+    Reading the status first matters under READ COMMITTED (each statement sees its own snapshot): every
+    event committed before a final status is then among the rows, so a final status with a short page
+    means the stream has sent everything.
+    """
     with rt.db.read() as session:
+        status = session.scalar(select(Generation.status).where(Generation.id == generation_id))
         rows = list(
             session.scalars(
                 select(Event)
                 .where(Event.generation_id == generation_id, Event.id > after, Event.kind != "llm")
                 .order_by(Event.id)
-                .limit(200)
+                .limit(PAGE)
             )
         )
-        status = session.scalar(select(Generation.status).where(Generation.id == generation_id))
         return rows, status
 
 
@@ -63,8 +70,8 @@ async def event_stream(
                 last_sent = time.monotonic()
             if status is None:
                 return  # deleted
-            if not rows and status in TERMINAL_STATUSES:
-                return
+            if status in TERMINAL_STATUSES and len(rows) < PAGE:
+                return  # ended, and every event up to the end has been sent
             if time.monotonic() - last_sent >= heartbeat_s:
                 yield ": heartbeat\n\n"
                 last_sent = time.monotonic()
