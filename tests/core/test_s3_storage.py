@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from reelsmith.config import Settings
 from reelsmith.errors import InvalidInput, NotFound
+from reelsmith.generations.reading import get_generation, read_generation
 from reelsmith.server.app import create_app
 from reelsmith.storage import BlobStore, LocalBlobStore, keys, open_blob_store
 from tests.support import free_port, wait_until
@@ -83,6 +84,16 @@ def test_missing_blobs_and_bad_keys(store: BlobStore) -> None:
     for bad in ("../escape", "/abs", ""):
         with pytest.raises(InvalidInput):
             store.put_bytes(bad, b"x", "text/plain")
+
+
+def test_only_a_folder_store_names_its_own_files(store: BlobStore) -> None:
+    store.put_bytes(keys.reference("r2"), b"png", "image/png")
+    own = store.own_file(keys.reference("r2"))
+    if isinstance(store, LocalBlobStore):
+        assert own is not None
+        assert own.read_bytes() == b"png"
+    else:
+        assert own is None  # a bucket keeps objects; nothing is fetched to name a file
 
 
 def test_cached_path_is_a_local_file_that_follows_the_blob(store: BlobStore) -> None:
@@ -154,6 +165,14 @@ def test_a_generation_lives_in_the_bucket(s3_endpoint: str, settings: Settings) 
         assert f"{prefix}/{keys.final_video(gid, 'default')}" in stored
         assert f"{prefix}/{keys.scene_clip(gid, 'default', 1)}" in stored
         assert not (settings.data_dir / "blobs").exists()  # nothing went to local disk
+        # Reading the generation with local paths names no files and downloads nothing.
+        rt = client.app.state.runtime  # type: ignore[attr-defined]
+        copies = sorted(rt.settings.scratch_dir.rglob("*"))
+        with rt.db.read() as session:
+            read = read_generation(rt, session, get_generation(session, data["id"]), with_paths=True)
+        assert read.video_path is None
+        assert read.variants[0].scenes[0].video_path is None
+        assert sorted(rt.settings.scratch_dir.rglob("*")) == copies
         whole = client.get(data["video_url"], headers=headers)
         assert whole.status_code == 200
         assert whole.content[4:8] == b"ftyp"

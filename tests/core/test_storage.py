@@ -67,3 +67,10 @@ def test_cached_path_of_local_storage_is_the_blob_itself(tmp_path: Path) -> None
     assert store.cached_path("uploads/a.png") == tmp_path / "uploads" / "a.png"
     with pytest.raises(NotFound):
         store.cached_path("uploads/missing.png")
+
+
+def test_own_file_of_local_storage_is_the_blob_or_none(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    store.put_bytes("uploads/a.png", b"png", "image/png")
+    assert store.own_file("uploads/a.png") == tmp_path / "uploads" / "a.png"
+    assert store.own_file("uploads/missing.png") is None

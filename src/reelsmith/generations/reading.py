@@ -57,7 +57,10 @@ def list_item(gen: Generation) -> GenerationListItem:
 
 
 class _Files:
-    """Local paths of a generation's assets, when the caller wants them (copies when blobs are remote)."""
+    """Local paths of a generation's assets, when the caller wants them and the store keeps files.
+
+    Only the store's own files are named: reading a generation must not download its videos.
+    """
 
     def __init__(self, rt: Runtime, session: Session, gen: Generation, wanted: bool) -> None:
         self._keys: dict[str, str] = {}
@@ -70,10 +73,8 @@ class _Files:
         """The local path of an asset of this generation, or None."""
         if self._blobs is None or asset_id is None or asset_id not in self._keys:
             return None
-        try:
-            return str(self._blobs.cached_path(self._keys[asset_id]))
-        except NotFound:
-            return None
+        path = self._blobs.own_file(self._keys[asset_id])
+        return str(path) if path is not None else None
 
 
 def _scene(scene: Scene, files: _Files) -> SceneRead:

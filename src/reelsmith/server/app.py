@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from reelsmith import __version__
 from reelsmith.accounts.ratelimit import RateLimiter
+from reelsmith.accounts.throttle import LoginThrottle
 from reelsmith.api.routes import assets, auth, creative, generations, me, system, webhooks
 from reelsmith.config import Settings
 from reelsmith.feed import router as feed
@@ -55,6 +56,7 @@ def create_app(
     app.state.runtime = rt
     app.state.generation_limiter = RateLimiter("generations", settings.generation_rate_per_minute)
     app.state.upload_limiter = RateLimiter("uploads", settings.upload_rate_per_minute)
+    app.state.login_throttle = LoginThrottle(settings)
     app.state.metrics_registry = metrics_registry(rt)
     install_error_handlers(app, error_page)
     for module in (auth, me, generations, assets, creative, feed, webhooks, system):

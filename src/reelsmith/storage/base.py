@@ -38,6 +38,10 @@ class BlobStore(Protocol):
         """
         ...
 
+    def own_file(self, key: str) -> Path | None:
+        """The file the store keeps the blob in, if it keeps blobs as files; never fetches anything."""
+        ...
+
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A URL to fetch the blob."""
         ...

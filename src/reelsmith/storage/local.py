@@ -72,10 +72,15 @@ class LocalBlobStore:
 
     def cached_path(self, key: str) -> Path:
         """The blob's own file (it is already local)."""
-        path = self._path(key)
-        if not path.is_file():
+        path = self.own_file(key)
+        if path is None:
             raise NotFound(f"blob not found: {key}")
         return path
+
+    def own_file(self, key: str) -> Path | None:
+        """The blob's file, or None when there is no such blob."""
+        path = self._path(key)
+        return path if path.is_file() else None
 
     def url(self, key: str, expires_s: int = 3600) -> str:
         """A file:// URL (the HTTP layer serves assets through its own route)."""

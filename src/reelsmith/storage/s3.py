@@ -140,6 +140,10 @@ class S3BlobStore:
                 raise
             yield path
 
+    def own_file(self, key: str) -> Path | None:
+        """None: a bucket keeps objects, not files (use `cached_path` for a local copy)."""
+        return None
+
     def cached_path(self, key: str) -> Path:
         """A copy of the blob in the scratch folder, downloaded again only when the object changed.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -15,16 +14,10 @@ from reelsmith.server.deps import SESSION_COOKIE, RuntimeDep, UserDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
-_throttle_lock = threading.Lock()
-
 
 def login_throttle(request: Request) -> LoginThrottle:
-    """The app's one sign-in throttle, made on first use from the runtime's settings."""
-    state = request.app.state
-    with _throttle_lock:
-        if getattr(state, "login_throttle", None) is None:
-            state.login_throttle = LoginThrottle(state.runtime.settings)
-        throttle: LoginThrottle = state.login_throttle
+    """The app's one sign-in throttle (made by the app factory beside the other limiters)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
 
 
