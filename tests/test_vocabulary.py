@@ -14,11 +14,8 @@ from reelsmith.vocabulary import (
     CREATIVE_MODES,
     PRICES,
     SCENES_PER_VARIANT,
-    GenerationStatus,
-    Intensity,
     Mode,
     price_of,
-    vocabulary_data,
 )
 
 PACKAGE = Path(reelsmith.__file__).parent
@@ -47,13 +44,6 @@ def test_the_create_request_offers_exactly_the_creative_modes() -> None:
 def test_a_stitch_cannot_be_asked_for_by_prompt() -> None:
     with pytest.raises(ValueError, match="must be one of story"):
         GenerationCreate.model_validate({"mode": "stitch", "prompt": "join these"})
-
-
-def test_the_page_data_names_every_status_and_intensity() -> None:
-    data = vocabulary_data()
-    assert set(data["statuses"]) == {s.value for s in GenerationStatus}
-    assert [i["value"] for i in data["intensities"]] == [i.value for i in Intensity]
-    assert [m["value"] for m in data["modes"]] == [m.value for m in CREATIVE_MODES]
 
 
 # Quoted words the page scripts must read from the vocabulary rather than spell themselves.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
+from reelsmith.vocabulary import vocabulary_data
 from tests.web.conftest import insert_generation, sign_in, user_id
 
 XSS = "<script>alert(1)</script>"
@@ -32,6 +34,15 @@ def test_signed_in_pages_render_with_the_session_csrf_token(web: TestClient) -> 
         page = web.get(path.format(me=me.username))
         assert page.status_code == 200, path
         assert f'<meta name="csrf-token" content="{me.csrf}">' in page.text
+
+
+@pytest.mark.parametrize("path", ["/explore", "/login", "/create"])
+def test_every_page_carries_the_vocabulary_its_scripts_read(web: TestClient, path: str) -> None:
+    sign_in(web)
+    html = web.get(path).text
+    block = re.search(r'<script type="application/json" id="rs-vocabulary">(.*?)</script>', html, re.S)
+    assert block, f"{path} has no vocabulary block"
+    assert json.loads(block.group(1)) == vocabulary_data()
 
 
 def test_the_create_page_offers_priced_types_and_only_usable_providers(web: TestClient) -> None:

@@ -175,8 +175,3 @@ class GenerationRead(GenerationSummary):
     thumbnail_path: str | None = LocalPath("The main poster as a local file (CLI only).")
     image_path: str | None = LocalPath("The picture as a local file (CLI only).")
     output_path: str | None = LocalPath("Where the CLI copied the result (`--out`).")
-
-    @property
-    def main_variant(self) -> VariantRead | None:
-        """The variant that stands for the generation (the one whose video is `video_url`)."""
-        return next((v for v in self.variants if v.video_url and v.video_url == self.video_url), None)

@@ -117,16 +117,15 @@ def _variant(variant: Variant, evaluation: dict[str, Any] | None, files: _Files)
 
 def _steps(session: Session, gen: Generation) -> list[StepRead]:
     order = [d.name for d in steps_for(gen.mode)]
-    rows = session.scalars(select(Step).where(Step.generation_id == gen.id))
-    return [
-        StepRead(
-            name=s.name,
-            status=StepStatus(s.status),
-            attempts=s.attempts,
-            started_at=s.started_at,
-            finished_at=s.finished_at,
+    # Only the columns shown: a step's output (a whole story, say) is not needed here.
+    rows = session.execute(
+        select(Step.name, Step.status, Step.attempts, Step.started_at, Step.finished_at).where(
+            Step.generation_id == gen.id
         )
-        for s in sorted(rows, key=lambda s: order.index(s.name))
+    )
+    return [
+        StepRead(name=name, status=StepStatus(status), attempts=attempts, started_at=start, finished_at=end)
+        for name, status, attempts, start, end in sorted(rows, key=lambda r: order.index(r.name))
     ]
 
 
