@@ -26,7 +26,7 @@ DELIVERY_WAIT_S = 8.0
 
 def _follow(
     client: TestClient, headers: dict[str, str], gid: str, needle: str
-) -> tuple[threading.Event, threading.Event]:
+) -> tuple[threading.Event, threading.Event, threading.Thread]:
     opened, seen = threading.Event(), threading.Event()
 
     def run() -> None:
@@ -37,8 +37,16 @@ def _follow(
                     seen.set()
                     return
 
-    threading.Thread(target=run, daemon=True).start()
-    return opened, seen
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return opened, seen, thread
+
+
+def _end(client: TestClient, headers: dict[str, str], gid: str, follower: threading.Thread) -> None:
+    """Cancel the generation, so its stream closes and the follower's thread ends with the test."""
+    assert client.post(f"/api/generations/{gid}/cancel", headers=headers).status_code == 202
+    follower.join(DELIVERY_WAIT_S)
+    assert not follower.is_alive(), "the stream did not close when its generation ended"
 
 
 def _queued_generation(client: TestClient, name: str) -> tuple[dict[str, str], str]:
@@ -53,11 +61,12 @@ def test_a_committed_event_wakes_the_stream(api_settings: Settings, monkeypatch:
     runtime = app.state.runtime
     client = TestClient(app)
     headers, gid = _queued_generation(client, "watcher")
-    opened, seen = _follow(client, headers, gid, "hello-from-a-worker")
+    opened, seen, follower = _follow(client, headers, gid, "hello-from-a-worker")
     assert opened.wait(30)
     with runtime.db.write() as session:
         record_event(session, gid, "log", {"message": "hello-from-a-worker"})
     assert seen.wait(DELIVERY_WAIT_S)
+    _end(client, headers, gid, follower)
     runtime.close()
 
 
@@ -71,7 +80,7 @@ def test_events_from_another_process_wake_the_stream_through_redis(
     app = create_app(settings)
     client = TestClient(app)
     headers, gid = _queued_generation(client, "remote-watcher")
-    opened, seen = _follow(client, headers, gid, "hello-from-elsewhere")
+    opened, seen, follower = _follow(client, headers, gid, "hello-from-elsewhere")
     assert opened.wait(30)
     writer = (
         "from reelsmith.config import Settings\n"
@@ -90,4 +99,5 @@ def test_events_from_another_process_wake_the_stream_through_redis(
     }
     subprocess.run([sys.executable, "-c", writer], env=env, check=True, timeout=60, cwd=tmp_path)
     assert seen.wait(DELIVERY_WAIT_S)
+    _end(client, headers, gid, follower)
     app.state.runtime.close()
