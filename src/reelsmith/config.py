@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,28 @@ class Settings(BaseSettings):
     # cannot start one within the wait is answered 429 rather than queued without bound.
     password_hash_concurrency: int = Field(default=0, ge=0)
     password_hash_wait_s: float = Field(default=2.0, ge=0)
+    # Where rate-limit counters live, so several servers share one budget: a redis:// URL. Empty:
+    # the queue's Redis when the queue is on Redis, otherwise this process's memory.
+    rate_limit_url: str = ""
+    # Who may sign up: "open", "invite" (a code from invite_codes is required) or "closed".
+    signup_mode: Literal["open", "invite", "closed"] = "open"
+    # Comma-separated invite codes accepted when signup_mode is "invite".
+    invite_codes: str = ""
+    # Accounts one client address may create per hour.
+    signups_per_address_per_hour: int = Field(default=5, ge=1)
+    # Expensive requests per user per minute: stitching, storyboard drafts, reference images.
+    stitch_rate_per_minute: int = Field(default=6, ge=1)
+    storyboard_rate_per_minute: int = Field(default=10, ge=1)
+    reference_rate_per_minute: int = Field(default=10, ge=1)
+    # What one user's uploads may occupy in storage.
+    upload_quota_mb: int = Field(default=2000, ge=1)
+    # Largest JSON body any API route reads (uploads have max_upload_mb; webhooks read nothing).
+    max_json_body_kb: int = Field(default=256, ge=1)
+    # Bearer token a Prometheus scraper presents to /metrics; empty: /metrics is not served.
+    metrics_token: str = ""
+    # Mark the session cookie Secure and send HSTS even when the request arrived over plain HTTP
+    # (a TLS proxy on another host that does not say so).
+    force_https: bool = False
 
     @field_validator("data_dir")
     @classmethod

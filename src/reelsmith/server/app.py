@@ -56,6 +56,12 @@ def create_app(
     app.state.runtime = rt
     app.state.generation_limiter = RateLimiter("generations", settings.generation_rate_per_minute)
     app.state.upload_limiter = RateLimiter("uploads", settings.upload_rate_per_minute)
+    app.state.stitch_limiter = RateLimiter("stitch jobs", settings.stitch_rate_per_minute)
+    app.state.storyboard_limiter = RateLimiter("storyboard drafts", settings.storyboard_rate_per_minute)
+    app.state.reference_limiter = RateLimiter("reference batches", settings.reference_rate_per_minute)
+    app.state.signup_limiter = RateLimiter(
+        "sign-ups from this address", settings.signups_per_address_per_hour, 3600.0
+    )
     app.state.login_throttle = LoginThrottle(settings)
     app.state.metrics_registry = metrics_registry(rt)
     install_error_handlers(app, error_page)
