@@ -1,7 +1,9 @@
 """Stitch benchmark: Reelsmith vs ``ffmpeg -f concat -c copy`` vs MoviePy 2, in one run.
 
-    python bench/stitch.py [--clips 6] [--seconds 8] [--runs 9] [--cases abc] [--workdir DIR] [--keep]
+    python bench/stitch.py [--clips 6] [--seconds 8] [--runs 9] [--cases abc] [--encoder foreign|house]
+                           [--workdir DIR] [--keep]
 
+Clips are encoded like a provider's (``--encoder foreign``, the default) or like Reelsmith's own.
 (a) six compatible 8 s 720p clips; (b) the same with every third clip 1080p/25 fps (MoviePy ``compose``);
 (c) six clips with 0.5 s crossfades. Also checks (c)'s duration and PSNR away from transitions.
 The table's last two columns are the ratios: Reelsmith / concat copy, and MoviePy / Reelsmith.
@@ -34,16 +36,34 @@ FADE_S = 0.5
 FADE_FRAMES = round(FADE_S * FPS)
 
 
-def make_clip(dest: Path, size: str, fps: int, seed: int, seconds: float) -> Path:
-    """A Reelsmith-style clip: soft moving picture and a tone, x264 High like the renderer's, AAC."""
+# How clips are encoded: "foreign" like a provider's or a phone's clips (x264 with its own preset, a GOP
+# of two seconds, B-pyramid, 44.1 kHz audio), "house" like Reelsmith's renderer (a keyframe a second).
+ENCODERS = ("foreign", "house")
+
+
+def gop_frames(encoder: str, fps: int) -> int:
+    """Frames between keyframes in clips made by ``encoder``."""
+    return 2 * fps if encoder == "foreign" else fps
+
+
+def make_clip(dest: Path, size: str, fps: int, seed: int, seconds: float, encoder: str = "foreign") -> Path:
+    """A soft moving picture and a tone, encoded as ``encoder`` would (see ENCODERS)."""
+    if encoder == "house":
+        codecs = [*audio_args(), *video_args(crf=20, fps=fps)]
+    else:
+        gop = str(gop_frames(encoder, fps))
+        codecs = [
+            "-c:a", "aac", "-b:a", "128k", "-ar", "44100",
+            "-c:v", "libx264", "-preset", "medium", "-crf", "21", "-g", gop, "-keyint_min", gop,
+            "-bf", "3", "-refs", "3", "-pix_fmt", "yuv420p", "-r", str(fps),
+        ]  # fmt: skip
     run_ffmpeg([
         "-f", "lavfi", "-i",
         # Drawn small and scaled up: cheap to make, and soft like the local renderer's gradients.
         f"testsrc2=s=320x180:r={fps}:d={seconds},hue=h={seed * 40},scale={size.replace('x', ':')}"
         ":flags=bicubic,format=yuv420p",
         "-f", "lavfi", "-i", f"sine=f={220 + 40 * seed}:r=48000:d={seconds},volume=0.5",
-        "-map", "0:v", "-map", "1:a", *audio_args(), *video_args(crf=20, fps=fps),
-        "-t", str(seconds), *mp4_args(), str(dest),
+        "-map", "0:v", "-map", "1:a", *codecs, "-t", str(seconds), *mp4_args(), str(dest),
     ])  # fmt: skip
     return dest
 
@@ -103,7 +123,7 @@ def ratio(numerator: float | None, denominator: float | None) -> str:
     return f"{numerator / denominator:.2f}x"
 
 
-def print_checks(cases: str, work: Path, hd: list[Path], seconds: float) -> None:
+def print_checks(cases: str, work: Path, hd: list[Path], seconds: float, gop: int) -> None:
     """Exactness of case (c)'s length, and PSNR where frames should be untouched or near-transparent."""
     n = len(hd)
     frames = round(seconds * FPS)
@@ -112,19 +132,21 @@ def print_checks(cases: str, work: Path, hd: list[Path], seconds: float) -> None
         got = probe(work / "c.mp4").duration_s
         off = abs(got - expected) * FPS
         print(f"\n(c) duration {got:.3f} s, expected {expected:.3f} s, off by {off:.2f} frames")
-        # The join window starts at clip 0's last keyframe (one a second) before the fade: those frames
-        # are re-encoded but not faded.
-        window_start = (frames - FADE_FRAMES) // FPS * FPS
-        window_frames = (window_start, frames - FADE_FRAMES)
-        window = psnr(work / "c.mp4", window_frames, hd[0], window_frames)
-        print(f"(c) PSNR of the re-encoded window before the first fade: {window:.1f} dB")
-        # Clip 1 is copied from its second keyframe (1 s in) to its last keyframe before the next fade, or
-        # to its end when it is the last clip; in the output it starts where the first fade begins.
-        tail = (frames - FADE_FRAMES) // FPS * FPS if n > 2 else frames
-        end = min(FPS + 45, tail)
-        if end > FPS:
+        # The join window starts at clip 0's last keyframe before the fade: those frames are re-encoded
+        # but not faded.
+        window_start = (frames - FADE_FRAMES) // gop * gop
+        if window_start < frames - FADE_FRAMES:
+            window_frames = (window_start, frames - FADE_FRAMES)
+            window = psnr(work / "c.mp4", window_frames, hd[0], window_frames)
+            print(f"(c) PSNR of the re-encoded window before the first fade: {window:.1f} dB")
+        # Clip 1 is copied from its first keyframe after the fade to its last keyframe before the next
+        # fade, or to its end when it is the last clip; in the output it starts where the first fade begins.
+        head = -(-FADE_FRAMES // gop) * gop
+        tail = (frames - FADE_FRAMES) // gop * gop if n > 2 else frames
+        end = min(head + 45, tail)
+        if end > head:
             start = frames - FADE_FRAMES
-            middle = psnr(work / "c.mp4", (start + FPS, start + end), hd[1], (FPS, end))
+            middle = psnr(work / "c.mp4", (start + head, start + end), hd[1], (head, end))
             print(f"(c) PSNR of clip 1's copied middle: {middle} dB")
         else:
             print("(c) clips too short to have a copied middle")
@@ -145,6 +167,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=6, help="clips per case (at least 2)")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each clip (at least 1 s)")
     parser.add_argument("--runs", type=int, default=9, help="timed runs of case (a), best kept")
+    parser.add_argument("--encoder", choices=ENCODERS, default="foreign", help="how the clips are encoded")
     args = parser.parse_args()
     if args.clips < 2 or args.seconds < 1 or args.runs < 1:
         parser.error("needs --clips >= 2, --seconds >= 1 and --runs >= 1")
@@ -153,14 +176,18 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="reelsmith-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    hd = [make_clip(work / f"hd{i}.mp4", "1280x720", FPS, i, seconds) for i in range(n)]
-    full = [make_clip(work / f"fhd{i}.mp4", "1920x1080", 25, 10 + i, seconds) for i in range(max(1, n // 3))]
+    enc = args.encoder
+    hd = [make_clip(work / f"hd{i}.mp4", "1280x720", FPS, i, seconds, enc) for i in range(n)]
+    full = [
+        make_clip(work / f"fhd{i}.mp4", "1920x1080", 25, 10 + i, seconds, enc) for i in range(max(1, n // 3))
+    ]
     mixed = mixed_clips(hd, full)
     if has_moviepy:
         print(f"MoviePy x264 preset: {args.moviepy_preset}")
     else:
         print("MoviePy is not installed (pip install -e '.[bench]'): its column reads n/a")
-    print(f"made {n + len(full)} clips of {seconds:g} s in {time.perf_counter() - started:.1f} s ({work})")
+    made = time.perf_counter() - started
+    print(f"made {n + len(full)} {enc} clips of {seconds:g} s in {made:.1f} s ({work})")
 
     def moviepy(clips: list[Path], dest: Path, method: str, fade: float = 0.0) -> float | None:
         """MoviePy's time for one join, or None when it is not installed."""
@@ -197,7 +224,7 @@ def main() -> None:
         shown = f"{m:8.1f}s" if m is not None else f"{'n/a':>9}"
         print(f"{name:32} {r:9.2f}s {c:14.2f}s {shown} {ratio(r, c):>8} {ratio(m, r):>11}")
 
-    print_checks(args.cases, work, hd, seconds)
+    print_checks(args.cases, work, hd, seconds, gop_frames(enc, FPS))
     print(f"total bench time {time.perf_counter() - started:.0f} s")
     if not args.keep and args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)

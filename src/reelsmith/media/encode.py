@@ -13,18 +13,32 @@ REENCODE_CRF = 18
 
 
 def video_args(
-    *, crf: int, fps: Fraction | int = FPS, gop_s: float = 1.0, timescale: int = TIMESCALE
+    *,
+    crf: int,
+    fps: Fraction | int = FPS,
+    gop_s: float = 1.0,
+    timescale: int = TIMESCALE,
+    keep_colour: bool = False,
 ) -> list[str]:
-    """x264 High, yuv420p BT.709, constant frame rate, closed GOP with a keyframe every ``gop_s`` seconds."""
+    """x264 High, yuv420p BT.709, constant frame rate, closed GOP with a keyframe every ``gop_s`` seconds.
+
+    With ``keep_colour`` the pictures keep the colour description they arrive with: naming BT.709 makes
+    ffmpeg convert pictures described otherwise (or not at all), which would set a re-encoded stretch
+    of someone else's clip apart from the copied rest of it.
+    """
     gop = max(1, round(fps * gop_s))
+    colour = [] if keep_colour else [
+        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+    ]  # fmt: skip
     return [
         "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-profile:v", "high",
         "-pix_fmt", "yuv420p", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
-        "-fps_mode", "cfr", "-r", str(fps),
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+        "-fps_mode", "cfr", "-r", str(fps), *colour,
         "-video_track_timescale", str(timescale),
-        # Headers independent of the content and CRF, so clips from separate encodes can be concatenated.
-        "-x264-params", "stitchable=1",
+        # Headers independent of the content and CRF, so clips from separate encodes can be concatenated;
+        # and repeated before every keyframe, so a part joined after clips from another encoder brings its
+        # own parameter sets (decoders and browsers switch to them in-band).
+        "-x264-params", "stitchable=1:repeat-headers=1",
     ]  # fmt: skip
 
 

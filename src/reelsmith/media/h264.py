@@ -1,4 +1,4 @@
-"""Read an H.264 sequence parameter set far enough to know the picture size and pixel format.
+"""Read an H.264 sequence parameter set far enough to know the picture size, pixel format and pixel shape.
 
 The MP4 index reader uses it to report what libav's decoder would report, without opening libav. Anything
 unusual (interlaced coding, RGB 4:4:4, bit depths other than 8 and 10) gives None: the caller then asks
@@ -7,11 +7,17 @@ libav instead.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 # Profiles whose SPS carries chroma format, bit depth and scaling matrices (H.264 7.3.2.1.1).
 _HIGH_PROFILES = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135})
 _EXTENDED_SAR = 255
+# Sample aspect ratios by aspect_ratio_idc (H.264 table E-1); 0 is "unspecified", read as square.
+_SARS = (
+    (1, 1), (1, 1), (12, 11), (10, 11), (16, 11), (40, 33), (24, 11), (20, 11), (32, 11),
+    (80, 33), (18, 11), (15, 11), (64, 33), (160, 99), (4, 3), (3, 2), (2, 1),
+)  # fmt: skip
 _PIX_FMTS = {
     (1, 8): "yuv420p",
     (2, 8): "yuv422p",
@@ -24,11 +30,17 @@ _PIX_FMTS = {
 
 @dataclass(frozen=True)
 class SpsInfo:
-    """Displayed picture size (after cropping) and the pixel format a decoder reports."""
+    """Displayed picture size (after cropping), the pixel format a decoder reports, and the pixel shape."""
 
     width: int
     height: int
     pix_fmt: str
+    sar: tuple[int, int] = (1, 1)
+
+    @property
+    def square_pixels(self) -> bool:
+        """True when each pixel is as wide as it is tall."""
+        return self.sar[0] == self.sar[1]
 
 
 class _Bits:
@@ -110,13 +122,17 @@ def _skip_frame_order(bits: _Bits) -> None:
             bits.se()
 
 
-def _read_vui(bits: _Bits) -> tuple[bool, int]:
-    """(full range, matrix coefficients) from the video usability information, if present."""
-    full_range, matrix = False, 2
+def _read_vui(bits: _Bits) -> tuple[bool, int, tuple[int, int]]:
+    """(full range, matrix coefficients, sample aspect ratio) from the video usability information."""
+    full_range, matrix, sar = False, 2, (1, 1)
     if not bits.u(1):
-        return full_range, matrix
-    if bits.u(1) and bits.u(8) == _EXTENDED_SAR:
-        bits.u(32)
+        return full_range, matrix, sar
+    if bits.u(1):
+        idc = bits.u(8)
+        if idc == _EXTENDED_SAR:
+            sar = (bits.u(16), bits.u(16))
+        elif idc < len(_SARS):
+            sar = _SARS[idc]
     if bits.u(1):
         bits.u(1)
     if bits.u(1):
@@ -125,7 +141,7 @@ def _read_vui(bits: _Bits) -> tuple[bool, int]:
         if bits.u(1):
             bits.u(16)  # colour primaries, transfer characteristics
             matrix = bits.u(8)
-    return full_range, matrix
+    return full_range, matrix, sar
 
 
 def _pixel_format(chroma: int, depth: int, full_range: bool, matrix: int) -> str | None:
@@ -152,7 +168,8 @@ def _read(bits: _Bits) -> SpsInfo | None:
         return None  # interlaced coding: libav's field handling decides the size
     bits.u(1)  # direct_8x8_inference_flag
     crop = (bits.ue(), bits.ue(), bits.ue(), bits.ue()) if bits.u(1) else (0, 0, 0, 0)
-    pix_fmt = _pixel_format(chroma, depth, *_read_vui(bits))
+    full_range, matrix, sar = _read_vui(bits)
+    pix_fmt = _pixel_format(chroma, depth, full_range, matrix)
     if pix_fmt is None:
         return None
     sub_w, sub_h = (2, 2) if chroma == 1 else (2, 1) if chroma == 2 else (1, 1)
@@ -160,7 +177,7 @@ def _read(bits: _Bits) -> SpsInfo | None:
     height = height_units * 16 - sub_h * (crop[2] + crop[3])
     if width <= 0 or height <= 0:
         return None
-    return SpsInfo(width, height, pix_fmt)
+    return SpsInfo(width, height, pix_fmt, sar if sar[0] and sar[1] else (1, 1))
 
 
 def parse_sps(nal: bytes) -> SpsInfo | None:
@@ -171,3 +188,11 @@ def parse_sps(nal: bytes) -> SpsInfo | None:
         return _read(_Bits(_rbsp(nal[1:])))
     except ValueError:
         return None
+
+
+def first_sps(avcc: bytes) -> SpsInfo | None:
+    """What the first SPS of an MP4's ``avcC`` record says; None when there is none or it cannot say."""
+    if len(avcc) < 8 or avcc[0] != 1 or avcc[5] & 0x1F < 1:
+        return None
+    (length,) = struct.unpack_from(">H", avcc, 6)
+    return parse_sps(avcc[8 : 8 + length])

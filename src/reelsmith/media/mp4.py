@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
-from reelsmith.media.h264 import SpsInfo, parse_sps
+from reelsmith.media.h264 import SpsInfo, first_sps
 
 # Top-level boxes a plain MP4/MOV may start with; anything else is not a file this reader knows.
 _FIRST_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pdin", b"uuid"})
@@ -286,10 +286,7 @@ def _video_entry(data: bytes, entry: tuple[bytes, int, int]) -> tuple[int, int, 
 
 
 def _first_sps(avcc: bytes) -> SpsInfo:
-    if len(avcc) < 8 or avcc[0] != 1 or avcc[5] & 0x1F < 1:
-        raise _Unreadable
-    (length,) = struct.unpack_from(">H", avcc, 6)
-    sps = parse_sps(avcc[8 : 8 + length])
+    sps = first_sps(avcc)
     if sps is None:
         raise _Unreadable
     return sps

@@ -14,7 +14,9 @@ def psnr(video: Path, frames: tuple[int, int], source: Path, source_frames: tupl
     """Average PSNR (dB) of frames [a, b) of ``video`` against frames [c, d) of ``source`` (inf if equal)."""
     (a, b), (c, d) = frames, source_frames
     report = ffmpeg_report([
-        "-i", str(video), "-i", str(source), "-lavfi",
+        # A stream whose parameter sets change mid-way (parts from several encoders) must not rebuild the
+        # graph: a rebuilt graph restarts its frame counts and compares the wrong frames.
+        "-reinit_filter", "0", "-i", str(video), "-reinit_filter", "0", "-i", str(source), "-lavfi",
         f"[0:v]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[x];"
         f"[1:v]trim=start_frame={c}:end_frame={d},setpts=PTS-STARTPTS[y];[x][y]psnr",
         "-f", "null", "-",

@@ -15,9 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from reelsmith.errors import InvalidInput, MediaError
-from reelsmith.media.encode import audio_args, mp4_args
+from reelsmith.media.encode import audio_args, fps_fraction, mp4_args
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.filters import num
+from reelsmith.media.h264 import first_sps
 from reelsmith.media.probe import MediaInfo, probe
 from reelsmith.media.stitch.concat import REZERO_VIDEO, copy_join
 from reelsmith.media.stitch.normalise import Target, audio_chain, normalise_clip
@@ -31,13 +32,21 @@ log = logging.getLogger(__name__)
 _NORMALISE_WORKERS = 2
 
 
-def _copyable(sig: StreamSignature, ref: StreamSignature, target: Target) -> bool:
-    """True when a clip can be stream-copied next to the reference clip in the target format."""
+def _copyable(sig: StreamSignature, target: Target) -> bool:
+    """True when a clip's video can be stream-copied into the target format (whoever encoded it).
+
+    The audio does not matter (it is always rebuilt), nor do the codec headers: copies from other
+    encoders carry their own parameter sets in-band. Non-square pixels are left to the normaliser.
+    """
+    sps = first_sps(sig.video_extradata)
     return (
-        sig == ref
-        and sig.is_target_codecs
+        sig.video_codec == "h264"
+        and sig.pix_fmt == "yuv420p"
         and (sig.width, sig.height) == (target.width, target.height)
+        and fps_fraction(sig.fps) == target.fps
         and sig.video_time_base == target.time_base
+        and sps is not None
+        and sps.square_pixels
     )
 
 
@@ -49,16 +58,23 @@ def _concat_list(paths: Sequence[Path], workdir: Path) -> Path:
 
 
 def _concat_copy(
-    paths: Sequence[Path], infos: Sequence[MediaInfo], audio: Path | None, mode: SoundtrackMode, out: Path
+    paths: Sequence[Path],
+    infos: Sequence[MediaInfo],
+    audio: Path | None,
+    mode: SoundtrackMode,
+    out: Path,
+    *,
+    videos: Sequence[Path] | None = None,
 ) -> None:
     """Concat demuxer with video stream copy; the audio is decoded per clip, joined and re-encoded.
 
     Copying AAC through the concat demuxer would carry every clip's encoder priming and padding into the
     joined track (about 21 ms of drift per seam), so the audio -- cheap to encode -- is rebuilt instead,
-    each clip's share trimmed or padded to exactly its duration.
+    each clip's share trimmed or padded to exactly its duration. The video comes from ``videos`` when
+    given (copies of the clips' video with their headers in-band), else from the clips themselves.
     """
     total = sum(i.duration_s for i in infos)
-    args = ["-f", "concat", "-safe", "0", "-i", str(_concat_list(paths, out.parent))]
+    args = ["-f", "concat", "-safe", "0", "-i", str(_concat_list(videos or paths, out.parent))]
     chains = []
     for n, (path, info) in enumerate(zip(paths, infos, strict=True), start=1):
         args += ["-i", str(path)]
@@ -113,33 +129,38 @@ def _normalise(
 def _join(
     scans: Sequence[ClipScan], audio: Path | None, mode: SoundtrackMode, workdir: Path, out: Path
 ) -> None:
-    """Copy path when every clip matches the first; otherwise normalise only the clips that differ."""
+    """Copy path when every clip matches the first; otherwise normalise only the clips that must be."""
     clips = [s.path for s in scans]
     infos = [s.info for s in scans]
     target = Target.from_first(infos[0])
     sigs = [s.signature for s in scans]
-    if all(s == sigs[0] for s in sigs) and sigs[0].video_codec == "h264" and sigs[0].pix_fmt == "yuv420p":
+    if sigs[0].video_codec == "h264" and sigs[0].pix_fmt == "yuv420p" and all(s == sigs[0] for s in sigs):
         if audio is None and copy_join(scans, out):
             log.info("stitch: %d compatible clips, video and audio stream copy", len(clips))
             return
         log.info("stitch: %d compatible clips, video stream copy", len(clips))
         _concat_copy(clips, infos, audio, mode, out)
         return
-    ref = sigs[0]
     parts = list(clips)
-    redone = [i for i, sig in enumerate(sigs) if not _copyable(sig, ref, target)]
+    redone = [i for i, sig in enumerate(sigs) if not _copyable(sig, target)]
     _normalise(clips, infos, redone, target, parts, workdir)
-    if redone and len(redone) < len(clips):
-        # Copied and re-encoded parts must share codec headers, or the joined stream would not decode.
-        fresh = signature(parts[redone[0]], probe(parts[redone[0]]))
-        if fresh != ref:
-            rest = [i for i in range(len(clips)) if i not in redone]
-            _normalise(clips, infos, rest, target, parts, workdir)
-            redone = list(range(len(clips)))
-    log.info("stitch: normalised %d of %d clips, then stream copy", len(redone), len(clips))
-    _concat_copy(
-        parts, [probe(p) if i in redone else infos[i] for i, p in enumerate(parts)], audio, mode, out
+    part_infos = [probe(p) if i in redone else infos[i] for i, p in enumerate(parts)]
+    headers = {
+        signature(p, part_infos[i]).video_extradata if i in redone else sigs[i].video_extradata
+        for i, p in enumerate(parts)
+    }
+    videos = None
+    if len(headers) > 1:
+        from reelsmith.media.stitch.inband import video_with_inband_headers
+
+        videos = video_with_inband_headers(parts, workdir, duration_s=sum(i.duration_s for i in part_infos))
+    log.info(
+        "stitch: normalised %d of %d clips, then stream copy%s",
+        len(redone),
+        len(clips),
+        " with each clip's headers in-band" if videos else "",
     )
+    _concat_copy(parts, part_infos, audio, mode, out, videos=videos)
 
 
 def _fade(

@@ -2,11 +2,13 @@
 
 Each clip is cut at keyframes: its middle (from the first keyframe after the incoming transition to the
 last keyframe before the outgoing one) is copied; each join window (tail of one clip from a keyframe, head
-of the next up to a keyframe) goes through xfade and is encoded with the clips' own x264 settings
-(``stitchable=1``, same profile, level and GOP) at ``REENCODE_CRF``, so copied and encoded parts share
-codec headers. The concat demuxer then lays the parts end to end with exact durations, and the whole
-audio track is built in the same process (acrossfade chain), so the result lasts
-sum(durations) - (n - 1) * transition.
+of the next up to a keyframe) goes through xfade and is encoded at ``REENCODE_CRF``. The clips may come
+from any H.264 encoder: every part carries its own parameter sets in-band (the copied middles get them
+from the ``h264_mp4toannexb`` filter, our encodes from x264's repeated headers), so a decoder switches
+to each part's SPS/PPS at its first keyframe. A clip whose keyframes are too sparse to cut near its
+transitions is re-encoded whole first (the house GOP of one second). The concat demuxer then lays the
+parts end to end with exact durations, and the whole audio track is built in the same process
+(acrossfade chain), so the result lasts sum(durations) - (n - 1) * transition.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from pathlib import Path
 from reelsmith.media.encode import REENCODE_CRF, audio_args, mp4_args, video_args
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.filters import num
-from reelsmith.media.probe import open_media
 from reelsmith.media.stitch.concat import REZERO_VIDEO, Part, write_listing
+from reelsmith.media.stitch.inband import video_with_inband_headers
 from reelsmith.media.stitch.normalise import Target, audio_chain
-from reelsmith.media.stitch.scan import ClipScan, keyframes
+from reelsmith.media.stitch.scan import ClipScan, keyframes, scan_clip
 from reelsmith.media.stitch.soundtrack import SoundtrackMode, soundtrack_chain
 from reelsmith.vocabulary import Transition
 
@@ -42,19 +44,44 @@ class _Cut:
     frames: int
 
 
-def _cuts(scans: Sequence[ClipScan], overlap: int) -> list[_Cut] | None:
-    """Where each clip can be cut at keyframes around its transitions; None when keyframes are too sparse."""
-    cuts: list[_Cut] = []
+def _cut(scan: ClipScan, first: bool, last: bool, overlap: int) -> _Cut | None:
+    """Where ``scan`` can be cut at keyframes around its transitions; None when they are too sparse."""
+    keys = keyframes(scan.path, scan.fps).frames
+    n = scan.video_frames
+    head = 0 if first else next((k for k in keys if k >= overlap), n)
+    tail = n if last else max((k for k in keys if k <= n - overlap), default=0)
+    return _Cut(head, tail, n) if head <= tail else None
+
+
+def _cuts(scans: Sequence[ClipScan], overlap: int) -> list[_Cut | None]:
     last = len(scans) - 1
-    for i, scan in enumerate(scans):
-        keys = keyframes(scan.path, scan.fps).frames
-        n = scan.video_frames
-        head = 0 if i == 0 else next((k for k in keys if k >= overlap), n)
-        tail = n if i == last else max((k for k in keys if k <= n - overlap), default=0)
-        if head > tail:
-            return None
-        cuts.append(_Cut(head, tail, n))
-    return cuts
+    return [_cut(scan, i == 0, i == last, overlap) for i, scan in enumerate(scans)]
+
+
+def _regrid(scans: list[ClipScan], which: Sequence[int], workdir: Path) -> None:
+    """Re-encode the video of the clips at ``which`` with the house GOP (a keyframe a second), in place.
+
+    Size and rate already match; the pictures and their colour description pass through unchanged and
+    the audio is copied, so only the keyframe grid differs from the original.
+    """
+    outs = {i: workdir / f"regrid_{i}.mp4" for i in which}
+
+    def regrid(i: int) -> None:
+        scan = scans[i]
+        run_ffmpeg(
+            [
+                "-i", str(scan.path), "-map", "0:v:0", "-map", "0:a:0?", "-c:a", "copy",
+                *video_args(crf=REENCODE_CRF, fps=scan.fps, timescale=Target.from_first(scan.info).timescale,
+                            keep_colour=True),
+                *mp4_args(), str(outs[i]),
+            ],
+            timeout_s=60 + scan.video_duration_s * 10,
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        list(pool.map(regrid, which))
+    for i in which:
+        scans[i] = scan_clip(outs[i])
 
 
 def _join_graph(na: int, nb: int, overlap: int, fps: Fraction, transition: Transition) -> str:
@@ -98,7 +125,7 @@ def _encode_join(
             "-ss", num(float(cut_a.tail / fps)), "-i", str(a.path),
             "-t", num(float((nb + 1) / fps)), "-i", str(b.path),
             "-filter_complex", graph, "-map", "[v]", "-frames:v", str(frames), "-an",
-            *video_args(crf=REENCODE_CRF, fps=fps, timescale=target.timescale),
+            *video_args(crf=REENCODE_CRF, fps=fps, timescale=target.timescale, keep_colour=True),
             *mp4_args(), str(out),
         ],
         timeout_s=60 + frames,
@@ -106,30 +133,13 @@ def _encode_join(
     return frames
 
 
-def _video_extradata(path: Path) -> bytes:
-    container = open_media(path)
-    try:
-        return bytes(container.streams.video[0].codec_context.extradata or b"")
-    finally:
-        container.close()
-
-
 def _video_only(scans: Sequence[ClipScan], wanted: Sequence[int], workdir: Path) -> dict[int, Path]:
-    """Video-only remuxes of the clips whose middles are copied, in one ffmpeg process.
-
-    The concat demuxer ends a part at the first packet past its outpoint *of any stream*; with the audio
-    gone, the outpoint cuts the video exactly at a keyframe's decode stamp.
-    """
+    """Video-only copies (headers in-band) of the clips whose middles are copied."""
     if not wanted:
         return {}
-    args: list[str] = []
-    for i in wanted:
-        args += ["-i", str(scans[i].path)]
-    outs = {i: workdir / f"video_{i}.mp4" for i in wanted}
-    for n, i in enumerate(wanted):
-        args += ["-map", f"{n}:v:0", "-c", "copy", "-f", "mp4", str(outs[i])]
-    run_ffmpeg(args, timeout_s=60 + sum(scans[i].video_duration_s for i in wanted) / 4)
-    return outs
+    duration = sum(scans[i].video_duration_s for i in wanted)
+    outs = video_with_inband_headers([scans[i].path for i in wanted], workdir, duration_s=duration)
+    return dict(zip(wanted, outs, strict=True))
 
 
 def windowed_crossfade(
@@ -145,17 +155,23 @@ def windowed_crossfade(
     fps = scans[0].fps
     overlap = max(1, round(transition_s * fps))
     ref = scans[0].signature
-    if any(s.signature.video_extradata != ref.video_extradata or s.fps != fps for s in scans) or any(
-        (s.signature.video_codec, s.signature.pix_fmt, s.signature.width, s.signature.height)
-        != (ref.video_codec, ref.pix_fmt, ref.width, ref.height)
+    if any(
+        (s.signature.video_codec, s.signature.pix_fmt, s.signature.width, s.signature.height, s.fps)
+        != (ref.video_codec, ref.pix_fmt, ref.width, ref.height, fps)
         or s.signature.video_time_base != ref.video_time_base
         for s in scans
     ):
         return False
     if ref.video_codec != "h264" or ref.pix_fmt != "yuv420p" or fps.denominator != 1:
         return False
-    cuts = _cuts(scans, overlap)
-    if cuts is None:
+    scans = list(scans)
+    sparse = [i for i, cut in enumerate(_cuts(scans, overlap)) if cut is None]
+    if sparse:
+        log.info("stitch: %d clips have too few keyframes to cut; re-encoding them whole", len(sparse))
+        _regrid(scans, sparse, workdir)
+    found = _cuts(scans, overlap)
+    cuts = [c for c in found if c is not None]
+    if len(cuts) != len(found):
         return False
     joins = [workdir / f"join_{i}.mp4" for i in range(len(scans) - 1)]
     copied = [i for i, c in enumerate(cuts) if c.tail > c.head]
@@ -169,9 +185,6 @@ def windowed_crossfade(
         ]
         join_frames = [f.result() for f in encoding]
         videos = extracting.result()
-    if _video_extradata(joins[0]) != ref.video_extradata:
-        log.info("stitch: encoder headers differ from the clips'; falling back to a full re-encode")
-        return False
     parts: list[Part] = []
     for i, cut in enumerate(cuts):
         if i in videos:
