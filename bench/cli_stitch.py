@@ -1,9 +1,10 @@
 """`reelsmith stitch` as a command vs the plain ffmpeg concat command, on six 20 s 1080p clips.
 
-    python bench/cli_stitch.py [--runs 5] [--clips 6] [--seconds 20]
+    python bench/cli_stitch.py [--runs 7] [--clips 6] [--seconds 20]
 
-Both are timed as whole processes (start-up included), best of `--runs`, and the ratio is printed.
-Before every run the previous output is deleted and dirty pages are flushed, outside the timed part, so
+Both are timed as whole processes (start-up included) in `--runs` pairs, one right after the other so
+both meet the same machine load; the printed ratio is the median of the pairs' ratios. Before every
+run the previous output is deleted and dirty pages are flushed, outside the timed part, so
 each command is timed writing a new file rather than waiting for the kernel to free the last one.
 ``--clips 2 --seconds 1 --runs 1`` is a smoke run of a few seconds.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,23 +40,36 @@ def make_clip(dest: Path, seed: int, seconds: float) -> Path:
     return dest
 
 
-def best(cmd: list[str], runs: int, output: Path | None = None) -> float:
-    """Best wall time of `runs` runs of a command (which writes ``output``, removed before each run)."""
-    times = []
-    for _ in range(runs):
-        if output is not None:
-            output.unlink(missing_ok=True)
-        os.sync()
-        started = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return min(times)
+def timed(cmd: list[str], output: Path | None = None) -> float:
+    """Wall time of one run of a command (which writes ``output``, removed before the run)."""
+    if output is not None:
+        output.unlink(missing_ok=True)
+    os.sync()
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def paired(
+    first: list[str], second: list[str], runs: int, outputs: tuple[Path, Path]
+) -> list[tuple[float, float]]:
+    """``runs`` pairs of wall times, each pair run back to back (``second`` then ``first`` on odd runs)."""
+    pairs = []
+    for n in range(runs):
+        if n % 2:
+            b = timed(second, outputs[1])
+            a = timed(first, outputs[0])
+        else:
+            a = timed(first, outputs[0])
+            b = timed(second, outputs[1])
+        pairs.append((a, b))
+    return pairs
 
 
 def main() -> None:
     """Make the clips, time both commands, print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--clips", type=int, default=6, help="clips to join (at least 2)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each clip")
     args = parser.parse_args()
@@ -77,18 +92,20 @@ def main() -> None:
             str(work / "ours.mp4"),
         ]
         help_cmd = [sys.executable, "-m", "reelsmith", "--help"]
-        t_help = best(help_cmd, args.runs)
-        t_ffmpeg = best(ffmpeg, args.runs, work / "ffmpeg.mp4")
-        t_ours = best(ours, args.runs, work / "ours.mp4")
+        t_help = statistics.median(timed(help_cmd) for _ in range(args.runs))
+        pairs = paired(ffmpeg, ours, args.runs, (work / "ffmpeg.mp4", work / "ours.mp4"))
+        t_ffmpeg = statistics.median(a for a, _ in pairs)
+        t_ours = statistics.median(b for _, b in pairs)
         ours_name = f"reelsmith stitch ({args.clips} x {args.seconds:g} s 1080p)"
         width = max(34, len(ours_name) + 2)
-        print(f"{'command':{width}}{'best s':>10}")
+        print(f"{'command':{width}}{'median s':>10}")
         print(f"{'reelsmith --help':{width}}{t_help:10.3f}")
         print(f"{'ffmpeg -f concat -c copy':{width}}{t_ffmpeg:10.3f}")
         print(f"{ours_name:{width}}{t_ours:10.3f}")
         size_mb = sum(c.stat().st_size for c in clips) / 1e6
         print(f"input {size_mb:.0f} MB in {args.clips} clips")
-        print(f"ratio reelsmith stitch / ffmpeg: {t_ours / t_ffmpeg:.2f}x")
+        ratio = statistics.median(b / a for a, b in pairs)
+        print(f"ratio reelsmith stitch / ffmpeg: {ratio:.2f}x (median of {args.runs} paired runs)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -14,15 +14,19 @@ from reelsmith.vocabulary import (
     CREATIVE_MODES,
     PRICES,
     SCENES_PER_VARIANT,
+    STITCH_PRICE,
+    STORYBOARD,
+    STORYBOARD_PRICE,
     Mode,
     price_of,
+    vocabulary_data,
 )
 
 PACKAGE = Path(reelsmith.__file__).parent
 STATIC = PACKAGE / "web" / "static"
 
 
-@pytest.mark.parametrize("mode", list(CREATIVE_MODES))
+@pytest.mark.parametrize("mode", [*CREATIVE_MODES, Mode.STITCH])
 def test_the_charged_price_matches_the_displayed_price(mode: Mode) -> None:
     shown = PRICES[mode]
     for units in (1, 3):
@@ -30,6 +34,12 @@ def test_the_charged_price_matches_the_displayed_price(mode: Mode) -> None:
         charged = price_of(mode, clips if shown.per != "generation" else 1)
         expected = shown.tokens * (units if shown.per != "generation" else 1)
         assert charged == expected, f"{mode}: charged {charged}, shown {expected} for {units} {shown.per}(s)"
+
+
+def test_the_pages_are_given_the_prices_of_stitching_and_storyboards() -> None:
+    prices = vocabulary_data()["prices"]
+    assert prices["stitch_clip"] == PRICES[Mode.STITCH].tokens == STITCH_PRICE
+    assert prices["storyboard"] == PRICES[STORYBOARD].tokens == STORYBOARD_PRICE
 
 
 def test_every_mode_has_steps() -> None:

@@ -167,6 +167,7 @@ class Settings(BaseSettings):
         return self.data_dir / "local-jobs"
 
     def ensure_data_dir(self) -> Path:
-        """Create the data dir on first use."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data dir on first use, readable by its owner alone (it holds the database,
+        the secret key and every blob)."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.data_dir

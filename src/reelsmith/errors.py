@@ -103,6 +103,13 @@ class CsrfFailed(ReelsmithError):
     http_status = 403
 
 
+class Forbidden(ReelsmithError):
+    """The caller is known but may not do this (e.g. sign up while sign-up is closed)."""
+
+    code = "forbidden"
+    http_status = 403
+
+
 class NotFound(ReelsmithError):
     """The object does not exist (or is not the caller's to see)."""
 
@@ -153,6 +160,22 @@ class RateLimited(ReelsmithError):
 
     def __init__(self, what: str, retry_after_s: int) -> None:
         super().__init__(f"too many {what}; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Retry-After, in whole seconds."""
+        return {"Retry-After": str(self.retry_after_s)}
+
+
+class ServiceUnavailable(ReelsmithError):
+    """A service the request depends on cannot be reached; the request is refused, not let through."""
+
+    code = "service_unavailable"
+    http_status = 503
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
         self.retry_after_s = retry_after_s
 
     @property

@@ -41,6 +41,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True, inline: bool = Fa
     from reelsmith.jobs.inline import InlineDispatcher
     from reelsmith.jobs.queue import build_huey, redis_url
     from reelsmith.jobs.tasks import register_tasks
+    from reelsmith.pipeline.assets import sweep_released_blobs
 
     settings.ensure_data_dir()
     db = Database(settings.effective_database_url)
@@ -58,6 +59,8 @@ def build_runtime(settings: Settings, *, migrate: bool = True, inline: bool = Fa
         huey=build_huey(settings.effective_queue_url),
     )
     runtime.db.commit_hooks.append(runtime.announcer.after_commit)
+    # Blobs replaced by a new render are deleted once the rows that released them are committed.
+    sweep_released_blobs(runtime)
     wakeups = redis_url(settings.effective_queue_url)
     if wakeups is not None:
         runtime.announcer.publish_to_redis(wakeups)

@@ -159,28 +159,45 @@ IMAGE_PRICE = 1
 CLIP_PRICE = 10
 SCENES_PER_VARIANT = 4  # every ad clone variant is four scenes
 VARIANT_PRICE = CLIP_PRICE * SCENES_PER_VARIANT
+# Joining clips is no model work, but every clip is decoded, re-encoded and loudness-measured.
+STITCH_PRICE = 1  # per clip joined (a clip named twice is joined twice)
+# A storyboard is two calls to a paid text model (the story, then its scenes).
+STORYBOARD_PRICE = 1  # per draft
+
+# What a stitch job may take in: a clip repeated more often than this is refused, and so are
+# clips whose lengths add up to more than this (the stitch re-encodes every second of them).
+MAX_STITCH_REPEATS = 3
+MAX_STITCH_S = 600.0
+
+# What a storyboard is sold as in the price table (it is no generation, so it has no mode).
+STORYBOARD = "storyboard"
 
 
 @dataclass(frozen=True)
 class Price:
-    """What one generation of a mode costs: `tokens` once, per scene or per variant."""
+    """What one thing a user buys costs: `tokens` once, or per scene, variant, clip or draft."""
 
     tokens: int
-    per: str  # "generation" | "scene" | "variant"
+    per: str  # "generation" | "scene" | "variant" | "clip" | "draft"
 
 
-PRICES: dict[Mode, Price] = {
+# Every priced thing: a generation of each mode (stitch jobs included) and a storyboard draft.
+PRICES: dict[str, Price] = {
     Mode.IMAGE: Price(IMAGE_PRICE, "generation"),
     Mode.VIDEO: Price(CLIP_PRICE, "generation"),
     Mode.STORY: Price(CLIP_PRICE, "scene"),
     Mode.MUSIC_VIDEO: Price(CLIP_PRICE, "scene"),
     Mode.AD_CLONE: Price(VARIANT_PRICE, "variant"),
+    Mode.STITCH: Price(STITCH_PRICE, "clip"),
+    STORYBOARD: Price(STORYBOARD_PRICE, "draft"),
 }
 
 
 def price_of(mode: str, clips: int) -> int:
-    """Tokens a generation costs when accepted: one image, or `clips` generated clips."""
-    return IMAGE_PRICE if mode == Mode.IMAGE else CLIP_PRICE * clips
+    """Tokens a generation costs when accepted: one image, `clips` generated clips or `clips` joined."""
+    if mode == Mode.IMAGE:
+        return IMAGE_PRICE
+    return (STITCH_PRICE if mode == Mode.STITCH else CLIP_PRICE) * clips
 
 
 # ---- What people read --------------------------------------------------------------------------
@@ -231,7 +248,13 @@ def vocabulary_data() -> dict[str, Any]:
         "scene_states": {str(s): list(state) for s, state in SCENE_STATES.items()},
         "scene_busy": list(SCENE_BUSY),
         "scene_idle": list(SCENE_IDLE),
-        "prices": {"image": IMAGE_PRICE, "clip": CLIP_PRICE, "variant": VARIANT_PRICE},
+        "prices": {
+            "image": IMAGE_PRICE,
+            "clip": CLIP_PRICE,
+            "variant": VARIANT_PRICE,
+            "stitch_clip": STITCH_PRICE,
+            "storyboard": STORYBOARD_PRICE,
+        },
         "scenes_per_variant": SCENES_PER_VARIANT,
         "max_scenes": MAX_SCENES,
     }

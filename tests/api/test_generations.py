@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from reelsmith.config import Settings
+from reelsmith.server.app import create_app
 from tests.api.conftest import signup, wait_done
 
 
@@ -289,11 +290,16 @@ def test_another_users_things_are_404(client: TestClient, alice: dict[str, str],
     assert client.get(f"/api/generations/{gid}", headers=alice).status_code == 200
 
 
-def test_health_and_metrics(client: TestClient, alice: dict[str, str]) -> None:
+def test_health_and_metrics(client: TestClient, alice: dict[str, str], api_settings: Settings) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     gid = _story(client, alice, mode="image", prompt="A kite")
     wait_done(client, alice, gid)
-    text = client.get("/metrics").text
+    assert client.get("/metrics").status_code == 404  # not served without a metrics token
+    # Another server of the same deployment, with a token for its scraper, reports the shared truth.
+    scraping = create_app(api_settings.model_copy(update={"metrics_token": "scrape"}))
+    with TestClient(scraping) as scraper:
+        text = scraper.get("/metrics", headers={"Authorization": "Bearer scrape"}).text
+    scraping.state.runtime.close()
     assert 'reelsmith_generations{mode="image",status="completed"} 1.0' in text
     assert "reelsmith_queue_depth" in text
     assert "reelsmith_provider_calls_total" in text

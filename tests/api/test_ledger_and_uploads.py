@@ -19,7 +19,7 @@ from reelsmith.errors import InsufficientTokens, ReelsmithError
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation
 from reelsmith.runtime import build_runtime
-from reelsmith.vocabulary import Mode
+from reelsmith.vocabulary import STORYBOARD_PRICE, Mode
 from tests.api.conftest import wait_done
 
 
@@ -125,14 +125,14 @@ def test_rate_limit_is_429_with_retry_after(client: TestClient, alice: dict[str,
     assert int(last.headers["retry-after"]) >= 1
 
 
-def test_storyboard_is_synchronous_and_free(client: TestClient, alice: dict[str, str]) -> None:
+def test_storyboard_is_synchronous_and_charged(client: TestClient, alice: dict[str, str]) -> None:
     response = client.post(
         "/api/storyboards", json={"prompt": "A neon city night drive", "scenes": 3}, headers=alice
     )
     assert response.status_code == 200
     assert len(response.json()["scenes"]) == 3
     assert response.json()["title"]
-    assert client.get("/api/me", headers=alice).json()["token_balance"] == 50
+    assert client.get("/api/me", headers=alice).json()["token_balance"] == 50 - STORYBOARD_PRICE
 
 
 def test_references_make_images_in_parallel_and_charge_one_each(

@@ -1,4 +1,5 @@
-"""/metrics as Prometheus reads it: one sample per series, each summed by the database."""
+"""/metrics as Prometheus reads it: only with the metrics token, one sample per series, each summed by
+the database."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Step, User, utcnow
@@ -39,10 +40,14 @@ STEPS = [
 ]
 
 
+TOKEN = "scraper-secret"
+SCRAPER = {"Authorization": f"Bearer {TOKEN}"}
+
+
 @pytest.fixture
 def scraped(settings: Settings) -> Iterator[TestClient]:
-    """The app (no worker) over a database holding the calls and steps above."""
-    app = create_app(settings)
+    """The app (no worker, metrics token set) over a database holding the calls and steps above."""
+    app = create_app(settings.model_copy(update={"metrics_token": TOKEN}))
     with TestClient(app) as client:
         signup(client, "meter")
         rt = app.state.runtime
@@ -86,7 +91,7 @@ def _samples(text: str) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
 
 
 def test_every_series_appears_once(scraped: TestClient) -> None:
-    samples = _samples(scraped.get("/metrics").text)
+    samples = _samples(scraped.get("/metrics", headers=SCRAPER).text)
     repeated = [key for key, n in Counter((name, labels) for name, labels, _ in samples).items() if n > 1]
     assert repeated == []
 
@@ -94,7 +99,7 @@ def test_every_series_appears_once(scraped: TestClient) -> None:
 def test_provider_cost_is_summed_per_provider(scraped: TestClient) -> None:
     cost = {
         dict(labels)["provider"]: value
-        for name, labels, value in _samples(scraped.get("/metrics").text)
+        for name, labels, value in _samples(scraped.get("/metrics", headers=SCRAPER).text)
         if name == "reelsmith_provider_cost_usd_total"
     }
     assert cost == pytest.approx({"openai": 0.52, "replicate": 0.5, "local": 0.0})
@@ -103,7 +108,7 @@ def test_provider_cost_is_summed_per_provider(scraped: TestClient) -> None:
 def test_provider_calls_are_counted_per_provider_operation_and_status(scraped: TestClient) -> None:
     calls = {
         (d["provider"], d["operation"], d["status"]): value
-        for name, labels, value in _samples(scraped.get("/metrics").text)
+        for name, labels, value in _samples(scraped.get("/metrics", headers=SCRAPER).text)
         if name == "reelsmith_provider_calls_total"
         for d in [dict(labels)]
     }
@@ -114,7 +119,7 @@ def test_provider_calls_are_counted_per_provider_operation_and_status(scraped: T
 def test_step_durations_are_averaged_over_finished_steps(scraped: TestClient) -> None:
     averages = {
         dict(labels)["step"]: value
-        for name, labels, value in _samples(scraped.get("/metrics").text)
+        for name, labels, value in _samples(scraped.get("/metrics", headers=SCRAPER).text)
         if name == "reelsmith_step_seconds_avg"
     }
     assert averages == pytest.approx({"story": 3.0, "clips": 10.0}, abs=0.01)
@@ -122,3 +127,47 @@ def test_step_durations_are_averaged_over_finished_steps(scraped: TestClient) ->
 
 def test_health_checks_the_database(scraped: TestClient) -> None:
     assert scraped.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": "Bearer "},
+    ],
+    ids=["none", "wrong-token", "not-bearer", "empty"],
+)
+def test_metrics_without_the_token_are_401(scraped: TestClient, headers: dict[str, str]) -> None:
+    response = scraped.get("/metrics", headers=headers)
+    assert response.status_code == 401
+    assert "reelsmith_" not in response.text
+
+
+def test_metrics_are_not_served_without_a_configured_token(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        codes = [client.get("/metrics", headers=h).status_code for h in ({}, {"Authorization": "Bearer "})]
+    app.state.runtime.close()
+    assert codes == [404, 404]
+
+
+def test_a_scrape_aggregates_in_sql_without_loading_rows(scraped: TestClient) -> None:
+    engine = scraped.app.state.runtime.db.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert scraped.get("/metrics", headers=SCRAPER).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    scrape = [
+        s for s in statements if "FROM generations" in s or "FROM steps" in s or "FROM provider_calls" in s
+    ]
+    # One grouped query per family, whatever the number of rows.
+    assert len(scrape) == 4
+    assert all("GROUP BY" in s for s in scrape)

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from reelsmith.errors import InvalidInput
+from reelsmith.errors import InvalidInput, UnsupportedMedia
 from reelsmith.generations.fetch import fetch_to_file, is_url
 from tests.pipeline.test_ad_clone import source_ad
 from tests.support import free_port, serve_in_thread
+
+# An HLS playlist whose one segment is a local file: read as a playlist, it would pull that file in.
+PLAYLIST = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nsecret.ts\n#EXT-X-ENDLIST\n"
 
 
 class _QuietFiles(http.server.SimpleHTTPRequestHandler):
@@ -29,6 +32,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("site")
     source_ad(folder / "ad.mp4")
     (folder / "notes.txt").write_text("not a video")
+    (folder / "playlist.m3u8").write_text(PLAYLIST)
     handler = partial(_QuietFiles, directory=str(folder))
     with serve_in_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
         yield url
@@ -88,3 +92,17 @@ def test_bad_source_urls_are_one_line_and_exit_2(site: str, tmp_path: Path, path
     assert len(lines) == 1, result.stderr
     assert "--source" in lines[0], result.stderr
     assert needle in lines[0], result.stderr
+
+
+def test_a_playlist_url_is_saved_under_a_neutral_name_and_refused(site: str, tmp_path: Path) -> None:
+    from reelsmith.generations.upload_types import sniff
+
+    got = fetch_to_file(f"{site}/playlist.m3u8", tmp_path, max_bytes=50_000_000, field="--source")
+    assert got.suffix == ".bin"  # not .m3u8: nothing takes it for a playlist by its name
+    assert got.read_text() == PLAYLIST
+    with pytest.raises(UnsupportedMedia):
+        sniff(got)
+    result = _generate(tmp_path / "data", "--source", f"{site}/playlist.m3u8")
+    assert result.returncode == 2
+    assert "--source" in result.stderr, result.stderr
+    assert "expected" in result.stderr, result.stderr

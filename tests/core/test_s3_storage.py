@@ -162,8 +162,11 @@ def test_a_generation_lives_in_the_bucket(s3_endpoint: str, settings: Settings) 
         assert data["status"] == "completed", data["error_message"]
         stored = {o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]}
         gid = data["id"]
-        assert f"{prefix}/{keys.final_video(gid, 'default')}" in stored
-        assert f"{prefix}/{keys.scene_clip(gid, 'default', 1)}" in stored
+        # Each render has its own key (final_<render>.mp4, scene_1_<render>.mp4).
+        final = keys.final_video(gid, "default", "R").replace("R", "")
+        clip = keys.scene_clip(gid, "default", 1, "R").replace("R", "")
+        assert any(k.startswith(f"{prefix}/{final[:-4]}") and k.endswith(".mp4") for k in stored), stored
+        assert any(k.startswith(f"{prefix}/{clip[:-4]}") and k.endswith(".mp4") for k in stored), stored
         assert not (settings.data_dir / "blobs").exists()  # nothing went to local disk
         # Reading the generation with local paths names no files and downloads nothing.
         rt = client.app.state.runtime  # type: ignore[attr-defined]

@@ -15,6 +15,21 @@ ENCODERS: dict[str, list[str]] = {
     "medium-bframes": ["-preset", "medium", "-crf", "23", "-g", "30", "-bf", "3", "-refs", "3"],
     "main-no-bframes": ["-profile:v", "main", "-preset", "fast", "-crf", "28", "-g", "15", "-bf", "0"],
     "baseline": ["-profile:v", "baseline", "-preset", "faster", "-crf", "26", "-g", "24"],
+    # As video services deliver: a keyframe every two seconds, B-pyramid, a slower preset.
+    "provider": [
+        "-preset",
+        "medium",
+        "-crf",
+        "21",
+        "-g",
+        "60",
+        "-keyint_min",
+        "60",
+        "-bf",
+        "3",
+        "-refs",
+        "3",
+    ],
     # x264's default GOP (250 frames): a short clip has a single keyframe, at its start.
     "sparse-keyframes": ["-preset", "faster", "-crf", "24"],
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.accounts.auth import IssuedSession, issue_session, revoke_session
 from reelsmith.accounts.passwords import hash_password, verify_password
+from reelsmith.accounts.ratelimit import Limiter
 from reelsmith.accounts.throttle import LoginThrottle
+from reelsmith.config import Settings
 from reelsmith.db.models import User
-from reelsmith.errors import Conflict, InvalidInput, Unauthorized
+from reelsmith.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -37,12 +40,7 @@ def create_user(
     tokens: int = 0,
 ) -> User:
     """Create a user with a starting token grant; usernames are unique case-insensitively."""
-    if not USERNAME.fullmatch(username):
-        raise InvalidInput("username", "2-32 letters, digits, '_', '.' or '-', not starting with '.' or '-'")
-    if username.lower() in RESERVED_USERNAMES:
-        raise InvalidInput("username", f"{username!r} is reserved")
-    if password is not None and len(password) < 8:
-        raise InvalidInput("password", "must be at least 8 characters")
+    check_new_account(username, password)
     taken = session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
     if taken:
         raise Conflict(f"username {username!r} is taken")
@@ -62,6 +60,16 @@ def create_user(
     session.flush()
     session.refresh(user)
     return user
+
+
+def check_new_account(username: str, password: str | None) -> None:
+    """Raise InvalidInput unless `username` may be taken and `password` is long enough."""
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput("username", "2-32 letters, digits, '_', '.' or '-', not starting with '.' or '-'")
+    if username.lower() in RESERVED_USERNAMES:
+        raise InvalidInput("username", f"{username!r} is reserved")
+    if password is not None and len(password) < 8:
+        raise InvalidInput("password", "must be at least 8 characters")
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -103,12 +111,61 @@ class Login:
     session: IssuedSession
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """What a sign-up asks for; `invite_code` matters only when sign-up is by invitation."""
+
+    username: str
+    password: str
+    email: str | None = None
+    invite_code: str | None = None
+
+
+def signups_open(settings: Settings) -> bool:
+    """Whether anyone may sign up at all (with an invite code, when `invites_required`)."""
+    return settings.signup_mode != "closed"
+
+
+def invites_required(settings: Settings) -> bool:
+    """Whether a sign-up must carry one of the configured invite codes."""
+    return settings.signup_mode == "invite"
+
+
+def is_invite_code(settings: Settings, code: str) -> bool:
+    """Whether `code` is one of the configured invite codes (compared in constant time)."""
+    codes = [c.strip() for c in settings.invite_codes.split(",") if c.strip()]
+    # Every code is compared, so the time taken says nothing about which one came close.
+    matches = [hmac.compare_digest(c.encode(), code.encode()) for c in codes]
+    return any(matches)
+
+
+def _refuse_unless_open(settings: Settings, account: NewAccount) -> None:
+    """Refuse (403) when sign-up is closed, and (422) an invite sign-up that carries no code."""
+    if not signups_open(settings):
+        raise Forbidden("sign-up is closed")
+    if invites_required(settings) and not account.invite_code:
+        raise InvalidInput("invite_code", "an invite code is required to sign up")
+
+
 def sign_up(
-    rt: Runtime, throttle: LoginThrottle, username: str, password: str, email: str | None = None
+    rt: Runtime, throttle: LoginThrottle, signups: Limiter, address: str, account: NewAccount
 ) -> Login:
-    """Create an account with the sign-up token grant, and a bearer token for it."""
+    """Create an account with the sign-up token grant, and a bearer token for it.
+
+    Every attempt that gets as far as creating an account counts against `address` in `signups`
+    (a taken username or a wrong invite code too, so neither can be tried without end); requests
+    refused for their shape do not.
+    """
+    settings = rt.settings
+    _refuse_unless_open(settings, account)
+    check_new_account(account.username, account.password)
+    signups.hit(address)
+    if invites_required(settings) and not is_invite_code(settings, account.invite_code or ""):
+        raise InvalidInput("invite_code", "not a valid invite code")
     with throttle.hashing(), rt.db.write() as session:
-        user = create_user(session, username, password, email=email, tokens=rt.settings.signup_tokens)
+        user = create_user(
+            session, account.username, account.password, email=account.email, tokens=settings.signup_tokens
+        )
         return Login(user, issue_session(session, user.id, "bearer"))
 
 

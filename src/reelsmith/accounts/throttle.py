@@ -1,5 +1,8 @@
 """Guards of sign-in: failed attempts limited per client address and per username, and a cap
 on how many password checks (each 64 MiB of argon2) run at once.
+
+The failure counters live wherever the app's other limits live (shared through Redis when several
+servers run); the hashing cap protects this machine's memory and CPU, so it stays in the process.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from reelsmith.accounts.ratelimit import RateLimiter
+from reelsmith.accounts.ratelimit import Limits
 from reelsmith.config import Settings
 from reelsmith.errors import RateLimited
 
@@ -17,12 +20,14 @@ from reelsmith.errors import RateLimited
 class LoginThrottle:
     """Failed sign-ins per address and per username, and the slots for password hashing."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limits: Limits | None = None) -> None:
+        """Counters made by `limits` (by default the backend the settings choose)."""
+        limits = limits or Limits.from_settings(settings)
         window = settings.login_failure_window_s
-        self.by_username = RateLimiter(
+        self.by_username = limits.limiter(
             "failed sign-ins for this username", settings.login_failures_per_username, window
         )
-        self.by_address = RateLimiter(
+        self.by_address = limits.limiter(
             "failed sign-ins from this address", settings.login_failures_per_address, window
         )
         self._slots = threading.BoundedSemaphore(settings.password_hash_concurrency or os.cpu_count() or 1)

@@ -7,6 +7,7 @@ simple commands start fast.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -48,6 +49,8 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Reelsmith: a self-hostable AI video studio."""
+    # Everything the commands write (database, secret key, blobs, scratch files) is the owner's alone.
+    os.umask(0o077)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -311,6 +314,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not consume the queue here.")] = False,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            envvar="FORWARDED_ALLOW_IPS",  # uvicorn's own name for it
+            help="Proxies (comma-separated addresses, or *) whose X-Forwarded-Proto/-For are believed, "
+            "so a request they received over HTTPS is seen as HTTPS.",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the HTTP API (and the queue consumer, unless --no-worker)."""
     import uvicorn
@@ -320,7 +331,14 @@ def serve(
     settings = load_settings()
     app_ = create_app(settings, runtime=open_runtime(), embedded_worker=not no_worker)
     err.print(f"Reelsmith on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    uvicorn.run(
+        app_,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @user_app.command("create")

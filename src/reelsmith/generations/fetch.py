@@ -2,6 +2,10 @@
 
 Only the command line does this: it runs on the operator's own machine. The HTTP API takes uploads
 instead, so a server is never asked to fetch addresses on a user's behalf.
+
+The download is named by what its first bytes say it is, never by the URL: a `.m3u8` address must
+not become a file that ffmpeg takes for a playlist (and then reads the local paths it names). What no
+accepted type claims is saved as `.bin`, and is refused when it is sniffed like any upload.
 """
 
 from __future__ import annotations
@@ -14,9 +18,16 @@ from urllib.parse import urlparse
 import httpx
 
 from reelsmith.errors import InvalidInput
+from reelsmith.generations.upload_types import IMAGE_TYPES, container_format, image_format
 
 _CHUNK = 1 << 20
 _TIMEOUT_S = 60.0
+# File suffixes by the demuxer a download's magic bytes point to; anything else is `.bin`.
+_CONTAINER_SUFFIXES = {
+    "mov": ".mp4", "matroska": ".mkv", "wav": ".wav", "ogg": ".ogg",
+    "flac": ".flac", "mp3": ".mp3", "aac": ".aac",
+}  # fmt: skip
+_UNKNOWN_SUFFIX = ".bin"
 
 
 def is_url(value: str) -> bool:
@@ -30,7 +41,6 @@ def fetch_to_file(url: str, folder: Path, *, max_bytes: int, field: str) -> Path
     The file is written under a temporary name and only renamed once complete; nothing is left on failure.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(urlparse(url).path).suffix[:8]
     fd, partial = tempfile.mkstemp(dir=folder, prefix=".fetch-", suffix=".part")
     try:
         with (
@@ -50,6 +60,7 @@ def fetch_to_file(url: str, folder: Path, *, max_bytes: int, field: str) -> Path
                 if written > max_bytes:
                     raise InvalidInput(field, f"{url} is larger than the {max_bytes / 1e6:.0f} MB limit")
                 out.write(chunk)
+        suffix = sniffed_suffix(Path(partial))
         final = Path(partial).with_name(f"fetched-{Path(partial).stem.removeprefix('.fetch-')}{suffix}")
         os.replace(partial, final)
         return final
@@ -59,3 +70,13 @@ def fetch_to_file(url: str, folder: Path, *, max_bytes: int, field: str) -> Path
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
+
+
+def sniffed_suffix(path: Path) -> str:
+    """The file suffix that the file's first bytes call for (".mp4", ".png", …), or ".bin"."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    image = image_format(head)
+    if image is not None:
+        return "." + IMAGE_TYPES[image][0]
+    return _CONTAINER_SUFFIXES.get(container_format(head) or "", _UNKNOWN_SUFFIX)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
-from reelsmith.errors import NotFound, WrongState
+from reelsmith.errors import Conflict, NotFound, WrongState
 from reelsmith.pipeline.billing import completed_clips, planned_clips, run_number
 from reelsmith.pipeline.clips import cancel_provider_jobs
 from reelsmith.pipeline.failure import fail_generation
@@ -116,16 +116,7 @@ def regenerate_scene(
         gen = scene.variant.generation
         run = run_number(gen) + 1
         if bill:
-            ledger.charge(
-                session,
-                gen.user_id,
-                CLIP_PRICE,
-                f"charge:regenerate:{scene.id}:{run}",
-                generation_id=gen.id,
-                scene_id=scene.id,
-                note="regenerate scene",
-            )
-            gen.tokens_charged += CLIP_PRICE
+            _charge_clip(session, gen, scene, run)
         done = completed_clips(session, gen.id) - (1 if scene.status == SceneStatus.COMPLETED else 0)
         gen.update_state(run=run, paid_clips=1, clips_delivered_before_run=done)
         remember_previous(gen, scene, charged=bill)  # before the scene lets go of its clip
@@ -144,10 +135,38 @@ def regenerate_scene(
     return generation_id
 
 
+def _charge_clip(session: Session, gen: Generation, scene: Scene, run: int) -> None:
+    """Take one clip's tokens for the re-render, or stop the request (the transaction rolls back)."""
+    charged = ledger.charge(
+        session,
+        gen.user_id,
+        CLIP_PRICE,
+        f"charge:regenerate:{scene.id}:{run}",
+        generation_id=gen.id,
+        scene_id=scene.id,
+        note="regenerate scene",
+    )
+    if not charged:
+        # The key is taken: this run was already paid for by another request, which owns it.
+        raise Conflict("this regeneration was already charged to another request")
+    gen.tokens_charged += CLIP_PRICE
+
+
 def _regenerable_scene(session: Session, scene_id: str, user_id: str, *, is_admin: bool) -> Scene:
-    """The scene if the user may regenerate it now: theirs (or an admin's to touch), of a finished video."""
-    scene = session.get(Scene, scene_id)
-    gen = scene.variant.generation if scene else None
+    """The scene if the user may regenerate it now: theirs (or an admin's to touch), of a finished video.
+
+    The generation's row is locked before its status is read, so that of two concurrent requests the
+    second waits and then sees the first one's PROCESSING instead of a stale COMPLETED.
+    """
+    generation_id = session.scalar(
+        select(Variant.generation_id).join(Scene, Scene.variant_id == Variant.id).where(Scene.id == scene_id)
+    )
+    gen = (
+        session.get(Generation, generation_id, with_for_update=True, populate_existing=True)
+        if generation_id
+        else None
+    )
+    scene = session.get(Scene, scene_id) if gen is not None else None
     if scene is None or gen is None or (gen.user_id != user_id and not is_admin):
         raise NotFound(f"scene not found: {scene_id}")
     if gen.status != GenerationStatus.COMPLETED:

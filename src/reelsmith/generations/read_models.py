@@ -90,6 +90,9 @@ class StepRead(BaseModel):
     attempts: int
     started_at: datetime | None
     finished_at: datetime | None
+    error: str | None = Field(
+        default=None, description="Why a failed step failed, in full (its owner's to read)."
+    )
 
 
 class ConversationTurn(BaseModel):

@@ -20,6 +20,7 @@ from reelsmith.generations.read_models import (
     VariantEvaluation,
     VariantRead,
 )
+from reelsmith.pipeline.failure import STEP_ERROR
 from reelsmith.pipeline.main_variant import kind_rank, main_of
 from reelsmith.pipeline.modes import steps_for
 from reelsmith.vocabulary import GenerationStatus, SceneStatus, StepStatus, VariantStatus
@@ -123,10 +124,26 @@ def _steps(session: Session, gen: Generation) -> list[StepRead]:
             Step.generation_id == gen.id
         )
     )
+    errors = _step_errors(session, gen)
     return [
-        StepRead(name=name, status=StepStatus(status), attempts=attempts, started_at=start, finished_at=end)
+        StepRead(
+            name=name,
+            status=StepStatus(status),
+            attempts=attempts,
+            started_at=start,
+            finished_at=end,
+            error=errors.get(name),
+        )
         for name, status, attempts, start, end in sorted(rows, key=lambda r: order.index(r.name))
     ]
+
+
+def _step_errors(session: Session, gen: Generation) -> dict[str, str]:
+    """The full failure text of each failed step (outputs of failed steps only, which are small)."""
+    rows = session.execute(
+        select(Step.name, Step.output).where(Step.generation_id == gen.id, Step.status == StepStatus.FAILED)
+    )
+    return {name: str(output[STEP_ERROR]) for name, output in rows if output and output.get(STEP_ERROR)}
 
 
 def _conversation(session: Session, gen: Generation) -> list[ConversationTurn]:

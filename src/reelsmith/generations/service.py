@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.song import check_song, scenes_for_song
 from reelsmith.providers.registry import IMAGE_PROVIDERS, TEXT_PROVIDERS, VIDEO_PROVIDERS, parse_chain
 from reelsmith.vocabulary import (
+    MAX_STITCH_REPEATS,
+    MAX_STITCH_S,
     SCENES_PER_VARIANT,
     GenerationStatus,
     Mode,
@@ -109,16 +112,14 @@ def create_stitch_job(
     transition: str = Transition.NONE,
     transition_s: float = 0.5,
 ) -> str:
-    """A generation that only stitches the user's own clips (no model work, no tokens)."""
+    """A generation that only stitches the user's own clips, charged per clip joined; returns its id.
+
+    The charge is taken in the transaction that creates the job (402 when the balance is short) and
+    given back by the failure path if the stitch does not complete.
+    """
+    _check_repeats(asset_ids)
     with rt.db.write() as session:
-        assets = []
-        for n, asset_id in enumerate(asset_ids):
-            asset = session.get(Asset, asset_id)
-            if asset is None or asset.user_id != user_id:
-                raise InvalidInput(f"asset_ids[{n}]", f"no such asset: {asset_id}")
-            if not asset.content_type.startswith("video/"):
-                raise InvalidInput(f"asset_ids[{n}]", f"asset {asset_id} is not a video")
-            assets.append(asset)
+        assets = _stitch_clips(session, user_id, asset_ids)
         shortest = min(a.duration_s or 0.0 for a in assets)
         if transition != Transition.NONE and transition_s >= shortest:
             raise InvalidInput("transition_s", f"must be shorter than the shortest clip ({shortest:.2f} s)")
@@ -133,6 +134,10 @@ def create_stitch_job(
         )
         session.add(gen)
         session.flush()
+        price = price_of(Mode.STITCH, len(assets))
+        ledger.charge(session, user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=Mode.STITCH)
+        gen.tokens_charged = price
+        gen.update_state(run=1, paid_clips=len(assets))
         variant = Variant(generation_id=gen.id, status=VariantStatus.STITCHING, total_scenes=len(assets))
         variant.scenes_completed = len(assets)
         session.add(variant)
@@ -156,10 +161,43 @@ def create_stitch_job(
     return generation_id
 
 
+def _check_repeats(asset_ids: list[str]) -> None:
+    """Refuse a clip named more than MAX_STITCH_REPEATS times: each mention is decoded and re-encoded."""
+    asset_id, times = Counter(asset_ids).most_common(1)[0]
+    if times > MAX_STITCH_REPEATS:
+        raise InvalidInput(
+            "asset_ids",
+            f"{asset_id} is named {times} times; a clip may be joined at most {MAX_STITCH_REPEATS}",
+        )
+
+
+def _stitch_clips(session: Session, user_id: str, asset_ids: list[str]) -> list[Asset]:
+    """The user's video assets in order, refused if they add up to more than MAX_STITCH_S seconds."""
+    assets = []
+    for n, asset_id in enumerate(asset_ids):
+        asset = _own_asset(session, user_id, asset_id, f"asset_ids[{n}]", "video")
+        if not asset.duration_s:  # without every length the total below could not be bounded
+            raise InvalidInput(f"asset_ids[{n}]", f"video {asset_id} has no known length")
+        assets.append(asset)
+    total = sum(a.duration_s or 0.0 for a in assets)
+    if total > MAX_STITCH_S:
+        raise InvalidInput(
+            "asset_ids", f"the clips add up to {total:.0f} s; a stitch takes at most {MAX_STITCH_S:.0f} s"
+        )
+    return assets
+
+
+def _own_asset(session: Session, user_id: str, asset_id: str, field: str, kind: str) -> Asset:
+    """The user's asset of ``kind`` ("image", "video"), else a 422 naming ``field``."""
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.user_id != user_id:
+        raise InvalidInput(field, f"no such asset: {asset_id}")
+    if not asset.content_type.startswith(f"{kind}/"):
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InvalidInput(field, f"asset {asset_id} is not {article} {kind}")
+    return asset
+
+
 def _check_references(session: Session, user_id: str, asset_ids: list[str]) -> None:
     for n, asset_id in enumerate(asset_ids):
-        asset = session.get(Asset, asset_id)
-        if asset is None or asset.user_id != user_id:
-            raise InvalidInput(f"reference_asset_ids[{n}]", f"no such asset: {asset_id}")
-        if not asset.content_type.startswith("image/"):
-            raise InvalidInput(f"reference_asset_ids[{n}]", f"asset {asset_id} is not an image")
+        _own_asset(session, user_id, asset_id, f"reference_asset_ids[{n}]", "image")

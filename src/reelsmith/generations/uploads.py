@@ -1,4 +1,5 @@
-"""Turning a user's file into an asset; what it is comes from its content, never its name."""
+"""Turning a user's file into an asset (what it is comes from its content, never its name), the
+storage quota the uploads count against, and deleting an upload no generation uses."""
 
 from __future__ import annotations
 
@@ -6,14 +7,47 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reelsmith.errors import UnsupportedMedia
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
+
+from reelsmith.db.models import Asset, Generation
+from reelsmith.errors import Conflict, NotFound, TooLarge, UnsupportedMedia
 from reelsmith.generations.upload_types import sniff
 from reelsmith.pipeline.assets import StoredBlob, add_asset, sha256_of
 from reelsmith.storage import keys
 
 if TYPE_CHECKING:
-    from reelsmith.db.models import Asset
+    from reelsmith.config import Settings
     from reelsmith.runtime import Runtime
+
+# Every upload's asset kind starts so (`upload_image`, `upload_audio`, `upload_video`).
+UPLOAD_KIND_PREFIX = "upload_"
+
+
+def quota_bytes(settings: Settings) -> int:
+    """What one user's uploads may occupy in storage."""
+    return settings.upload_quota_mb * 1024 * 1024
+
+
+def storage_used(session: Session, user_id: str) -> int:
+    """Bytes the user's uploads occupy, summed in SQL."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Asset.bytes), 0)).where(
+            Asset.user_id == user_id, Asset.kind.startswith(UPLOAD_KIND_PREFIX, autoescape=True)
+        )
+    )
+    return int(total or 0)
+
+
+def check_quota(rt: Runtime, user_id: str, incoming: int) -> None:
+    """413 naming the quota when `incoming` more bytes would take the user's uploads over it."""
+    with rt.db.read() as session:
+        used = storage_used(session, user_id)
+    if used + incoming > quota_bytes(rt.settings):
+        raise TooLarge(
+            f"file: would exceed your upload quota of {rt.settings.upload_quota_mb} MB "
+            f"({used} bytes used); delete uploads to make room"
+        )
 
 
 def store_upload(rt: Runtime, user_id: str, path: Path, *, expect: str | None = None) -> Asset:
@@ -28,9 +62,46 @@ def store_upload(rt: Runtime, user_id: str, path: Path, *, expect: str | None = 
         key, found.content_type, size, sha256_of(path), found.width, found.height, found.duration_s, found.fps
     )
     with rt.db.write() as session:
-        return add_asset(session, user_id, None, f"upload_{found.kind}", blob, asset_id)
+        return add_asset(session, user_id, None, f"{UPLOAD_KIND_PREFIX}{found.kind}", blob, asset_id)
+
+
+def accept_upload(rt: Runtime, user_id: str, path: Path) -> Asset:
+    """Store a file a user sent over HTTP, within their quota (the CLI's own files have none)."""
+    check_quota(rt, user_id, path.stat().st_size)
+    return store_upload(rt, user_id, path)
 
 
 def store_reference_image(rt: Runtime, user_id: str, path: Path) -> str:
     """Store an image as the user's upload and return its asset id."""
     return store_upload(rt, user_id, path, expect="image").id
+
+
+def _used_by_a_generation(session: Session, asset_id: str) -> bool:
+    """Whether any generation names the asset among its inputs.
+
+    The inputs (reference images, song, source ad, stitched clips) are ids inside the params JSON; a
+    match on its text finds them on SQLite and PostgreSQL alike, and an id is a UUID, so it matches
+    nothing else.
+    """
+    params_text = cast(Generation.params, String)
+    found = session.scalar(
+        select(Generation.id).where(params_text.contains(asset_id, autoescape=True)).limit(1)
+    )
+    return found is not None
+
+
+def delete_upload(rt: Runtime, user_id: str, asset_id: str) -> None:
+    """Delete one of the user's uploads: the row first, then (once that committed) its blob.
+
+    404 for anything that is not this user's upload; 409 while a generation still uses it as input.
+    """
+    with rt.db.write() as session:
+        asset = session.get(Asset, asset_id)
+        if asset is None or asset.user_id != user_id or not asset.kind.startswith(UPLOAD_KIND_PREFIX):
+            raise NotFound(f"upload not found: {asset_id}")
+        if _used_by_a_generation(session, asset_id):
+            raise Conflict(f"upload {asset_id} is an input of a generation; delete the generation first")
+        key = asset.storage_key
+        session.delete(asset)
+    # A blob without a row is only wasted space; a row without its blob would be a broken asset.
+    rt.blobs.delete_prefix(key)

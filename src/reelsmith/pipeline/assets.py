@@ -1,12 +1,21 @@
-"""Putting produced files into the blob store and describing them as asset rows."""
+"""Putting produced files into the blob store and describing them as asset rows.
+
+A re-render stores its files under new keys (see `storage.keys`) and the rows it replaces are
+released: deleted in the same transaction that points the scene or variant at the new rows, while
+their blobs are deleted only once that transaction has committed (and only if no row names them any
+more). Until then the old URL keeps serving the old bytes that its size and hash describe.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset
@@ -14,6 +23,11 @@ from reelsmith.errors import InvalidInput
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Where a write transaction collects the storage keys of the asset rows it released.
+_RELEASED_KEYS = "reelsmith.released_blob_keys"
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,48 @@ def add_asset(
     session.add(asset)
     session.flush()
     return asset
+
+
+def release_asset(session: Session, generation_id: str, asset_id: str | None) -> None:
+    """Delete a replaced asset row of the generation; its blob goes after the transaction commits.
+
+    Only the generation's own products are released: a stitch job's scenes hold the user's uploads.
+    """
+    asset = session.get(Asset, asset_id) if asset_id else None
+    if asset is None or asset.generation_id != generation_id:
+        return
+    released: set[str] = session.info.setdefault(_RELEASED_KEYS, set())
+    released.add(asset.storage_key)
+    session.delete(asset)
+
+
+class ReleasedBlobSweeper:
+    """A commit hook of the runtime's database: deletes the blobs that a committed write released."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def __call__(self, info: Mapping[str, Any]) -> None:
+        """Delete each released blob that no asset row names (a failure only leaves a file behind)."""
+        for key in sorted(info.get(_RELEASED_KEYS, ())):
+            try:
+                if not _still_named(self.rt, key):
+                    self.rt.blobs.delete_prefix(key)
+            except Exception:  # the rows are committed; a stray file is the worst outcome
+                log.warning("could not delete the released blob %s", key, exc_info=True)
+
+
+def _still_named(rt: Runtime, key: str) -> bool:
+    """Whether some asset row still names the blob `key`."""
+    with rt.db.read() as session:
+        return session.scalar(select(Asset.id).where(Asset.storage_key == key).limit(1)) is not None
+
+
+def sweep_released_blobs(rt: Runtime) -> None:
+    """Make sure the runtime's write transactions delete the blobs they release (installed once)."""
+    hooks = rt.db.commit_hooks
+    if not any(isinstance(hook, ReleasedBlobSweeper) and hook.rt is rt for hook in hooks):
+        hooks.append(ReleasedBlobSweeper(rt))
 
 
 def owned_upload(

@@ -8,7 +8,15 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.db.documents import GenerationParams
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
-from reelsmith.vocabulary import CLIP_PRICE, IMAGE_PRICE, CallStatus, GenerationStatus, Mode, SceneStatus
+from reelsmith.vocabulary import (
+    CLIP_PRICE,
+    IMAGE_PRICE,
+    STITCH_PRICE,
+    CallStatus,
+    GenerationStatus,
+    Mode,
+    SceneStatus,
+)
 
 
 def run_number(gen: Generation) -> int:
@@ -17,11 +25,16 @@ def run_number(gen: Generation) -> int:
 
 
 def planned_clips(mode: str, inputs: GenerationParams) -> int:
-    """How many clips a generation makes in all: one per scene, of every variant for ad clones."""
+    """How many clips a generation makes in all: one per scene, of every variant for ad clones.
+
+    A stitch job makes none but joins one per asset it names (all of them present from the start).
+    """
     if mode == Mode.IMAGE:
         return 0
     if mode == Mode.VIDEO:
         return 1
+    if mode == Mode.STITCH:
+        return len(inputs.asset_ids)
     per_variant = inputs.scene_count
     return per_variant * len(inputs.variants) if mode == Mode.AD_CLONE else per_variant
 
@@ -44,6 +57,10 @@ def refund_undelivered(session: Session, gen: Generation) -> int:
     state = gen.state
     if gen.mode == Mode.IMAGE:
         amount = IMAGE_PRICE if gen.status != GenerationStatus.COMPLETED else 0
+    elif gen.mode == Mode.STITCH:
+        # Its scenes hold the user's clips from the start, so "completed scenes" says nothing about
+        # what the run delivered: a stitch that did not complete delivered none of the joins it sold.
+        amount = state.paid_clips * STITCH_PRICE if gen.status != GenerationStatus.COMPLETED else 0
     else:
         delivered = max(0, completed_clips(session, gen.id) - state.clips_delivered_before_run)
         amount = max(0, state.paid_clips - delivered) * CLIP_PRICE

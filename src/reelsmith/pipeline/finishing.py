@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Variant, utcnow
 from reelsmith.errors import NotFound, ReelsmithError
-from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image, store_video
+from reelsmith.pipeline.assets import (
+    StoredBlob,
+    add_asset,
+    release_asset,
+    store_image,
+    store_video,
+)
 from reelsmith.pipeline.song import song_key
 from reelsmith.storage import keys
 from reelsmith.vocabulary import VariantStatus
@@ -70,19 +76,21 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 audio=song,
                 replace_audio=song is not None,
             )
-            blob = store_video(rt, keys.final_video(generation_id, variant.kind), out)
+            blob = store_video(rt, keys.final_video(generation_id, variant.kind, keys.render_id()), out)
         results[variant.id] = {"blob": dataclasses.asdict(blob)}
     return {"variants": results}
 
 
 def apply_stitch(session: Session, gen: Generation, output: dict[str, Any]) -> None:
-    """Point each variant at its final video."""
+    """Point each variant at its final video; a re-stitch releases the one it replaces."""
     for variant_id, result in output["variants"].items():
         variant = session.get(Variant, variant_id)
         if variant is None:
             continue
         blob = StoredBlob(**result["blob"])
+        replaced = variant.video_asset_id
         variant.video_asset_id = add_asset(session, gen.user_id, gen.id, "video", blob).id
+        release_asset(session, gen.id, replaced)
         variant.updated_at = utcnow()
 
 
@@ -106,25 +114,30 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
             tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp,
         ):
             thumb, preview = Path(tmp) / "thumb.jpg", Path(tmp) / "preview.webp"
+            render = keys.render_id()
             size = make_thumbnail(path, thumb)
-            blob = store_image(rt, keys.final_thumbnail(generation_id, kind), thumb, "image/jpeg", size)
+            thumb_key = keys.final_thumbnail(generation_id, kind, render)
+            blob = store_image(rt, thumb_key, thumb, "image/jpeg", size)
             make_preview(path, preview, width=PREVIEW_WIDTH)
             preview_size = (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
             moving = store_image(
-                rt, keys.final_preview(generation_id, kind), preview, "image/webp", preview_size
+                rt, keys.final_preview(generation_id, kind, render), preview, "image/webp", preview_size
             )
         results[variant_id] = {"thumbnail": dataclasses.asdict(blob), "preview": dataclasses.asdict(moving)}
     return {"variants": results}
 
 
 def apply_thumbnail(session: Session, gen: Generation, output: dict[str, Any]) -> None:
-    """Attach the posters and mark the variants completed."""
+    """Attach the posters (releasing those they replace) and mark the variants completed."""
     for variant_id, blobs in output["variants"].items():
         variant = session.get(Variant, variant_id)
         if variant is None:
             continue
         thumb, preview = StoredBlob(**blobs["thumbnail"]), StoredBlob(**blobs["preview"])
+        replaced = (variant.thumbnail_asset_id, variant.preview_asset_id)
         variant.thumbnail_asset_id = add_asset(session, gen.user_id, gen.id, "thumbnail", thumb).id
         variant.preview_asset_id = add_asset(session, gen.user_id, gen.id, "preview", preview).id
+        for asset_id in replaced:
+            release_asset(session, gen.id, asset_id)
         variant.status = VariantStatus.COMPLETED
         variant.updated_at = utcnow()

@@ -3,17 +3,19 @@
 A failed regeneration must not cost the user the video they had: the scene gets its previous clip back,
 the generation returns to completed with its final video untouched (it was never re-stitched), and the
 clip's tokens are refunded. The previous clip's blob is safe until a new render succeeds, because the
-new clip is only stored once it exists.
+new clip is stored under a key of its own; once the generation completes with the new clip, the old
+clip's rows are released (and its blobs deleted after that commit).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from reelsmith.accounts import ledger
 from reelsmith.db.documents import RegenerationBackup
 from reelsmith.db.models import Generation, Scene, Step, utcnow
+from reelsmith.pipeline.assets import release_asset
 from reelsmith.pipeline.billing import run_number
 from reelsmith.pipeline.progress import record_event
 from reelsmith.vocabulary import CLIP_PRICE, GenerationStatus, SceneStatus, StepStatus, VariantStatus
@@ -31,9 +33,17 @@ def remember_previous(gen: Generation, scene: Scene, *, charged: bool) -> None:
 
 
 def forget(gen: Generation) -> None:
-    """The regeneration finished (or never started): drop the note."""
-    if gen.state.regenerating is not None:
-        gen.update_state(regenerating=None)
+    """The regeneration finished (or never started): drop the note, releasing the replaced clip."""
+    saved = gen.state.regenerating
+    if saved is None:
+        return
+    gen.update_state(regenerating=None)
+    session = object_session(gen)
+    scene = session.get(Scene, saved.scene_id) if session is not None else None
+    if session is None or scene is None or scene.clip_asset_id == saved.clip_asset_id:
+        return  # the previous clip was kept (or there is nothing to look at)
+    for asset_id in (saved.clip_asset_id, saved.thumbnail_asset_id):
+        release_asset(session, gen.id, asset_id)
 
 
 def restore_previous(session: Session, gen: Generation, scene: Scene, reason: str) -> bool:

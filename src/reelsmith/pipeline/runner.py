@@ -23,7 +23,7 @@ from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import ReelsmithError
 from reelsmith.pipeline import adclone, finishing, imaging, song, writing
 from reelsmith.pipeline.billing import refresh_cost
-from reelsmith.pipeline.failure import fail_generation
+from reelsmith.pipeline.failure import explain, fail_generation
 from reelsmith.pipeline.modes import StepDef, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.pipeline.regeneration import forget as forget_regeneration
@@ -149,15 +149,15 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
     try:
         with _heartbeat(rt, generation_id, step.name):
             output = impl.compute(rt, generation_id)
-    except ReelsmithError as e:
-        log.warning("step %s of %s failed: %s", step.name, generation_id, e.message)
-        with rt.db.write() as session:
-            fail_generation(session, generation_id, f"{step.label} failed: {e.message}")
-        return False
     except Exception as e:
-        log.exception("step %s of %s crashed", step.name, generation_id)
+        if isinstance(e, ReelsmithError):
+            log.warning("step %s of %s failed: %s", step.name, generation_id, e.message)
+        else:
+            log.exception("step %s of %s crashed", step.name, generation_id)
+        # Anyone who sees the generation reads the plain reason; the detail stays with the owner.
+        text = explain(e, f"{step.label} failed")
         with rt.db.write() as session:
-            fail_generation(session, generation_id, f"{step.label} failed: {type(e).__name__}: {e}")
+            fail_generation(session, generation_id, text.public, detail=text.detail)
         return False
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id, with_for_update=True)

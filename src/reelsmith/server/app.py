@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from reelsmith import __version__
-from reelsmith.accounts.ratelimit import RateLimiter
+from reelsmith.accounts.ratelimit import Limits
 from reelsmith.accounts.throttle import LoginThrottle
 from reelsmith.api.routes import assets, auth, creative, generations, me, system, webhooks
 from reelsmith.config import Settings
@@ -20,6 +20,7 @@ from reelsmith.feed import router as feed
 from reelsmith.jobs.queue import redis_url
 from reelsmith.monitoring import metrics_registry
 from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.server.body_limits import BodyLimits
 from reelsmith.server.errors import install_error_handlers
 from reelsmith.server.security import SecurityHeaders
 from reelsmith.web.errors import error_page
@@ -39,13 +40,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not embedded_worker:
-            yield
-            return
-        from reelsmith.jobs.worker import embedded_worker as worker
+        try:
+            if not embedded_worker:
+                yield
+                return
+            from reelsmith.jobs.worker import embedded_worker as worker
 
-        with worker(rt):
-            yield
+            with worker(rt):
+                yield
+        finally:
+            app.state.limits.close()
 
     app = FastAPI(
         title="Reelsmith",
@@ -54,20 +58,24 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = rt
-    app.state.generation_limiter = RateLimiter("generations", settings.generation_rate_per_minute)
-    app.state.upload_limiter = RateLimiter("uploads", settings.upload_rate_per_minute)
-    app.state.stitch_limiter = RateLimiter("stitch jobs", settings.stitch_rate_per_minute)
-    app.state.storyboard_limiter = RateLimiter("storyboard drafts", settings.storyboard_rate_per_minute)
-    app.state.reference_limiter = RateLimiter("reference batches", settings.reference_rate_per_minute)
-    app.state.signup_limiter = RateLimiter(
+    # One backend for every limit: shared through Redis when configured, so N servers allow the rate once.
+    limits = Limits.from_settings(settings)
+    app.state.limits = limits
+    app.state.generation_limiter = limits.limiter("generations", settings.generation_rate_per_minute)
+    app.state.upload_limiter = limits.limiter("uploads", settings.upload_rate_per_minute)
+    app.state.stitch_limiter = limits.limiter("stitch jobs", settings.stitch_rate_per_minute)
+    app.state.storyboard_limiter = limits.limiter("storyboard drafts", settings.storyboard_rate_per_minute)
+    app.state.reference_limiter = limits.limiter("reference batches", settings.reference_rate_per_minute)
+    app.state.signup_limiter = limits.limiter(
         "sign-ups from this address", settings.signups_per_address_per_hour, 3600.0
     )
-    app.state.login_throttle = LoginThrottle(settings)
+    app.state.login_throttle = LoginThrottle(settings, limits)
     app.state.metrics_registry = metrics_registry(rt)
     install_error_handlers(app, error_page)
     for module in (auth, me, generations, assets, creative, feed, webhooks, system):
         app.include_router(module.router)
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimits, settings=settings)
+    app.add_middleware(SecurityHeaders, force_https=settings.force_https)
     return app

@@ -1,31 +1,51 @@
-"""The storage key layout, in one place."""
+"""The storage key layout, in one place.
+
+Rendered media (clips, final videos, posters, previews) get a key per render: a short random id from
+`render_id()` is part of the name, so a re-render never overwrites a blob that an older asset row
+(with its own size and hash, served as Content-Length and ETag) still describes. Without a render id
+the name is fixed; that is only for media rendered once (a quick image's poster).
+"""
 
 from __future__ import annotations
 
+import secrets
 
-def scene_clip(generation_id: str, variant: str, index: int) -> str:
-    """Key of a scene's clip."""
-    return f"generations/{generation_id}/{variant}/scene_{index}.mp4"
-
-
-def scene_thumbnail(generation_id: str, variant: str, index: int) -> str:
-    """Key of a scene's poster frame."""
-    return f"generations/{generation_id}/{variant}/scene_{index}_thumb.jpg"
+RENDER_ID_BYTES = 6  # 12 hex digits: a collision within one generation's folder is not a concern
 
 
-def final_video(generation_id: str, variant: str) -> str:
-    """Key of a variant's stitched video."""
-    return f"generations/{generation_id}/{variant}/final.mp4"
+def render_id() -> str:
+    """A fresh id for one render, to share between the files it produces (a clip and its poster)."""
+    return secrets.token_hex(RENDER_ID_BYTES)
 
 
-def final_thumbnail(generation_id: str, variant: str) -> str:
-    """Key of a variant's poster frame."""
-    return f"generations/{generation_id}/{variant}/final_thumb.jpg"
+def _tag(render: str | None) -> str:
+    """The render's part of a file name: `_<id>`, or nothing for media rendered once."""
+    return f"_{render}" if render else ""
 
 
-def final_preview(generation_id: str, variant: str) -> str:
-    """Key of a variant's animated hover preview."""
-    return f"generations/{generation_id}/{variant}/final_preview.webp"
+def scene_clip(generation_id: str, variant: str, index: int, render: str | None = None) -> str:
+    """Key of one render of a scene's clip."""
+    return f"generations/{generation_id}/{variant}/scene_{index}{_tag(render)}.mp4"
+
+
+def scene_thumbnail(generation_id: str, variant: str, index: int, render: str | None = None) -> str:
+    """Key of one render of a scene's poster frame."""
+    return f"generations/{generation_id}/{variant}/scene_{index}{_tag(render)}_thumb.jpg"
+
+
+def final_video(generation_id: str, variant: str, render: str | None = None) -> str:
+    """Key of one stitch of a variant's video."""
+    return f"generations/{generation_id}/{variant}/final{_tag(render)}.mp4"
+
+
+def final_thumbnail(generation_id: str, variant: str, render: str | None = None) -> str:
+    """Key of one render of a variant's poster frame."""
+    return f"generations/{generation_id}/{variant}/final{_tag(render)}_thumb.jpg"
+
+
+def final_preview(generation_id: str, variant: str, render: str | None = None) -> str:
+    """Key of one render of a variant's animated hover preview."""
+    return f"generations/{generation_id}/{variant}/final{_tag(render)}_preview.webp"
 
 
 def generation_image(generation_id: str, index: int = 0) -> str:

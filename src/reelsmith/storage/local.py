@@ -1,4 +1,8 @@
-"""Blobs in a local folder, written through a temp file and an atomic rename."""
+"""Blobs in a local folder, written through a temp file and an atomic rename.
+
+Blobs are the owner's alone whatever the umask: each file is written through `mkstemp` (mode 0600,
+kept by the rename), and the root folder is made 0700, so no other account can list or read them.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ class LocalBlobStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
         # Keys come from our own layout, but never let one escape the root.
@@ -29,7 +33,7 @@ class LocalBlobStore:
 
     def _atomic_write(self, key: str, write: Callable[[BinaryIO], object]) -> int:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as out:

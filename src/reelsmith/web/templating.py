@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from reelsmith import __version__
+from reelsmith.accounts.service import signups_open
 from reelsmith.db.models import utcnow
 from reelsmith.vocabulary import vocabulary_data
 
@@ -83,5 +84,9 @@ def render(
     nav: str = "",
 ) -> HTMLResponse:
     """Render a page template with the viewer (and its CSRF token) available to the layout."""
-    html = ENV.get_template(name).render(request_path=request.url.path, viewer=viewer, nav=nav, **context)
+    # The layout offers sign-up only where the server accepts it.
+    signup_open = signups_open(request.app.state.runtime.settings)
+    html = ENV.get_template(name).render(
+        request_path=request.url.path, viewer=viewer, nav=nav, signup_open=signup_open, **context
+    )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})

@@ -1,4 +1,8 @@
-"""Uploads and asset downloads (with HTTP Range, so players can seek)."""
+"""Uploads, their deletion, and asset downloads (with HTTP Range, so players can seek).
+
+An upload's body is read only once the caller is known and allowed to send it: the route takes the raw
+request and parses the multipart stream itself, writing the file to disk as it arrives.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,29 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from reelsmith.assets.access import visible_asset
-from reelsmith.db.models import Asset
+from reelsmith.db.models import Asset, User
 from reelsmith.errors import InvalidInput, TooLarge
-from reelsmith.generations.uploads import store_upload
+from reelsmith.generations.uploads import accept_upload, check_quota, delete_upload
+from reelsmith.runtime import Runtime
+from reelsmith.server.body_limits import MULTIPART_OVERHEAD
 from reelsmith.server.deps import MaybePrincipal, ReadSession, RuntimeDep, UserDep
 from reelsmith.server.streaming import stream_asset
 
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
 router = APIRouter(prefix="/api", tags=["assets"])
-CHUNK = 1 << 20
 
 
 class AssetRead(BaseModel):
@@ -58,34 +70,149 @@ def asset_read(asset: Asset) -> dict[str, Any]:
     }
 
 
-@router.post("/uploads", status_code=201, response_model=AssetRead)
-def upload(
-    request: Request,
-    file: Annotated[UploadFile, File(description="An image, audio or video file.")],
-    user: UserDep,
-    rt: RuntimeDep,
-) -> dict[str, Any]:
-    """Store an uploaded image, song or video; its type is decided by its content."""
+# The request body as OpenAPI documents it: the route parses the stream itself, after authenticating.
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "An image, audio or video file.",
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def upload_gate(request: Request, user: UserDep, rt: RuntimeDep) -> User:
+    """The uploader, once allowed to send: within the rate limit and, by the declared size, within
+    their quota. Runs before a byte of the body is read (the upload limit itself is the body cap's)."""
     request.app.state.upload_limiter.hit(user.id)
-    limit = rt.settings.max_upload_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise TooLarge(f"file: larger than the {rt.settings.max_upload_mb} MB limit")
+    if declared.isdigit():
+        # The multipart framing is not stored; the exact size is checked again once the file is in.
+        check_quota(rt, user.id, max(0, int(declared) - MULTIPART_OVERHEAD))
+    return user
+
+
+UploaderDep = Annotated[User, Depends(upload_gate)]
+
+
+def upload_limit(rt: Runtime) -> int:
+    """The largest file one upload may carry, in bytes."""
+    return rt.settings.max_upload_mb * 1024 * 1024
+
+
+@router.post(
+    "/uploads", status_code=201, response_model=AssetRead, openapi_extra={"requestBody": UPLOAD_BODY}
+)
+async def upload(request: Request, user: UploaderDep, rt: RuntimeDep) -> dict[str, Any]:
+    """Store an uploaded image, song or video (multipart field `file`); its type is decided by its content."""
     fd, name = tempfile.mkstemp(dir=rt.settings.scratch_dir, prefix="upload-")
     path = Path(name)
     try:
-        size = 0
         with os.fdopen(fd, "wb") as out:
-            while chunk := file.file.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(f"file: larger than the {rt.settings.max_upload_mb} MB limit")
-                out.write(chunk)
+            size = await receive_file(request, out, upload_limit(rt), f"{rt.settings.max_upload_mb} MB")
         if size == 0:
             raise InvalidInput("file", "is empty")
-        return asset_read(store_upload(rt, user.id, path))
+        return asset_read(await run_in_threadpool(accept_upload, rt, user.id, path))
     finally:
         path.unlink(missing_ok=True)
+
+
+@router.delete("/uploads/{asset_id}", status_code=204)
+def remove_upload(asset_id: str, user: UserDep, rt: RuntimeDep) -> Response:
+    """Delete one of my uploads (409 while a generation uses it as an input)."""
+    delete_upload(rt, user.id, asset_id)
+    return Response(status_code=204)
+
+
+async def receive_file(request: Request, out: BinaryIO, limit: int, limit_text: str) -> int:
+    """Stream the multipart body into `out`, keeping only the `file` field; returns the file's size."""
+    boundary = _boundary(request.headers.get("content-type", ""))
+    part = FilePart(out, limit, limit_text)
+    parser = MultipartParser(boundary, part.callbacks())
+    try:
+        async for chunk in request.stream():
+            # The callbacks write to disk, which blocks: keep it off the event loop.
+            await run_in_threadpool(parser.write, chunk)
+        parser.finalize()
+    except MultipartParseError as e:
+        raise InvalidInput("file", "the body is not valid multipart/form-data") from e
+    except ClientDisconnect as e:
+        raise InvalidInput("file", "the upload stopped before its end") from e
+    if not part.found:
+        raise InvalidInput("file", "is missing: send the file in a multipart field named `file`")
+    return part.size
+
+
+def _boundary(content_type: str) -> bytes:
+    kind, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary", b"")
+    if kind != b"multipart/form-data" or not boundary:
+        raise InvalidInput("file", "send the file as multipart/form-data")
+    return boundary
+
+
+class FilePart:
+    """Multipart parser callbacks that write the first `file` field to `out` and count its bytes."""
+
+    def __init__(self, out: BinaryIO, limit: int, limit_text: str) -> None:
+        self.out = out
+        self.limit = limit
+        self.limit_text = limit_text
+        self.size = 0
+        self.found = False
+        self._writing = False
+        self._field = b""
+        self._value = b""
+        self._headers: dict[bytes, bytes] = {}
+
+    def callbacks(self) -> MultipartCallbacks:
+        """The callbacks, in the form python-multipart takes them."""
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+        }
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+        self._writing = False
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._headers[self._field.lower()] = self._value
+        self._field, self._value = b"", b""
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        # Other fields are skipped unread; a second `file` too, so one upload stores one file.
+        self._writing = options.get(b"name") == b"file" and not self.found
+        self.found = self.found or self._writing
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if not self._writing:
+            return
+        self.size += end - start
+        if self.size > self.limit:
+            raise TooLarge(f"file: larger than the {self.limit_text} limit")
+        self.out.write(data[start:end])
 
 
 @router.get("/assets/{asset_id}/info", response_model=AssetRead)

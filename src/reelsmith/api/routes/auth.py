@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelsmith.accounts.service import log_in, log_out, sign_up
+from reelsmith.accounts.ratelimit import Limiter
+from reelsmith.accounts.service import NewAccount, log_in, log_out, sign_up
 from reelsmith.accounts.throttle import LoginThrottle
 from reelsmith.api.schemas import UserRead, user_read
 from reelsmith.server.deps import SESSION_COOKIE, RuntimeDep, UserDep
@@ -24,8 +25,17 @@ def login_throttle(request: Request) -> LoginThrottle:
 ThrottleDep = Annotated[LoginThrottle, Depends(login_throttle)]
 
 
+def signup_limiter(request: Request) -> Limiter:
+    """The app's limit on sign-ups per client address."""
+    limiter: Limiter = request.app.state.signup_limiter
+    return limiter
+
+
+SignupLimiterDep = Annotated[Limiter, Depends(signup_limiter)]
+
+
 def client_address(request: Request) -> str:
-    """The address failed sign-ins are counted against (the peer as the server sees it)."""
+    """The address failed sign-ins and sign-ups are counted against (the peer as the server sees it)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -37,6 +47,8 @@ class SignupRequest(BaseModel):
     username: str = Field(min_length=2, max_length=32)
     password: str = Field(min_length=8, max_length=200)
     email: str | None = Field(default=None, max_length=255)
+    # Required when sign-up is by invitation; ignored otherwise.
+    invite_code: str | None = Field(default=None, max_length=200)
 
 
 class LoginRequest(BaseModel):
@@ -76,16 +88,27 @@ def _set_cookie(request: Request, response: Response, token: str) -> None:
         token,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or request.app.state.runtime.settings.force_https,
         max_age=14 * 24 * 3600,
         path="/",
     )
 
 
 @router.post("/signup", status_code=201, response_model=SignupResponse)
-def signup(body: SignupRequest, rt: RuntimeDep, throttle: ThrottleDep) -> dict[str, Any]:
-    """Create an account with the sign-up token grant; returns a bearer token."""
-    login = sign_up(rt, throttle, body.username, body.password, body.email)
+def signup(
+    body: SignupRequest,
+    request: Request,
+    rt: RuntimeDep,
+    throttle: ThrottleDep,
+    signups: SignupLimiterDep,
+) -> dict[str, Any]:
+    """Create an account with the sign-up token grant; returns a bearer token.
+
+    Refused with 403 when sign-up is closed, 422 naming `invite_code` when an invitation is needed
+    and the code is missing or wrong, and 429 when this address has signed up too often lately.
+    """
+    account = NewAccount(body.username, body.password, body.email, body.invite_code)
+    login = sign_up(rt, throttle, signups, client_address(request), account)
     return {"user": user_read(login.user), "access_token": login.session.token}
 
 

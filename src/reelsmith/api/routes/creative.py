@@ -1,4 +1,7 @@
-"""The music-video helpers: a synchronous storyboard, character references, stitching own clips."""
+"""The music-video helpers: a synchronous storyboard, character references, stitching own clips.
+
+Each is paid for in tokens and rate-limited per user: they run paid models or heavy media work.
+"""
 
 from __future__ import annotations
 
@@ -30,9 +33,10 @@ class StoryboardRequest(BaseModel):
 
 
 @router.post("/storyboards")
-def storyboard(body: StoryboardRequest, user: UserDep, rt: RuntimeDep) -> dict[str, Any]:
-    """Draft a story and its scenes now (no video is made, no tokens are charged)."""
-    return asdict(draft_storyboard(rt, body.prompt, body.scenes, body.mode, body.text_provider))
+def storyboard(body: StoryboardRequest, user: UserDep, rt: RuntimeDep, request: Request) -> dict[str, Any]:
+    """Draft a story and its scenes now (no video is made; one draft's tokens, refunded if it fails)."""
+    request.app.state.storyboard_limiter.hit(user.id)
+    return asdict(draft_storyboard(rt, user.id, body.prompt, body.scenes, body.mode, body.text_provider))
 
 
 class ReferenceRequest(BaseModel):
@@ -48,8 +52,9 @@ class ReferenceRequest(BaseModel):
 
 
 @router.post("/references")
-def references(body: ReferenceRequest, user: UserDep, rt: RuntimeDep) -> dict[str, Any]:
-    """Generate 1 to 4 candidate reference images in parallel (1 token each, refunded if they fail)."""
+def references(body: ReferenceRequest, user: UserDep, rt: RuntimeDep, request: Request) -> dict[str, Any]:
+    """Generate 1 to 4 candidate reference images in parallel (charged per image, failures refunded)."""
+    request.app.state.reference_limiter.hit(user.id)
     order = ReferenceOrder(
         body.description, body.num_images, body.aspect_ratio, body.image_provider, body.include_base64
     )
@@ -73,7 +78,8 @@ class StitchRequest(BaseModel):
 
 @router.post("/stitch", status_code=202)
 def stitch(body: StitchRequest, user: UserDep, rt: RuntimeDep, request: Request) -> JSONResponse:
-    """Start stitching; follow the returned job like any generation (its video is the result)."""
+    """Start stitching (charged per clip joined, refunded if it fails); follow the job like any generation."""
+    request.app.state.stitch_limiter.hit(user.id)
     job_id = create_stitch_job(rt, user.id, body.asset_ids, body.transition, body.transition_s)
     return JSONResponse(
         status_code=202,

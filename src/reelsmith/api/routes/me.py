@@ -1,4 +1,4 @@
-"""The caller's own account: balance, ledger, API keys."""
+"""The caller's own account: balance, storage used by uploads, ledger, API keys."""
 
 from __future__ import annotations
 
@@ -12,10 +12,18 @@ from reelsmith.accounts import api_keys, ledger
 from reelsmith.accounts.service import reload_user
 from reelsmith.api.schemas import UserRead, user_read
 from reelsmith.db.models import ApiKey, LedgerEntry
+from reelsmith.generations.uploads import quota_bytes, storage_used
 from reelsmith.server.deps import ReadSession, RuntimeDep, UserDep
 from reelsmith.vocabulary import LedgerReason
 
 router = APIRouter(prefix="/api/me", tags=["me"])
+
+
+class MeRead(UserRead):
+    """Me as I see myself: the account, and how much of the upload quota my uploads take."""
+
+    storage_used_bytes: int
+    storage_quota_bytes: int
 
 
 class LedgerRead(BaseModel):
@@ -54,10 +62,14 @@ class ApiKeyCreated(ApiKeyRead):
     key: str
 
 
-@router.get("", response_model=UserRead)
-def me(user: UserDep, session: ReadSession) -> dict[str, Any]:
-    """Who I am and my token balance."""
-    return user_read(reload_user(session, user))
+@router.get("", response_model=MeRead)
+def me(user: UserDep, session: ReadSession, rt: RuntimeDep) -> dict[str, Any]:
+    """Who I am, my token balance, and the storage my uploads use of my quota."""
+    return {
+        **user_read(reload_user(session, user)),
+        "storage_used_bytes": storage_used(session, user.id),
+        "storage_quota_bytes": quota_bytes(rt.settings),
+    }
 
 
 @router.get("/ledger", response_model=list[LedgerRead])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelsmith.media.encode import mp4_args
-from reelsmith.media.ffmpeg import FfmpegFailed, run_ffmpeg
+from reelsmith.media.ffmpeg import CONCAT_ENTRY_OPTION, FfmpegFailed, run_ffmpeg
 from reelsmith.media.stitch.scan import ClipScan, aligned_packet_counts
 
 # The concat demuxer offsets every stream by the first file's earliest stamp (the AAC priming), so the
@@ -48,6 +48,7 @@ def write_listing(parts: Sequence[Part], dest: Path) -> Path:
     lines: list[str] = []
     for part in parts:
         lines.append(f"file {_quote(part.path)}")
+        lines.append(CONCAT_ENTRY_OPTION)  # the file is read as media only, never as a listing itself
         if part.inpoint_s is not None:
             lines.append(f"inpoint {part.inpoint_s:.6f}")
         if part.outpoint_s is not None:

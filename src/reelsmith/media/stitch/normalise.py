@@ -51,7 +51,10 @@ def video_chain(target: Target, src: str, duration: float, out: str) -> str:
     """Filters fitting ``[src]`` to the target frame (aspect kept, padded) and rate, lasting ``duration``."""
     w, h = target.width, target.height
     return (
-        f"[{src}]scale={w}:{h}:force_original_aspect_ratio=decrease:out_color_matrix=bt709:out_range=tv,"
+        # Square the pixels first: the fitting scale below reads only the stored width and height, so a
+        # clip with non-square pixels would otherwise be shown at its stored (narrower) shape.
+        f"[{src}]scale='trunc(iw*sar/2)*2':ih,setsar=1,"
+        f"scale={w}:{h}:force_original_aspect_ratio=decrease:out_color_matrix=bt709:out_range=tv,"
         f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps={target.fps},format=yuv420p,"
         # Pad by repeating the last frame, then cut: every clip then lasts exactly its probed duration.
         f"tpad=stop_mode=clone:stop_duration=1,trim=duration={num(duration)},setpts=PTS-STARTPTS[{out}]"

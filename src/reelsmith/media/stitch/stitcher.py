@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reelsmith.errors import InvalidInput, MediaError
 from reelsmith.media.encode import audio_args, fps_fraction, mp4_args
-from reelsmith.media.ffmpeg import run_ffmpeg
+from reelsmith.media.ffmpeg import CONCAT_ENTRY_OPTION, run_ffmpeg
 from reelsmith.media.filters import num
 from reelsmith.media.h264 import first_sps
 from reelsmith.media.probe import MediaInfo, probe
@@ -53,7 +53,8 @@ def _copyable(sig: StreamSignature, target: Target) -> bool:
 def _concat_list(paths: Sequence[Path], workdir: Path) -> Path:
     listing = workdir / "concat.txt"
     quoted = (str(p.resolve()).replace("'", "'\\''") for p in paths)
-    listing.write_text("".join(f"file '{q}'\n" for q in quoted), encoding="utf-8")
+    # Each file is read as media only, never as a listing of its own.
+    listing.write_text("".join(f"file '{q}'\n{CONCAT_ENTRY_OPTION}\n" for q in quoted), encoding="utf-8")
     return listing
 
 

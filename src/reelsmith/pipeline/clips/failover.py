@@ -7,6 +7,7 @@ it the generation, unless the scene was being regenerated and its previous clip 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant, utcnow
 from reelsmith.pipeline.clips.submissions import latest_submit, submits_to
-from reelsmith.pipeline.failure import fail_generation, scene_label
+from reelsmith.pipeline.failure import FailureText, explain, fail_generation, scene_label
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.regeneration import restore_previous
 from reelsmith.providers.registry import VIDEO_PROVIDERS, parse_chain
@@ -23,6 +24,10 @@ from reelsmith.vocabulary import SCENES_AT_PROVIDER, CallStatus, SceneStatus
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
+log = logging.getLogger(__name__)
+
+# What a scene shows when its clip failed for a reason of ours or the provider's (not the content).
+PROVIDER_FAILED = "the video provider failed"
 # Scenes whose failure is still ours to handle (a provider was asked, or is about to be).
 _FAILABLE = (SceneStatus.SUBMITTING, *SCENES_AT_PROVIDER)
 
@@ -33,8 +38,16 @@ def video_chain(rt: Runtime, gen: Generation) -> list[str]:
     return parse_chain(chain, VIDEO_PROVIDERS, "video_provider")
 
 
-def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) -> None:
-    """Retry the scene, fail over to the next provider, or fail the generation with the reason."""
+def handle_failure(
+    rt: Runtime, scene_id: str, reason: str, *, permanent: bool, plain: str = PROVIDER_FAILED
+) -> None:
+    """Retry the scene, fail over to the next provider, or fail the generation with the reason.
+
+    `reason` is the full text (kept in the log and the owner's records); the scene and the generation
+    show `plain` instead, or the provider's own words when it refused the content.
+    """
+    text = explain(reason, plain)
+    log.warning("clip of scene %s failed: %s", scene_id, text.detail)
     with rt.db.write() as session:
         scene = session.get(Scene, scene_id)
         if scene is None:
@@ -43,7 +56,7 @@ def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) 
         session.scalars(select(Variant).where(Variant.id == scene.variant_id).with_for_update()).one()
         if scene.status not in _FAILABLE:
             return
-        retry = _set_up_next_attempt(rt, session, scene, reason, permanent=permanent)
+        retry = _set_up_next_attempt(rt, session, scene, text, permanent=permanent)
         gen = scene.variant.generation
         record_event(
             session,
@@ -53,30 +66,37 @@ def handle_failure(rt: Runtime, scene_id: str, reason: str, *, permanent: bool) 
                 "index": scene.index,
                 "status": "retrying" if retry else SceneStatus.FAILED,
                 "provider": scene.provider,
-                "error": reason,
+                "error": text.public,
             },
         )
-        if not retry and not restore_previous(session, gen, scene, reason):
-            fail_generation(session, gen.id, f"{scene_label(scene)} failed: {reason}")
+        if not retry and not restore_previous(session, gen, scene, text.public):
+            label = scene_label(scene)
+            fail_generation(
+                session, gen.id, f"{label} failed: {text.public}", detail=f"{label} failed: {text.detail}"
+            )
     if retry:
         rt.dispatch.submit_scene(scene_id)
 
 
 def _set_up_next_attempt(
-    rt: Runtime, session: Session, scene: Scene, reason: str, *, permanent: bool
+    rt: Runtime, session: Session, scene: Scene, text: FailureText, *, permanent: bool
 ) -> bool:
-    """Close the failed call and make the scene pending again where a try is left; False if none is."""
+    """Close the failed call and make the scene pending again where a try is left; False if none is.
+
+    The call's record (the owner's) keeps the full text; the scene shows the plain one.
+    """
     provider = scene.provider or "local"
     session.execute(
         update(ProviderCall)
         .where(ProviderCall.id == latest_submit(session, scene.id).id)
-        .values(status=CallStatus.FAILED, error_message=reason[:2000])
+        .values(status=CallStatus.FAILED, error_message=text.detail[:2000])
     )
     tries_here = submits_to(session, scene.id, provider)
     chain = video_chain(rt, scene.variant.generation)
     following = chain[chain.index(provider) + 1 :] if provider in chain else []
     scene.provider_job_id = None
-    scene.error_message = reason if reason.startswith(provider) else f"{provider}: {reason}"
+    public = text.public
+    scene.error_message = public if public.startswith(provider) else f"{provider}: {public}"
     scene.updated_at = utcnow()
     if not permanent and tries_here < rt.settings.clip_attempts:
         scene.status = SceneStatus.PENDING

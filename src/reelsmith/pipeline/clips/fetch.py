@@ -40,10 +40,12 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
         variant = scene.variant
         gen_id, kind, index = variant.generation_id, variant.kind, scene.index
         user_id = variant.generation.user_id
+    render = keys.render_id()
     with tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
         clip_path, thumb_path = Path(tmp) / "clip.mp4", Path(tmp) / "thumb.jpg"
         rt.providers.video(provider).fetch(job_id, clip_path)
         size = make_thumbnail(clip_path, thumb_path)
-        clip = store_video(rt, keys.scene_clip(gen_id, kind, index), clip_path)
-        thumb = store_image(rt, keys.scene_thumbnail(gen_id, kind, index), thumb_path, "image/jpeg", size)
+        clip = store_video(rt, keys.scene_clip(gen_id, kind, index, render), clip_path)
+        thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
+        thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
     return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb)

@@ -82,7 +82,13 @@ def _finish(rt: Runtime, scene_id: str, provider: str, job_id: str) -> None:
             log.warning("fetch of scene %s failed transiently: %s", scene_id, e.message)
             rt.dispatch.poll_scene(scene_id, e.retry_after_s or POLL_ERROR_DELAY_S)
             return
-        handle_failure(rt, scene_id, f"could not use the finished clip: {e.message}", permanent=False)
+        handle_failure(
+            rt,
+            scene_id,
+            f"could not use the finished clip: {e.message}",
+            permanent=False,
+            plain="the finished clip could not be used",
+        )
         return
     if fetched is not None and complete_scene(rt, fetched):
         rt.dispatch.advance(fetched.generation_id)

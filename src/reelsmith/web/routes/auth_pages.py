@@ -7,6 +7,7 @@ import unicodedata
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from reelsmith.accounts.service import invites_required, signups_open
 from reelsmith.server.deps import RuntimeDep
 from reelsmith.web.session import MaybeViewer
 from reelsmith.web.templating import render
@@ -29,18 +30,25 @@ def _unsafe_char(ch: str) -> bool:
 
 
 @router.get("/login")
-def login_page(request: Request, viewer: MaybeViewer, next: str | None = None) -> Response:
-    """The sign-in form."""
+def login_page(request: Request, viewer: MaybeViewer, rt: RuntimeDep, next: str | None = None) -> Response:
+    """The sign-in form (linking to sign-up only while sign-up is open)."""
     target = safe_next(next)
     if viewer is not None:
         return RedirectResponse(target, status_code=303)
-    return render(request, "login.html", {"next": target})
+    return render(request, "login.html", {"next": target, "signups_open": signups_open(rt.settings)})
 
 
 @router.get("/signup")
 def signup_page(request: Request, viewer: MaybeViewer, rt: RuntimeDep, next: str | None = None) -> Response:
-    """The sign-up form."""
+    """The sign-up form (with an invite-code field when invitations are needed), or word that it is closed."""
     target = safe_next(next)
     if viewer is not None:
         return RedirectResponse(target, status_code=303)
-    return render(request, "signup.html", {"next": target, "signup_tokens": rt.settings.signup_tokens})
+    settings = rt.settings
+    context = {
+        "next": target,
+        "signup_tokens": settings.signup_tokens,
+        "signups_open": signups_open(settings),
+        "invites_required": invites_required(settings),
+    }
+    return render(request, "signup.html", context)

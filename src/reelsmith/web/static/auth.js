@@ -34,6 +34,12 @@
         if (password.length < 8) return fail("The password needs at least 8 characters.");
         const body = { username: username, password: password };
         if (form.email && form.email.value.trim()) body.email = form.email.value.trim();
+        // The page shows the field only when this server signs up by invitation.
+        if (form.invite_code) {
+          const code = form.invite_code.value.trim();
+          if (!code) return fail("Enter your invite code.");
+          body.invite_code = code;
+        }
         const made = await RS.api("POST", "/api/auth/signup", body);
         if (!made.ok) return fail(made.error);
       }

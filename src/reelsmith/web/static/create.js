@@ -58,8 +58,8 @@
     const chosen = VOCAB.modes.find((m) => m.value === current);
     const label = chosen ? "Generate " + chosen.label.toLowerCase() : "";
     submit.textContent = label || "Generate";
-    const count = Number(document.getElementById("ref-count").value);
-    form.querySelector("[data-ref-price]").textContent = "(" + count + " token" + (count === 1 ? "" : "s") + ")";
+    const refCost = Number(document.getElementById("ref-count").value) * VOCAB.prices.image;
+    form.querySelector("[data-ref-price]").textContent = "(" + refCost + " token" + (refCost === 1 ? "" : "s") + ")";
   }
 
   function fail(message) {
