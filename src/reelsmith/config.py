@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # Mark the session cookie Secure and send HSTS even when the request arrived over plain HTTP
     # (a TLS proxy on another host that does not say so).
     force_https: bool = False
+    # Failed and canceled generations untouched for this many days are deleted with their blobs (0: kept).
+    retention_failed_days: int = Field(default=0, ge=0)
+    # Uploads older than this many days that no generation uses are deleted (0: kept).
+    retention_uploads_days: int = Field(default=0, ge=0)
 
     @field_validator("data_dir")
     @classmethod

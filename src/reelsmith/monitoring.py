@@ -13,14 +13,12 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import InstrumentedAttribute
 
 from reelsmith.db.models import Generation, ProviderCall, Step
+from reelsmith.db.timing import seconds_between
 from reelsmith.vocabulary import StepStatus
 
 if TYPE_CHECKING:
-    from sqlalchemy.sql.elements import ColumnElement
-
     from reelsmith.runtime import Runtime
 
 
@@ -28,15 +26,6 @@ def check_database(rt: Runtime) -> None:
     """Raise unless the database answers a trivial query."""
     with rt.db.read() as session:
         session.execute(text("SELECT 1"))
-
-
-def _seconds_between(
-    start: InstrumentedAttribute[Any], end: InstrumentedAttribute[Any], sqlite: bool
-) -> ColumnElement[Any]:
-    """`end - start` in seconds, in SQL (SQLite keeps timestamps as text, PostgreSQL as timestamptz)."""
-    if sqlite:
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
 
 
 class DatabaseCollector:
@@ -61,7 +50,7 @@ class DatabaseCollector:
             steps = GaugeMetricFamily(
                 "reelsmith_step_seconds_avg", "Average duration of finished steps", labels=["step"]
             )
-            seconds = _seconds_between(Step.started_at, Step.finished_at, self.rt.db.is_sqlite)
+            seconds = seconds_between(Step.started_at, Step.finished_at, self.rt.db.is_sqlite)
             for name, avg in session.execute(
                 select(Step.name, func.avg(seconds))
                 .where(

@@ -80,3 +80,9 @@ def test_code_shape_bench_prints_its_figures() -> None:
         r"route modules running SQL or session calls: \d+",
     ):
         assert re.search(rf"^{figure}$", out, re.M), out
+
+
+def test_finish_bench_prints_the_latency_and_its_baseline() -> None:
+    out = run_bench("finish.py", "--scenes", "2", "--seconds", "2", timeout_s=240)
+    assert re.search(r"^finish latency \(last arrival -> done\) +\d+\.\d+$", out, re.M), out
+    assert re.search(rf"^ratio finish latency / baseline: {RATIO}", out, re.M), out

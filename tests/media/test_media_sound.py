@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import av
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from reelsmith.errors import InvalidInput
-from reelsmith.media.ffmpeg import run_ffmpeg
+from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from reelsmith.media.loudness import loudness, normalise_loudness
 from reelsmith.media.probe import probe
 from reelsmith.media.stitch import SoundtrackMode, stitch
@@ -42,6 +43,30 @@ def test_normalise_loudness_hits_minus_14_lufs(quiet_clip: Path, tmp_path: Path)
     assert before < -20
     assert loudness(dest) == pytest.approx(-14.0, abs=1.0)
     assert probe(dest).has_video
+
+
+def _true_peak_dbfs(path: Path) -> float:
+    """The true peak of ``path``'s audio as ffmpeg's ebur128 measures it."""
+    report = ffmpeg_report(["-i", str(path), "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"])
+    return float(re.findall(r"True peak:\s*Peak:\s*(-?[\d.]+)", report, re.S)[-1])
+
+
+def test_a_quiet_mix_with_loud_peaks_is_levelled_under_the_peak_ceiling(tmp_path: Path) -> None:
+    # A soft tone with a loud click every second: one gain up to -14 LUFS would clip the clicks.
+    peaky = tmp_path / "peaky.m4a"
+    run_ffmpeg([
+        "-f", "lavfi", "-i", "sine=f=330:r=48000:d=6,volume=0.02",
+        "-f", "lavfi", "-i", "aevalsrc='0.9*lt(mod(t\\,1)\\,0.004)':s=48000:d=6",
+        "-filter_complex", "[0][1]amix=inputs=2:normalize=0", "-c:a", "aac", "-b:a", "192k", str(peaky),
+    ])  # fmt: skip
+    before = loudness(peaky)
+    assert _true_peak_dbfs(peaky) + (-14.0 - before) > -1.0  # a plain gain would pass the ceiling
+    dest = tmp_path / "levelled.m4a"
+    normalise_loudness(peaky, dest)
+    # As loud as the ceiling lets it: the gain is the headroom, not the distance to the target.
+    headroom = -1.0 - _true_peak_dbfs(peaky)
+    assert loudness(dest) == pytest.approx(before + headroom, abs=0.5)
+    assert _true_peak_dbfs(dest) <= -0.5
 
 
 def test_stitch_target_lufs_levels_the_result(long_clips: list[Path], tmp_path: Path) -> None:

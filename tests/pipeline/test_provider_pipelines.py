@@ -8,6 +8,7 @@ provider refuses every clip.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -20,12 +21,14 @@ import pytest
 from sqlalchemy import select
 
 from reelsmith.config import Settings
-from reelsmith.db.models import ProviderCall
+from reelsmith.db.models import Asset, ProviderCall
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
+from reelsmith.media.stitch.house import in_house_format
+from reelsmith.media.stitch.scan import scan_clip
 from reelsmith.runtime import Runtime, build_runtime
-from reelsmith.vocabulary import AspectRatio, Mode
+from reelsmith.vocabulary import AspectRatio, Mode, Transition
 from tests.fakes.fal_fake import FalFake
 from tests.fakes.gemini_fake import GeminiFake
 from tests.fakes.media import make_mp4
@@ -266,3 +269,35 @@ def test_a_lost_submit_reply_is_resent_under_the_same_idempotency_key(
     assert len(creates) == 3
     assert len({r.headers.get("idempotency-key") for r in creates}) == 1  # one attempt, sent three times
     assert data["variants"][0]["scenes"][0]["attempts"] == 1
+
+
+def test_provider_clips_are_kept_in_the_house_format_beside_the_delivered_file(
+    rt: Runtime, replicate: ReplicateFake, sample_mp4: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = ensure_local_user(rt)
+    with caplog.at_level(logging.INFO, logger="reelsmith.media.stitch"):
+        gid = create_generation(
+            rt,
+            user,
+            GenerationCreate(
+                prompt="A lighthouse at dawn",
+                scenes=2,
+                transition=Transition.FADE,
+                providers=ProviderChoice(text="local", video="replicate"),
+            ),
+            bill=False,
+        )
+        data = wait_for_end(rt, gid)
+    assert data["status"] == "completed", data["error_message"]
+    scenes = data["variants"][0]["scenes"]
+    # The clips the stitch joined are house clips: the transitions were re-encoded in windows only.
+    assert all(in_house_format(scan_clip(Path(s["video_path"]))) for s in scenes)
+    assert "re-encoded in windows" in caplog.text
+    assert "full transition re-encode" not in caplog.text
+    with rt.db.read() as session:
+        for scene in scenes:
+            delivered = session.get(Asset, scene["delivered_url"].rsplit("/", 1)[-1])
+            assert delivered is not None
+            assert delivered.kind == "delivered"
+            with rt.blobs.local_path(delivered.storage_key) as path:
+                assert path.read_bytes() == sample_mp4

@@ -374,10 +374,13 @@ def user_create(
 
 def _register_lazy_commands() -> None:
     from reelsmith.cli.analyze_cmd import analyze_command
+    from reelsmith.cli.doctor_cmd import collect_command, doctor_command
     from reelsmith.cli.providers_cmd import providers_command
 
     app.command("providers")(providers_command)
     app.command("analyze")(analyze_command)
+    app.command("doctor")(doctor_command)
+    app.command("collect")(collect_command)
 
 
 _register_lazy_commands()

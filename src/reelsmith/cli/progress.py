@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
+from reelsmith.pipeline.eta import estimate_for, eta_words
 from reelsmith.vocabulary import TERMINAL_STATUSES, GenerationStatus, SceneStatus
 
 if TYPE_CHECKING:
@@ -35,9 +36,10 @@ def watch(rt: Runtime, generation_id: str, console: Console, *, interval_s: floa
         TaskProgressColumn(),
         TextColumn("{task.fields[scenes]}"),
         TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[eta]}"),
     )
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("generation", total=100, step="Queued", scenes="")
+        task = bar.add_task("generation", total=100, step="Queued", scenes="", eta="")
         while True:
             with rt.db.read() as session:
                 gen = session.get(Generation, generation_id)
@@ -52,8 +54,9 @@ def watch(rt: Runtime, generation_id: str, console: Console, *, interval_s: floa
                     )
                 )
                 status, progress, step = gen.status, gen.progress, gen.current_step
+                eta = eta_words(estimate_for(session, gen))
             marks = "".join(SCENE_MARKS.get(s, "?") for s in states)
-            bar.update(task, completed=progress, step=step[:40], scenes=marks)
+            bar.update(task, completed=progress, step=step[:40], scenes=marks, eta=eta)
             if status in TERMINAL_STATUSES:
                 return status
             time.sleep(interval_s)

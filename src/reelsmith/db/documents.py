@@ -47,6 +47,7 @@ class RegenerationBackup(BaseModel):
     clip_asset_id: str | None
     thumbnail_asset_id: str | None
     charged: bool
+    delivered_asset_id: str | None = None
 
 
 class RunState(BaseModel):

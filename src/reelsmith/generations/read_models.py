@@ -42,6 +42,10 @@ class SceneRead(BaseModel):
     error_message: str | None
     video_url: str | None
     thumbnail_url: str | None
+    delivered_url: str | None = Field(
+        default=None,
+        description="The clip as the provider delivered it, when `video_url` is its house-format copy.",
+    )
     video_path: str | None = LocalPath("The clip as a local file (CLI only).")
     thumbnail_path: str | None = LocalPath("The clip's poster as a local file (CLI only).")
 
@@ -170,6 +174,11 @@ class GenerationRead(GenerationSummary):
     image_url: str | None = Field(description="Image mode: the picture.")
     cost_usd: float = Field(description="What the provider calls cost, in US dollars.")
     tokens_charged: int
+    eta_s: float | None = Field(
+        default=None,
+        description="Seconds left, estimated from earlier runs of the same steps; null when there is no "
+        "history to go by or the generation has ended.",
+    )
     variants: list[VariantRead]
     source: SourceRead | None = Field(description="Ad clone mode: the source ad and its measurements.")
     steps: list[StepRead]

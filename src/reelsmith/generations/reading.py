@@ -20,6 +20,7 @@ from reelsmith.generations.read_models import (
     VariantEvaluation,
     VariantRead,
 )
+from reelsmith.pipeline.eta import estimate
 from reelsmith.pipeline.failure import STEP_ERROR
 from reelsmith.pipeline.main_variant import kind_rank, main_of
 from reelsmith.pipeline.modes import steps_for
@@ -93,6 +94,7 @@ def _scene(scene: Scene, files: _Files) -> SceneRead:
         error_message=scene.error_message,
         video_url=asset_url(scene.clip_asset_id),
         thumbnail_url=asset_url(scene.thumbnail_asset_id),
+        delivered_url=asset_url(scene.delivered_asset_id),
         video_path=files.path(scene.clip_asset_id),
         thumbnail_path=files.path(scene.thumbnail_asset_id),
     )
@@ -178,6 +180,7 @@ def read_generation(
     variants = [_variant(v, scores.get(v.kind), files) for v in sorted(rows, key=lambda v: kind_rank(v.kind))]
     main = main_of(gen.state.best_variant, variants, lambda v: v.kind)
     image_id = gen.state.image_asset_id
+    steps = _steps(session, gen)
     return GenerationRead(
         **summary_fields(gen),
         aspect_ratio=gen.inputs.aspect_ratio,
@@ -187,9 +190,10 @@ def read_generation(
         image_url=asset_url(image_id),
         cost_usd=gen.cost_usd,
         tokens_charged=gen.tokens_charged,
+        eta_s=estimate(session, gen, steps),
         variants=variants,
         source=_source(gen, outputs.get("source")),
-        steps=_steps(session, gen),
+        steps=steps,
         conversation=_conversation(session, gen),
         video_path=main.video_path if main else None,
         thumbnail_path=main.thumbnail_path if main else None,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from reelsmith.jobs.housekeeping import HousekeepingThread
 from reelsmith.jobs.queue import start_consumer
 from reelsmith.jobs.reaper import ReaperThread, reap
 
@@ -25,9 +26,13 @@ def embedded_worker(rt: Runtime, workers: int | None = None) -> Iterator[None]:
     consumer = start_consumer(rt.huey, workers or rt.settings.workers)
     reaper = ReaperThread(rt, rt.settings.reaper_interval_s)
     reaper.start()
+    # Retention and orphan collection, hourly; the first pass an hour in, so short runs never pay for it.
+    housekeeping = HousekeepingThread(rt)
+    housekeeping.start()
     try:
         yield
     finally:
+        housekeeping.stop()
         reaper.stop()
         consumer.stop(graceful=True)
 

@@ -28,6 +28,7 @@ def remember_previous(gen: Generation, scene: Scene, *, charged: bool) -> None:
         clip_asset_id=scene.clip_asset_id,
         thumbnail_asset_id=scene.thumbnail_asset_id,
         charged=charged,
+        delivered_asset_id=scene.delivered_asset_id,
     )
     gen.update_state(regenerating=backup)
 
@@ -42,7 +43,7 @@ def forget(gen: Generation) -> None:
     scene = session.get(Scene, saved.scene_id) if session is not None else None
     if session is None or scene is None or scene.clip_asset_id == saved.clip_asset_id:
         return  # the previous clip was kept (or there is nothing to look at)
-    for asset_id in (saved.clip_asset_id, saved.thumbnail_asset_id):
+    for asset_id in (saved.clip_asset_id, saved.thumbnail_asset_id, saved.delivered_asset_id):
         release_asset(session, gen.id, asset_id)
 
 
@@ -54,6 +55,7 @@ def restore_previous(session: Session, gen: Generation, scene: Scene, reason: st
     now = utcnow()
     scene.clip_asset_id = saved.clip_asset_id
     scene.thumbnail_asset_id = saved.thumbnail_asset_id
+    scene.delivered_asset_id = saved.delivered_asset_id
     scene.status = SceneStatus.COMPLETED
     scene.error_message = f"regeneration failed, the previous clip is kept: {reason}"
     scene.updated_at = now

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """One stored blob as a listing sees it."""
+
+    key: str
+    bytes: int
+    modified_at: datetime  # timezone-aware UTC: when the blob was last written
 
 
 class BlobStore(Protocol):
@@ -48,4 +60,8 @@ class BlobStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> int:
         """Delete every blob whose key starts with `prefix`; returns how many."""
+        ...
+
+    def list_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
+        """Every blob whose key starts with `prefix`, in the store's own order (no unfinished writes)."""
         ...

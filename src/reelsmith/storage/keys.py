@@ -28,6 +28,11 @@ def scene_clip(generation_id: str, variant: str, index: int, render: str | None 
     return f"generations/{generation_id}/{variant}/scene_{index}{_tag(render)}.mp4"
 
 
+def scene_delivered(generation_id: str, variant: str, index: int, render: str) -> str:
+    """Key of a scene's clip as the provider delivered it (the scene plays its house-format copy)."""
+    return f"generations/{generation_id}/{variant}/scene_{index}_{render}_delivered.mp4"
+
+
 def scene_thumbnail(generation_id: str, variant: str, index: int, render: str | None = None) -> str:
     """Key of one render of a scene's poster frame."""
     return f"generations/{generation_id}/{variant}/scene_{index}{_tag(render)}_thumb.jpg"

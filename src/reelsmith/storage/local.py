@@ -11,10 +11,15 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from reelsmith.errors import InvalidInput, NotFound
+from reelsmith.storage.base import BlobInfo
+
+# Names of the files a write goes through before its rename: never blobs themselves.
+TEMP_PREFIX = ".tmp-"
 
 
 class LocalBlobStore:
@@ -34,7 +39,7 @@ class LocalBlobStore:
     def _atomic_write(self, key: str, write: Callable[[BinaryIO], object]) -> int:
         target = self._path(key)
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX, suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as out:
                 write(out)
@@ -110,3 +115,23 @@ class LocalBlobStore:
                 candidate.unlink()
                 removed += 1
         return removed
+
+    def list_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
+        """Every blob file whose key starts with `prefix`; temp files of unfinished writes are skipped."""
+        for folder, _dirs, files in os.walk(self.root):
+            for name in files:
+                if name.startswith(TEMP_PREFIX):
+                    continue
+                path = Path(folder, name)
+                key = path.relative_to(self.root).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # deleted while we walked
+                    continue
+                yield BlobInfo(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
+    def temp_files(self) -> Iterator[Path]:
+        """The temp files of writes in progress, or of writes a crash left behind."""
+        yield from self.root.rglob(f"{TEMP_PREFIX}*")

@@ -13,10 +13,12 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from reelsmith.errors import InvalidInput, NotFound, ReelsmithError
+from reelsmith.storage.base import BlobInfo
 
 _DELETE_BATCH = 1000  # S3's limit per DeleteObjects request
 _MISSING = ("404", "NoSuchKey", "NotFound")
@@ -189,3 +191,14 @@ class S3BlobStore:
                 self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
                 removed += len(batch)
         return removed
+
+    def list_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
+        """Every object under the store's prefix whose key starts with `prefix`, 1000 per listing page."""
+        root = f"{self.prefix}/" if self.prefix else ""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=root + prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                modified = item["LastModified"]  # boto3 parses it as an aware datetime
+                yield BlobInfo(item["Key"].removeprefix(root), int(item["Size"]), modified.astimezone(UTC))

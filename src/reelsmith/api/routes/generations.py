@@ -1,17 +1,19 @@
-"""Generations: create, list, read, follow live, cancel, retry, regenerate a scene, delete."""
+"""Generations: create, list, read, follow live, download whole, cancel, retry, regenerate a scene, delete."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from reelsmith.api.events import event_stream
 from reelsmith.generations import lifecycle
+from reelsmith.generations.archive import ConversationFormat, export_conversation, plan_archive, zip_chunks
 from reelsmith.generations.listing import ListFilter, list_generations
-from reelsmith.generations.read_models import GenerationPage, GenerationRead
+from reelsmith.generations.read_models import ConversationTurn, GenerationPage, GenerationRead
 from reelsmith.generations.reading import list_item, read_fresh, read_generation
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation
@@ -105,6 +107,42 @@ def events(
         event_stream(rt, generation_id, start, request),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/generations/{generation_id}/archive",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "The generation as a ZIP."}},
+)
+def archive(generation_id: GenerationIdDep, rt: RuntimeDep) -> StreamingResponse:
+    """A ZIP of the final videos, scene clips and posters, captions, the generation JSON and the
+    writer conversation, written as it is sent."""
+    plan = plan_archive(rt, generation_id)
+    return StreamingResponse(
+        zip_chunks(rt, plan),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{plan.filename}"'},
+    )
+
+
+@router.get(
+    "/generations/{generation_id}/conversation",
+    response_model=list[ConversationTurn],
+    responses={200: {"content": {"text/markdown": {}}}},
+)
+def conversation(
+    generation_id: GenerationIdDep,
+    rt: RuntimeDep,
+    fmt: Annotated[ConversationFormat, Query(alias="format")] = "json",
+) -> Response:
+    """The writer conversation alone: JSON turns (`format=json`) or Markdown to read (`format=md`)."""
+    export = export_conversation(rt, generation_id, fmt)
+    disposition = "attachment" if fmt == "md" else "inline"
+    return Response(
+        content=export.body,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{export.filename}"'},
     )
 
 

@@ -1,4 +1,9 @@
-"""Downloading a finished clip and storing it, with its poster frame, in the blob store."""
+"""Downloading a finished clip and storing it, with its poster frame, in the blob store.
+
+A clip from another encoder is converted to the house format right here, in its own task while the
+other scenes are still rendering, so the final stitch only copies (and re-encodes transition windows).
+The file as delivered is kept too, for its owner.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +32,12 @@ class FetchedClip:
     job_id: str
     clip: StoredBlob
     thumbnail: StoredBlob
+    delivered: StoredBlob | None = None  # the provider's own file, when `clip` is its house copy
 
 
 def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> FetchedClip | None:
     """Download the job's clip, make its poster and store both; None if the scene is gone."""
+    from reelsmith.media.stitch.house import to_house_format
     from reelsmith.media.thumbnail import make_thumbnail
 
     with rt.db.read() as session:
@@ -42,10 +49,16 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
         user_id = variant.generation.user_id
     render = keys.render_id()
     with tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
-        clip_path, thumb_path = Path(tmp) / "clip.mp4", Path(tmp) / "thumb.jpg"
-        rt.providers.video(provider).fetch(job_id, clip_path)
+        delivered_path, house_path = Path(tmp) / "delivered.mp4", Path(tmp) / "house.mp4"
+        thumb_path = Path(tmp) / "thumb.jpg"
+        rt.providers.video(provider).fetch(job_id, delivered_path)
+        converted = to_house_format(delivered_path, house_path) is not None
+        clip_path = house_path if converted else delivered_path
         size = make_thumbnail(clip_path, thumb_path)
         clip = store_video(rt, keys.scene_clip(gen_id, kind, index, render), clip_path)
+        delivered = None
+        if converted:
+            delivered = store_video(rt, keys.scene_delivered(gen_id, kind, index, render), delivered_path)
         thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
         thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
-    return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb)
+    return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered)

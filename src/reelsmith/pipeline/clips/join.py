@@ -62,6 +62,10 @@ def _record_clip(session: Session, scene: Scene, fetched: FetchedClip) -> None:
     gen_id, user_id = fetched.generation_id, fetched.user_id
     scene.clip_asset_id = add_asset(session, user_id, gen_id, "clip", fetched.clip).id
     scene.thumbnail_asset_id = add_asset(session, user_id, gen_id, "thumbnail", fetched.thumbnail).id
+    if fetched.delivered is not None:
+        scene.delivered_asset_id = add_asset(session, user_id, gen_id, "delivered", fetched.delivered).id
+    else:
+        scene.delivered_asset_id = None
     scene.status = SceneStatus.COMPLETED
     scene.progress = 1.0
     scene.error_message = None

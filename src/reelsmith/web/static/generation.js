@@ -9,6 +9,7 @@
   const bar = root.querySelector("[data-progress]");
   const barText = root.querySelector("[data-progress-text]");
   const stepText = root.querySelector("[data-step]");
+  const etaText = root.querySelector("[data-eta]");
 
   function sceneState(sceneStatus, genStatus) {
     if (VOCAB.scene_states[sceneStatus]) return VOCAB.scene_states[sceneStatus];
@@ -22,6 +23,28 @@
     }
     if (stepText && step) stepText.textContent = step;
   }
+
+  // Time left: the server's estimate (eta_s, from earlier runs), counted down here between updates.
+  let etaLeft = null;
+  let etaAt = 0;
+  function etaWords(seconds) {
+    if (seconds < 90) return "· about " + Math.max(1, Math.round(seconds)) + " s left";
+    return "· about " + Math.round(seconds / 60) + " min left";
+  }
+  function showEta() {
+    if (!etaText) return;
+    if (etaLeft === null) { etaText.textContent = ""; return; }
+    const left = Math.max(0, etaLeft - (Date.now() - etaAt) / 1000);
+    etaText.textContent = left > 0 ? etaWords(left) : "";
+  }
+  function setEta(seconds) {
+    if (seconds === undefined) return; // the update said nothing about time
+    etaLeft = typeof seconds === "number" ? seconds : null;
+    etaAt = Date.now();
+    showEta();
+  }
+  if (etaText && etaText.dataset.etaS) setEta(Number(etaText.dataset.etaS));
+  setInterval(showEta, 1000);
 
   function renderScenes(data) {
     const variant = data.variants && data.variants[0];
@@ -59,6 +82,7 @@
       if (!result.ok) return;
       renderScenes(result.data);
       setProgress(result.data.progress, result.data.current_step);
+      setEta(result.data.eta_s);
       if (FINAL.includes(result.data.status)) finish();
     }, 250);
   }
@@ -75,13 +99,17 @@
   function follow() {
     source = new EventSource("/api/generations/" + id + "/events");
     const read = (event) => { try { return JSON.parse(event.data); } catch (err) { return {}; } };
-    source.addEventListener("progress", (e) => { const d = read(e); setProgress(d.progress, d.step); });
+    source.addEventListener("progress", (e) => {
+      const d = read(e);
+      setProgress(d.progress, d.step);
+      setEta(d.eta_s);
+    });
     source.addEventListener("step", (e) => {
       const d = read(e);
       if (d.status === "running" && d.label) setProgress(undefined, d.label);
     });
     source.addEventListener("scene", refreshSoon);
-    source.addEventListener("done", () => { setProgress(100, "Done"); finish(); });
+    source.addEventListener("done", () => { setProgress(100, "Done"); setEta(null); finish(); });
     source.addEventListener("failed", finish);
     source.addEventListener("canceled", finish);
     source.onerror = refreshSoon; // the server closes the stream when the work ends
