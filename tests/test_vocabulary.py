@@ -17,6 +17,7 @@ from reelsmith.vocabulary import (
     STITCH_PRICE,
     STORYBOARD,
     STORYBOARD_PRICE,
+    GenerationStatus,
     Mode,
     price_of,
     vocabulary_data,
@@ -66,3 +67,11 @@ def test_page_scripts_keep_no_copied_lists(script: str) -> None:
     assert not COPIED.search(text), f"{script} spells out a list the vocabulary owns"
     prices = re.findall(r"\b(?:price|tokens?)\b[^\n;]*\b(?:10|40)\b", text)
     assert not prices, f"{script} hard-codes a price: {prices}"
+
+
+def test_a_storyboard_awaiting_approval_is_labelled_and_ends_event_streams() -> None:
+    data = vocabulary_data()
+    assert data["statuses"][GenerationStatus.AWAITING_APPROVAL] == "Awaiting approval"
+    # Nothing runs while it waits: streams close and pages stop following it until approval.
+    assert GenerationStatus.AWAITING_APPROVAL in data["terminal_statuses"]
+    assert GenerationStatus.AWAITING_APPROVAL not in data["active_statuses"]

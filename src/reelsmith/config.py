@@ -46,29 +46,32 @@ class Settings(BaseSettings):
     openai_base_url: str = Field(
         default="https://api.openai.com/v1", validation_alias=AliasChoices("OPENAI_BASE_URL")
     )
-    openai_text_model: str = "gpt-4o-mini"
-    openai_image_model: str = "gpt-image-1"
-    openai_video_model: str = "sora-2"
+    # Model settings left empty use the model catalogue's default for that provider and kind.
+    openai_text_model: str = ""
+    openai_image_model: str = ""
+    openai_video_model: str = ""
     gemini_api_key: str = Field(default="", validation_alias=AliasChoices("GEMINI_API_KEY"))
     gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
-    gemini_text_model: str = "gemini-2.5-flash"
-    gemini_video_model: str = "veo-3.1-fast-generate-preview"
+    gemini_text_model: str = ""
+    gemini_video_model: str = ""
     replicate_api_token: str = Field(default="", validation_alias=AliasChoices("REPLICATE_API_TOKEN"))
     replicate_base_url: str = "https://api.replicate.com/v1"
-    replicate_video_model: str = "google/veo-3.1"
-    replicate_image_model: str = "google/imagen-4"
+    replicate_video_model: str = ""
+    replicate_image_model: str = ""
     fal_key: str = Field(default="", validation_alias=AliasChoices("FAL_KEY"))
     fal_base_url: str = "https://queue.fal.run"
-    fal_video_model: str = "fal-ai/veo3/fast"
-    fal_image_model: str = "fal-ai/flux/schnell"
+    fal_video_model: str = ""
+    fal_image_model: str = ""
     runwayml_api_secret: str = Field(default="", validation_alias=AliasChoices("RUNWAYML_API_SECRET"))
     runway_base_url: str = "https://api.dev.runwayml.com"
-    runway_video_model: str = "gen4_turbo"
+    runway_video_model: str = ""
     lumaai_api_key: str = Field(default="", validation_alias=AliasChoices("LUMAAI_API_KEY"))
     luma_base_url: str = "https://api.lumalabs.ai/dream-machine/v1"
-    luma_video_model: str = "ray-flash-2"
+    luma_video_model: str = ""
     comfyui_url: str = Field(default="", validation_alias=AliasChoices("COMFYUI_URL"))
     comfyui_workflow: Path | None = None  # an API-format workflow JSON with placeholders
+    # A model catalogue (TOML) laid over the shipped one; unset: <data_dir>/catalogue.toml if present.
+    catalogue_path: Path | None = None
     # Per-call network timeout and retry budget for provider HTTP calls.
     provider_timeout_s: float = Field(default=60.0, gt=0)
     provider_retries: int = Field(default=4, ge=0, le=10)

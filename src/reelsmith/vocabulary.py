@@ -41,13 +41,22 @@ class GenerationStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELED = "canceled"
+    # The writer's storyboard is ready and nothing more runs (or is charged) until the owner approves it.
+    AWAITING_APPROVAL = "awaiting_approval"
 
 
 ACTIVE_STATUSES: frozenset[GenerationStatus] = frozenset(
     {GenerationStatus.QUEUED, GenerationStatus.PROCESSING}
 )
+# Statuses in which nothing runs until someone acts: event streams close, estimates stop and the
+# runner leaves the generation alone. A storyboard awaiting approval is one (approval queues it again).
 TERMINAL_STATUSES: frozenset[GenerationStatus] = frozenset(
-    {GenerationStatus.COMPLETED, GenerationStatus.FAILED, GenerationStatus.CANCELED}
+    {
+        GenerationStatus.COMPLETED,
+        GenerationStatus.FAILED,
+        GenerationStatus.CANCELED,
+        GenerationStatus.AWAITING_APPROVAL,
+    }
 )
 
 
@@ -216,6 +225,7 @@ STATUS_LABELS: dict[str, str] = {
     GenerationStatus.COMPLETED: "Ready",
     GenerationStatus.FAILED: "Failed",
     GenerationStatus.CANCELED: "Canceled",
+    GenerationStatus.AWAITING_APPROVAL: "Awaiting approval",
 }
 INTENSITY_LABELS: dict[str, str] = {
     Intensity.SOFT: "Soft",

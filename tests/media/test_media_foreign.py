@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reelsmith.media.ffmpeg import ffmpeg_exe
+from reelsmith.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from reelsmith.media.probe import probe
 from reelsmith.media.quality import psnr
 from reelsmith.media.stitch import stitch
@@ -82,3 +82,25 @@ def test_joining_clips_of_two_encoders_without_transition_copies_video(
     assert decode_errors(dest) == ""
     assert psnr(dest, (0, 75), clips[0], (0, 75)) == float("inf")
     assert psnr(dest, (75, 150), clips[1], (0, 75)) == float("inf")
+
+
+def test_a_clip_of_another_size_or_timescale_is_brought_in_line_and_the_rest_stay_copied(
+    foreign: dict[str, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    small = foreign_clip(tmp_path / "small.mp4", "medium-bframes", size="320x180", hue=200)
+    retimed = tmp_path / "retimed.mp4"
+    run_ffmpeg(
+        ["-i", str(foreign["main-no-bframes"]), "-c", "copy", "-video_track_timescale", "90000", str(retimed)]
+    )
+    clips = [foreign["medium-bframes"], small, retimed]
+    dest = tmp_path / "x.mp4"
+    with caplog.at_level(logging.INFO, logger="reelsmith.media.stitch"):
+        info = stitch(clips, dest, transition="fade", transition_s=0.5)
+    assert "1 clips differ from the others' format" in caplog.text
+    assert WINDOWED in caplog.text
+    assert (info.width, info.height) == (640, 360)
+    assert info.duration_s == pytest.approx(6.5, abs=FRAME)
+    assert decode_errors(dest) == ""
+    # The clip in the common format is still copied; the remuxed one too (nothing re-encoded in it).
+    assert psnr(dest, (0, 60), clips[0], (0, 60)) == float("inf")
+    assert psnr(dest, (135, 195), foreign["main-no-bframes"], (15, 75)) == float("inf")

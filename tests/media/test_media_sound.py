@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -126,3 +127,16 @@ def test_soundtrack_chain_takes_members_and_plain_names(mode: str) -> None:
 def test_soundtrack_chain_refuses_an_unknown_mode() -> None:
     with pytest.raises(InvalidInput):
         soundtrack_chain("0:a", "1:a", 2.0, "out", mode="shout")
+
+
+def test_a_windowed_stitch_levels_its_mix_without_a_second_pass(
+    long_clips: list[Path], long_song: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dest = tmp_path / "x.mp4"
+    with caplog.at_level(logging.DEBUG, logger="reelsmith.media.ffmpeg"):
+        stitch(long_clips, dest, transition="fade", transition_s=0.4, audio=long_song, target_lufs=-14.0)
+    assert loudness(dest) == pytest.approx(-14.0, abs=1.0)
+    runs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ffmpeg ")]
+    # The gain goes into the mux; no run writes the finished video a second time to level it.
+    assert any("volume=" in run and "concat" in run for run in runs)
+    assert not any("levelled.mp4" in run for run in runs)

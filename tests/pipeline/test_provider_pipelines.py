@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,14 +75,38 @@ def _openai(video: bytes, cdn: CdnServer) -> FakeServer:
     return fake
 
 
+# Sora 2 and the Gemini API's Veo previews are shut down; an account that still reaches them (as
+# these fakes do) lists them again in its own catalogue file, which the runs below point at.
+STILL_REACHABLE = """
+[[model]]
+provider = "openai"
+id = "sora-2"
+kind = "video"
+default = true
+
+[[model]]
+provider = "gemini"
+id = "veo-3.1-fast-generate-preview"
+kind = "video"
+default = true
+"""
+
+
+def _revived(env: dict[str, str]) -> dict[str, str]:
+    """`env` plus a user catalogue that lists the shut-down models as working."""
+    path = Path(tempfile.mkdtemp(prefix="catalogue-")) / "catalogue.toml"
+    path.write_text(STILL_REACHABLE)
+    return {**env, "REELSMITH_CATALOGUE_PATH": str(path)}
+
+
 CASES = [
     Case(
         "openai", "openai", "create_video", _openai,
-        lambda f: {"OPENAI_API_KEY": f.key, "OPENAI_BASE_URL": f.base_url},
+        lambda f: _revived({"OPENAI_API_KEY": f.key, "OPENAI_BASE_URL": f.base_url}),
     ),
     Case(
         "gemini", "gemini", "predict", lambda v, c: GeminiFake(v, c, polls_needed=1),
-        lambda f: {"GEMINI_API_KEY": f.key, "REELSMITH_GEMINI_BASE_URL": f.base_url},
+        lambda f: _revived({"GEMINI_API_KEY": f.key, "REELSMITH_GEMINI_BASE_URL": f.base_url}),
     ),
     Case(
         "replicate", "local", "create", lambda v, c: ReplicateFake(v, c, polls_needed=1),
@@ -116,7 +141,7 @@ def test_cli_story_runs_on_the_provider(
         result = run_cli(
             [
                 "generate", "A lighthouse keeper finds a message in a bottle", "--mode", "story",
-                "--scenes", "2", "--aspect", "1:1", "--text-provider", case.text_provider,
+                "--scenes", "2", "--aspect", "9:16", "--text-provider", case.text_provider,
                 "--video-provider", case.provider, "--json",
             ],
             tmp_path / "data",
@@ -290,14 +315,37 @@ def test_provider_clips_are_kept_in_the_house_format_beside_the_delivered_file(
         data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
     scenes = data["variants"][0]["scenes"]
-    # The clips the stitch joined are house clips: the transitions were re-encoded in windows only.
-    assert all(in_house_format(scan_clip(Path(s["video_path"]))) for s in scenes)
+    # Clips that arrived while others were still rendering were converted to the house format and keep
+    # the delivered file beside them; the last one to arrive may be the delivered file itself.
     assert "re-encoded in windows" in caplog.text
     assert "full transition re-encode" not in caplog.text
     with rt.db.read() as session:
         for scene in scenes:
+            if scene["delivered_url"] is None:
+                assert Path(scene["video_path"]).read_bytes() == sample_mp4
+                continue
+            assert in_house_format(scan_clip(Path(scene["video_path"])))
             delivered = session.get(Asset, scene["delivered_url"].rsplit("/", 1)[-1])
             assert delivered is not None
             assert delivered.kind == "delivered"
             with rt.blobs.local_path(delivered.storage_key) as path:
                 assert path.read_bytes() == sample_mp4
+
+
+def test_only_the_last_clip_to_arrive_is_left_as_delivered(
+    rt: Runtime, replicate: ReplicateFake, sample_mp4: bytes
+) -> None:
+    # A one-scene video: its clip is the last of its variant to arrive.
+    gid = create_generation(
+        rt,
+        ensure_local_user(rt),
+        GenerationCreate(
+            mode=Mode.VIDEO, prompt="A paper kite", duration_s=4, providers=ProviderChoice(video="replicate")
+        ),
+        bill=False,
+    )
+    data = wait_for_end(rt, gid)
+    assert data["status"] == "completed", data["error_message"]
+    (scene,) = data["variants"][0]["scenes"]
+    assert scene["delivered_url"] is None  # the only clip is the last: nothing waits on a conversion
+    assert Path(scene["video_path"]).read_bytes() == sample_mp4

@@ -32,7 +32,8 @@ def test_video_uses_the_returned_urls(
     registry: ProviderRegistry, fake: FalFake, cdn: CdnServer, tmp_path: Path, sample_mp4: bytes
 ) -> None:
     dest = tmp_path / "clip.mp4"
-    model = registry.video("fal")
+    # A model id with a sub-path, which fal's returned URLs drop.
+    model = registry.video("fal:fal-ai/veo3/fast")
     handle = model.submit(clip_request(duration_s=3.0, aspect="1:1"))
     assert handle.external_id == f"{fake.url}/fal-ai/veo3/requests/req-1"  # not …/veo3/fast/…
     statuses = [model.poll(handle.external_id) for _ in range(3)]
@@ -49,7 +50,9 @@ def test_video_uses_the_returned_urls(
 
 
 def test_reference_goes_as_image_url(fake: FalFake, registry: ProviderRegistry, reference_png: Path) -> None:
-    registry.video("fal").submit(clip_request(reference_images=(reference_png,)))
+    registry.video("fal:google/gemini-omni-flash/image-to-video").submit(
+        clip_request(reference_images=(reference_png,))
+    )
     assert fake.calls("submit")[0].json()["image_url"].startswith("data:image/png;base64,")
 
 

@@ -58,7 +58,7 @@ def test_text_json_reply(registry: ProviderRegistry, fake: GeminiFake) -> None:
     assert body["generationConfig"]["responseMimeType"] == "application/json"
     assert "additionalProperties" not in _keys(body["generationConfig"]["responseSchema"])
     assert body["systemInstruction"]["parts"][0]["text"] == "sys"
-    assert fake.calls("generate")[0].path.endswith("/models/gemini-2.5-flash:generateContent")
+    assert fake.calls("generate")[0].path.endswith("/models/gemini-3.8-flash:generateContent")
 
 
 def test_text_blocked_prompt_is_permanent(registry: ProviderRegistry) -> None:

@@ -45,7 +45,7 @@ def test_text_sends_a_strict_json_schema_and_parses_the_reply(
     assert result.data == fake.chat_reply
     assert result.input_tokens == 120
     assert result.output_tokens == 45
-    assert result.model.startswith("gpt-4o-mini")
+    assert result.model.startswith("gpt-6-luna")
     body = fake.calls("chat")[0].json()
     schema = body["response_format"]["json_schema"]
     assert body["response_format"]["type"] == "json_schema"
@@ -80,7 +80,7 @@ def test_image_is_written_as_png_with_the_idempotency_key(
         assert img.format == "PNG"
     call = fake.calls("images")[0]
     assert call.json()["size"] == "1536x1024"
-    assert call.json()["model"] == "gpt-image-1"
+    assert call.json()["model"] == "gpt-image-2"
     assert call.headers["idempotency-key"] == "image:g1"
 
 

@@ -68,7 +68,7 @@ def test_configured(make_registry: Callable[..., ProviderRegistry]) -> None:
     infos = {i.name: i for i in make_registry(OPENAI_API_KEY="sk", COMFYUI_URL="http://c:8188").configured()}
     assert infos["local"].configured
     assert infos["openai"].configured
-    assert infos["openai"].models == {"text": "gpt-4o-mini", "image": "gpt-image-1", "video": "sora-2"}
+    assert infos["openai"].models == {"text": "gpt-6-luna", "image": "gpt-image-2", "video": "sora-2"}
     assert infos["openai"].kinds == ("text", "image", "video")
     assert not infos["gemini"].configured
     assert infos["gemini"].missing == "GEMINI_API_KEY"

@@ -36,12 +36,13 @@ def test_video_submit_poll_fetch(
     assert [s.state for s in statuses] == ["running", "running", "succeeded"]
     assert dest.read_bytes() == sample_mp4
     create = fake.calls("create")[0]
-    assert create.path == "/v1/models/google/veo-3.1/predictions"
+    assert create.path == "/v1/models/kwaivgi/kling-v3-video/predictions"
     assert "prefer" not in create.headers
     assert create.headers["idempotency-key"] == "clip:scene-1:1"
+    # Kling v3 takes 3-15 s and has no negative prompt field: the negative part joins the prompt.
     assert create.json()["input"] == {
-        "prompt": "A lighthouse at dawn, waves crashing Camera: slow push-in.",
-        "aspect_ratio": "9:16", "duration": 8, "seed": 1234, "negative_prompt": "blurry, watermark",
+        "prompt": "A lighthouse at dawn, waves crashing Camera: slow push-in. Avoid: blurry, watermark.",
+        "aspect_ratio": "9:16", "duration": 7, "seed": 1234,
     }  # fmt: skip
     assert "authorization" not in cdn.calls("file")[0].headers
 
@@ -101,7 +102,7 @@ def test_image_waits_and_converts_to_png(
         assert img.format == "PNG"
     create = fake.calls("create")[0]
     assert create.headers["prefer"] == "wait"
-    assert create.path == "/v1/models/google/imagen-4/predictions"
+    assert create.path == "/v1/models/black-forest-labs/flux-1.1-pro/predictions"
     assert create.json()["input"] == {"prompt": "a fox", "aspect_ratio": "9:16", "output_format": "png"}
 
 

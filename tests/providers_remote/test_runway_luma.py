@@ -37,12 +37,16 @@ def registry(
     )  # fmt: skip
 
 
+# The fake speaks gen4_turbo's rules (5 or 10 s); the default gen4.5 takes 2-10 s.
+GEN4 = "runway:gen4_turbo"
+
+
 def test_runway_submit_poll_fetch(
     registry: ProviderRegistry, runway: RunwayFake, reference_png: Path, tmp_path: Path, sample_mp4: bytes
 ) -> None:
     dest = tmp_path / "clip.mp4"
     request = clip_request(duration_s=8.0, aspect="9:16", reference_images=(reference_png,))
-    statuses = run_clip(registry.video("runway"), request, dest)
+    statuses = run_clip(registry.video(GEN4), request, dest)
     assert [s.state for s in statuses] == ["queued", "running", "succeeded"]
     assert statuses[1].progress == pytest.approx(2 / 3)
     assert statuses[0].poll_after_s == 6.0
@@ -57,7 +61,7 @@ def test_runway_submit_poll_fetch(
 
 def test_runway_without_reference_is_permanent(registry: ProviderRegistry, runway: RunwayFake) -> None:
     with pytest.raises(ProviderError, match="needs a reference image") as info:
-        registry.video("runway").submit(clip_request())
+        registry.video(GEN4).submit(clip_request())
     assert info.value.permanent
     assert runway.requests == []
 
@@ -66,7 +70,7 @@ def test_runway_safety_failure_is_permanent(
     registry: ProviderRegistry, reference_png: Path, tmp_path: Path
 ) -> None:
     request = clip_request(prompt="forbidden", reference_images=(reference_png,))
-    last = run_clip(registry.video("runway"), request, tmp_path / "x.mp4")[-1]
+    last = run_clip(registry.video(GEN4), request, tmp_path / "x.mp4")[-1]
     assert last.state == "failed"
     assert last.permanent
     assert last.reason == "Prompt text did not pass content moderation (SAFETY.INPUT.TEXT)"

@@ -20,6 +20,7 @@ from reelsmith.vocabulary import CREATIVE_MODES, AspectRatio, GenerationStatus, 
 
 if TYPE_CHECKING:
     from reelsmith.config import Settings
+    from reelsmith.generations.read_models import GenerationRead
     from reelsmith.runtime import Runtime
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
@@ -128,6 +129,9 @@ def generate(
     image_provider: Annotated[str | None, typer.Option(help="Image provider chain.")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="Copy the result here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the generation as JSON.")] = False,
+    review: Annotated[
+        bool, typer.Option("--review", help="Stop after writing and print the storyboard; see `approve`.")
+    ] = False,
 ) -> None:
     """Generate an image, a clip, a story or music video, or an ad clone, and wait with a progress bar."""
     from pydantic import ValidationError
@@ -161,6 +165,7 @@ def generate(
             transition=transition,
             variants=[v.strip() for v in variants.split(",") if v.strip()],  # type: ignore[misc]
             providers=ProviderChoice(text=text_provider, image=image_provider, video=video_provider),
+            review=review,
         )
     except ValidationError as e:
         first = e.errors()[0]
@@ -203,6 +208,7 @@ def _option_name(field: str) -> str:
         "providers.text": "--text-provider",
         "providers.image": "--image-provider",
         "variants": "--variants",
+        "review": "--review",
     }
     if field.startswith("variants."):
         field = "variants"
@@ -279,11 +285,58 @@ def _run(
     rt.close()
     if as_json:
         out.print_json(data.model_dump_json())
+    if status == GenerationStatus.AWAITING_APPROVAL:
+        if not as_json:
+            _print_storyboard(data)
+        return
     if status != GenerationStatus.COMPLETED:
         fail(f"generation {status}: {data.error_message or 'no reason recorded'}", code=1)
     if not as_json:
         err.print(f"[green]done[/] {data.title!r} in {data.generation_time_seconds or 0:.1f} s")
         out.print(str(result_path), highlight=False, soft_wrap=True)
+
+
+def _print_storyboard(data: GenerationRead) -> None:
+    """The scenes awaiting approval, and how to approve them."""
+    for variant in data.variants:
+        if len(data.variants) > 1:
+            out.print(f"[bold]{variant.kind}[/]", highlight=False)
+        for scene in variant.scenes:
+            text = f" [dim]“{scene.on_screen_text}”[/]" if scene.on_screen_text else ""
+            line = f"{scene.index + 1}. ({scene.duration_s:g} s) {scene.description}{text}"
+            out.print(line, highlight=False, soft_wrap=True)
+    err.print(
+        f"[yellow]awaiting approval[/] {data.title!r}: reelsmith approve {data.id}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(data.id, highlight=False)
+
+
+@app.command()
+def approve(generation_id: Annotated[str, typer.Argument(help="The generation made with --review.")]) -> None:
+    """Approve a storyboard made with `generate --review`, render it and print the video's path."""
+    from reelsmith.cli.progress import watch
+    from reelsmith.errors import ReelsmithError
+    from reelsmith.generations.reading import get_generation, read_generation
+    from reelsmith.generations.service import ensure_local_user
+    from reelsmith.generations.storyboard_review import approve as approve_storyboard
+    from reelsmith.jobs.worker import embedded_worker
+
+    rt = open_runtime()
+    try:
+        with embedded_worker(rt):
+            approve_storyboard(rt, generation_id, ensure_local_user(rt), bill=False)
+            status = watch(rt, generation_id, err)
+        with rt.db.read() as session:
+            data = read_generation(rt, session, get_generation(session, generation_id), with_paths=True)
+    except ReelsmithError as e:
+        fail(e.message, code=1)
+    finally:
+        rt.close()
+    if status != GenerationStatus.COMPLETED:
+        fail(f"generation {status}: {data.error_message or 'no reason recorded'}", code=1)
+    out.print(str(data.video_path), highlight=False, soft_wrap=True)
 
 
 @app.command(

@@ -11,6 +11,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from reelsmith.config import Settings
+    from reelsmith.providers.registry import ProviderInfo, ProviderRegistry
 
 out = Console()
 err = Console(stderr=True)
@@ -29,6 +30,55 @@ def _settings() -> Settings:
         raise typer.Exit(2) from e
 
 
+def _configured(settings: Settings) -> list[ProviderInfo]:
+    """The providers as configured; a catalogue file that cannot be read ends the command with its error."""
+    from reelsmith.providers.catalogue import CatalogueError
+    from reelsmith.providers.registry import ProviderRegistry
+
+    try:
+        return ProviderRegistry(settings).configured()
+    except CatalogueError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2) from e
+
+
+def _stage(registry: ProviderRegistry, provider: str, model: str) -> str:
+    """— and the model's stage and shutdown date, with a warning word when it no longer works."""
+    from reelsmith.providers.catalogue import today
+    from reelsmith.providers.refusals import retired_refusal
+
+    if provider in ("local", "comfyui"):
+        return ""
+    entry = registry.catalogue.get(provider, model)
+    if entry is None:
+        return " (not catalogued)"
+    day = today()
+    refusal = retired_refusal(entry, day)
+    if refusal:
+        return f" [red]({entry.status_words(day)}; {refusal.partition('; ')[2] or 'no replacement'})[/]"
+    if entry.lifecycle.stage == "deprecated":
+        return f" [yellow]({entry.status_words(day)})[/]"
+    return f" ({entry.status_words(day)})"
+
+
+def _lifecycle_warnings(registry: ProviderRegistry, infos: list[ProviderInfo]) -> list[str]:
+    """One line per configured model that is shut down or deprecated, with its date and replacement."""
+    from reelsmith.providers.catalogue import today
+
+    day = today()
+    lines = []
+    for info in infos:
+        for kind, model in info.models.items():
+            entry = registry.catalogue.get(info.name, model)
+            if entry is None or (entry.lifecycle.stage == "ga" and not entry.lifecycle.is_gone(day)):
+                continue
+            if entry.lifecycle.stage == "preview" and entry.lifecycle.shutdown is None:
+                continue
+            instead = f"; use {entry.lifecycle.replacement} instead" if entry.lifecycle.replacement else ""
+            lines.append(f"{info.name} {kind} model {model}: {entry.status_words(day)}{instead}")
+    return lines
+
+
 def providers_command(
     check: Annotated[
         bool, typer.Option("--check/--no-check", help="Call each configured provider once (no cost).")
@@ -40,7 +90,7 @@ def providers_command(
     from reelsmith.providers.registry import ProviderRegistry
 
     settings = _settings()
-    infos = ProviderRegistry(settings).configured()
+    infos = _configured(settings)
     health: dict[str, Health] = {}
     if check:
         names = [i.name for i in infos if i.configured]
@@ -51,10 +101,14 @@ def providers_command(
     table = Table(title="Providers", title_justify="left")
     for column in ("provider", "kinds", "models", "price", "configured", "check"):
         table.add_column(column)
+    registry = ProviderRegistry(settings)
     for info in infos:
-        models = "\n".join(f"{kind}: {model}" for kind, model in info.models.items())
+        models = "\n".join(
+            f"{kind}: {model}{_stage(registry, info.name, model)}" for kind, model in info.models.items()
+        )
         prices = "\n".join(
-            describe(price_for(info.name, model, settings.prices)) for model in info.models.values()
+            describe(price_for(info.name, model, settings.prices, registry.catalogue))
+            for model in info.models.values()
         )
         configured = "[green]yes[/]" if info.configured else f"[dim]no — set {info.missing}[/]"
         checked = health.get(info.name)
@@ -66,6 +120,8 @@ def providers_command(
             status = f"[red]{checked.detail}[/]"
         table.add_row(info.name, ", ".join(info.kinds), models, prices, configured, status)
     out.print(table)
+    for warning in _lifecycle_warnings(registry, infos):
+        out.print(warning, highlight=False, soft_wrap=True)
     s = settings
     out.print(
         f"Chains: text {s.text_provider} | image {s.image_provider} | video {s.video_provider}",

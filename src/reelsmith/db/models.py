@@ -199,7 +199,7 @@ class Scene(Base):
     on_screen_text: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20), default=SceneStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider: Mapped[str | None] = mapped_column(String(50))
+    provider: Mapped[str | None] = mapped_column(String(200))  # a chain item: provider[:model]
     provider_job_id: Mapped[str | None] = mapped_column(String(255))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     clip_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
@@ -277,7 +277,7 @@ class ProviderCall(Base):
         ForeignKey("generations.id", ondelete="CASCADE"), index=True
     )
     scene_id: Mapped[str | None] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), index=True)
-    provider: Mapped[str] = mapped_column(String(50))
+    provider: Mapped[str] = mapped_column(String(200))  # a chain item: provider[:model]
     model: Mapped[str] = mapped_column(String(100))
     operation: Mapped[str] = mapped_column(String(30))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)

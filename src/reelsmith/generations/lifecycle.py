@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
 from reelsmith.errors import Conflict, NotFound, WrongState
-from reelsmith.pipeline.billing import completed_clips, planned_clips, run_number
+from reelsmith.pipeline.billing import clips_to_render, completed_clips, run_number
 from reelsmith.pipeline.clips import cancel_provider_jobs
 from reelsmith.pipeline.failure import fail_generation
 from reelsmith.pipeline.modes import steps_for
@@ -77,7 +77,7 @@ def retry(rt: Runtime, generation_id: str, *, bill: bool = True) -> None:
             raise WrongState(f"generation is {gen.status}; only failed or canceled ones can be retried")
         run = run_number(gen) + 1
         done = completed_clips(session, gen.id)
-        clips = max(0, planned_clips(gen.mode, gen.inputs) - done)
+        clips = clips_to_render(session, gen)
         if bill and gen.tokens_charged > 0:
             price = price_of(gen.mode, clips)
             ledger.charge(

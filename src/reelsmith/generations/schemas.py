@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from reelsmith.pipeline.modes import REVIEWABLE_MODES
 from reelsmith.vocabulary import CREATIVE_MODES, MAX_SCENES, AspectRatio, Intensity, Mode, Transition
 
 
@@ -47,12 +48,26 @@ class GenerationCreate(BaseModel):
         description="Ad clone intensities to make, four scenes each.",
     )
     providers: ProviderChoice = Field(default_factory=ProviderChoice)
+    review: bool = Field(
+        default=False,
+        description="Stop after writing, in `awaiting_approval`, so the storyboard can be edited and approved"
+        " before its clips are charged and rendered (story, music video and ad clone modes).",
+    )
 
     @field_validator("mode")
     @classmethod
     def _creative_mode(cls, value: Mode) -> Mode:
         if value not in CREATIVE_MODES:
             raise ValueError(f"must be one of {', '.join(CREATIVE_MODES)}")
+        return value
+
+    @field_validator("review")
+    @classmethod
+    def _reviewable_mode(cls, value: bool, info: ValidationInfo) -> bool:
+        mode = info.data.get("mode")
+        if value and mode is not None and mode not in REVIEWABLE_MODES:
+            names = ", ".join(sorted(m.value for m in REVIEWABLE_MODES))
+            raise ValueError(f"{mode} mode has no storyboard to review; review is for {names}")
         return value
 
     @field_validator("prompt")

@@ -15,14 +15,18 @@ from reelsmith.errors import InvalidInput
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.pipeline import adclone
 from reelsmith.pipeline.billing import planned_clips
-from reelsmith.pipeline.modes import steps_for
+from reelsmith.pipeline.modes import REVIEW_GATE, review_hold, steps_for
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.song import check_song, scenes_for_song
+from reelsmith.providers.catalogue import Kind
+from reelsmith.providers.refusals import refuse_unusable
 from reelsmith.providers.registry import IMAGE_PROVIDERS, TEXT_PROVIDERS, VIDEO_PROVIDERS, parse_chain
 from reelsmith.vocabulary import (
     MAX_STITCH_REPEATS,
     MAX_STITCH_S,
     SCENES_PER_VARIANT,
+    STORYBOARD,
+    STORYBOARD_PRICE,
     GenerationStatus,
     Mode,
     SceneStatus,
@@ -57,6 +61,12 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
             request.providers.video or rt.settings.video_provider, VIDEO_PROVIDERS, "providers.video"
         ),
     }
+    # A shut-down model or an impossible frame shape is refused here, before anything is charged.
+    makes_clips = request.mode != Mode.IMAGE
+    used: dict[Kind, list[str]] = {"text": chains["text_provider"], "image": chains["image_provider"]}
+    if makes_clips:
+        used["video"] = chains["video_provider"]
+    refuse_unusable(rt.providers, used, request.aspect_ratio if makes_clips else None)
     with rt.db.write() as session:
         _check_references(session, user_id, request.reference_asset_ids)
         scene_count = 1 if request.mode in (Mode.VIDEO, Mode.IMAGE) else request.scenes
@@ -90,19 +100,27 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
         session.add(gen)
         session.flush()
         if bill:
-            clips = planned_clips(request.mode, gen.inputs)
-            price = price_of(request.mode, clips)
-            ledger.charge(
-                session, user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=request.mode
-            )
-            gen.tokens_charged = price
-            gen.update_state(run=1, paid_clips=clips)
+            _charge_creation(session, gen, review=request.review)
         for step in steps_for(request.mode):
-            session.add(Step(generation_id=gen.id, name=step.name))
+            held = request.review and step.name == REVIEW_GATE
+            session.add(Step(generation_id=gen.id, name=step.name, output=review_hold() if held else None))
         record_event(session, gen.id, "status", {"status": GenerationStatus.QUEUED})
         generation_id = gen.id
     rt.dispatch.advance(generation_id)
     return generation_id
+
+
+def _charge_creation(session: Session, gen: Generation, *, review: bool) -> None:
+    """Take what the generation costs when accepted: all its clips, or only the storyboard under review.
+
+    A reviewed storyboard's clips are charged when it is approved, for the scenes it then has.
+    """
+    clips = 0 if review else planned_clips(gen.mode, gen.inputs)
+    price = STORYBOARD_PRICE if review else price_of(gen.mode, clips)
+    note = STORYBOARD if review else gen.mode
+    ledger.charge(session, gen.user_id, price, f"charge:{gen.id}", generation_id=gen.id, note=note)
+    gen.tokens_charged = price
+    gen.update_state(run=1, paid_clips=clips)
 
 
 def create_stitch_job(

@@ -24,6 +24,8 @@ _TRUE_PEAK_DB = -1.0
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS", re.S)
 _TRUE_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
 _SILENT_LUFS = -70.0  # ebur128's absolute gate: anything quieter reads as silence
+# The meter that `levelling_gain` reads: integrated loudness and true peak, no per-frame log.
+METER = "ebur128=peak=true:framelog=quiet"
 
 
 def _ebur128(path: Path, *, true_peak: bool) -> str:
@@ -31,14 +33,14 @@ def _ebur128(path: Path, *, true_peak: bool) -> str:
     info = probe(path)
     if not info.has_audio:
         raise MediaError(f"no audio stream in {path}")
-    meter = "ebur128=framelog=quiet" + (":peak=true" if true_peak else "")
+    meter = METER if true_peak else "ebur128=framelog=quiet"
     return ffmpeg_report(
         ["-i", str(path), "-map", "0:a:0", "-af", meter, "-f", "null", "-"],
         timeout_s=60 + info.duration_s,
     )
 
 
-def _last(pattern: re.Pattern[str], report: str, what: str, path: Path) -> float:
+def _last(pattern: re.Pattern[str], report: str, what: str, path: Path | str) -> float:
     found = pattern.findall(report)
     if not found:
         raise MediaError(f"ebur128 reported no {what} for {path}")
@@ -52,19 +54,24 @@ def loudness(path: Path) -> float:
     return max(_SILENT_LUFS, value)
 
 
-def normalise_loudness(src: Path, dest: Path, target_lufs: float = DEFAULT_TARGET_LUFS) -> float:
-    """Write ``src`` with its audio at ``target_lufs`` to ``dest`` (video copied); return the input LUFS.
+def levelling_gain(report: str, target_lufs: float, what: Path | str) -> tuple[float, float]:
+    """(input loudness, gain in dB) from an ebur128 report measured with true peak.
 
-    The gain stops where the true peak would reach the ceiling (-1 dBTP), so a mix with loud peaks
-    may end a little under the target; nothing is compressed.
+    The gain brings the integrated loudness to ``target_lufs``, or stops where the true peak would reach
+    the ceiling (-1 dBTP), so a mix with loud peaks may end a little under the target; nothing is
+    compressed. A silent mix is an error: there is no loudness to bring anywhere.
     """
-    src, dest = Path(src), Path(dest)
-    report = _ebur128(src, true_peak=True)
-    integrated = _last(_INTEGRATED, report, "loudness", src)
+    integrated = _last(_INTEGRATED, report, "loudness", what)
     if integrated <= _SILENT_LUFS:
-        raise MediaError(f"{src} is silent; there is no loudness to normalise")
-    headroom = _TRUE_PEAK_DB - _last(_TRUE_PEAK, report, "true peak", src)
-    gain = min(target_lufs - integrated, headroom)
+        raise MediaError(f"{what} is silent; there is no loudness to normalise")
+    headroom = _TRUE_PEAK_DB - _last(_TRUE_PEAK, report, "true peak", what)
+    return integrated, min(target_lufs - integrated, headroom)
+
+
+def normalise_loudness(src: Path, dest: Path, target_lufs: float = DEFAULT_TARGET_LUFS) -> float:
+    """Write ``src`` with its audio at ``target_lufs`` to ``dest`` (video copied); return the input LUFS."""
+    src, dest = Path(src), Path(dest)
+    integrated, gain = levelling_gain(_ebur128(src, true_peak=True), target_lufs, src)
     _write_levelled(src, dest, f"volume={num(gain)}dB")
     return integrated
 

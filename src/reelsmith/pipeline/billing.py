@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
 from reelsmith.db.documents import GenerationParams
-from reelsmith.db.models import Generation, ProviderCall, Scene, Variant
+from reelsmith.db.models import Generation, ProviderCall, Scene, Step, Variant
+from reelsmith.errors import Conflict
+from reelsmith.pipeline.modes import REVIEW_GATE, is_held
 from reelsmith.vocabulary import (
     CLIP_PRICE,
     IMAGE_PRICE,
@@ -16,6 +18,7 @@ from reelsmith.vocabulary import (
     GenerationStatus,
     Mode,
     SceneStatus,
+    price_of,
 )
 
 
@@ -48,6 +51,55 @@ def completed_clips(session: Session, generation_id: str) -> int:
         .where(Variant.generation_id == generation_id, Scene.status == SceneStatus.COMPLETED)
     )
     return count or 0
+
+
+def scene_count(session: Session, generation_id: str) -> int:
+    """How many scenes the generation has, over all its variants."""
+    count = session.scalar(
+        select(func.count()).select_from(Scene).join(Variant).where(Variant.generation_id == generation_id)
+    )
+    return count or 0
+
+
+def awaits_review(session: Session, generation_id: str) -> bool:
+    """Whether the generation's clips are held until its owner approves the storyboard."""
+    row = session.get(Step, (generation_id, REVIEW_GATE))
+    return row is not None and is_held(row.output)
+
+
+def clips_to_render(session: Session, gen: Generation) -> int:
+    """Clips the generation still has to make (and a retry to charge for).
+
+    None while its storyboard awaits approval: approval charges for the scenes as they then stand.
+    Once scenes are written their rows are counted, since a reviewed storyboard may have gained or
+    lost scenes since the request; before that, the request says how many there will be.
+    """
+    if awaits_review(session, gen.id):
+        return 0
+    planned = scene_count(session, gen.id) or planned_clips(gen.mode, gen.inputs)
+    return max(0, planned - completed_clips(session, gen.id))
+
+
+def charge_approval(session: Session, gen: Generation, clips: int) -> int:
+    """Charge an approved storyboard's `clips` (402 if the balance is short); returns the price.
+
+    Keyed per generation, so an approval is paid once even if two requests race past the status
+    check; the one that finds the key taken is refused.
+    """
+    price = price_of(gen.mode, clips)
+    charged = ledger.charge(
+        session,
+        gen.user_id,
+        price,
+        f"charge:{gen.id}:approved",
+        generation_id=gen.id,
+        note="approved storyboard",
+    )
+    if price and not charged:
+        raise Conflict("this storyboard was already approved and charged")
+    gen.tokens_charged += price
+    gen.update_state(paid_clips=clips)
+    return price
 
 
 def refund_undelivered(session: Session, gen: Generation) -> int:

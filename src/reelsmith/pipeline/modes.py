@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from reelsmith.vocabulary import Mode
 
@@ -64,6 +65,31 @@ STEPS: dict[Mode, tuple[StepDef, ...]] = {
 
 # Progress moves from the step before `clips` to the `clips` figure as scenes finish.
 CLIPS_START: dict[str, int] = {Mode.STORY: 65, Mode.VIDEO: 10, Mode.MUSIC_VIDEO: 65, Mode.AD_CLONE: 40}
+
+
+# Modes whose writer drafts scenes that a user may review before any clip is paid for (`review: true`).
+# Video mode's one scene is the prompt itself and image mode has no scenes: neither has a storyboard.
+REVIEWABLE_MODES: frozenset[Mode] = frozenset({Mode.STORY, Mode.MUSIC_VIDEO, Mode.AD_CLONE})
+# The step a review holds back until the owner approves: the first one that costs clips.
+REVIEW_GATE = "clips"
+# What the gate step's row carries in its output while held, and once released.
+_REVIEW_KEY = "review"
+_HELD, _APPROVED = "held", "approved"
+
+
+def review_hold() -> dict[str, Any]:
+    """The output a gate step's row is created with when the storyboard is to be reviewed first."""
+    return {_REVIEW_KEY: _HELD}
+
+
+def review_released(output: dict[str, Any] | None) -> dict[str, Any]:
+    """The gate step's output once the owner approved the storyboard (whatever else it held is kept)."""
+    return {**(output or {}), _REVIEW_KEY: _APPROVED}
+
+
+def is_held(output: dict[str, Any] | None) -> bool:
+    """Whether a step row with this output waits for the owner's approval."""
+    return output is not None and output.get(_REVIEW_KEY) == _HELD
 
 
 def steps_for(mode: str) -> tuple[StepDef, ...]:

@@ -24,10 +24,11 @@ from reelsmith.errors import ReelsmithError
 from reelsmith.pipeline import adclone, finishing, imaging, song, writing
 from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import explain, fail_generation
-from reelsmith.pipeline.modes import StepDef, steps_for
+from reelsmith.pipeline.modes import StepDef, is_held, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.pipeline.regeneration import forget as forget_regeneration
 from reelsmith.vocabulary import (
+    STATUS_LABELS,
     TERMINAL_STATUSES,
     GenerationStatus,
     SceneStatus,
@@ -106,6 +107,9 @@ def _claim_next_step(rt: Runtime, generation_id: str) -> StepDef | None:
             _complete(session, gen)
             return None
         step = pending[0]
+        if is_held(rows[step.name].output):
+            _await_approval(session, gen)
+            return None
         if step.fan_out:
             return step  # fan-out steps are idempotent by scene state, not by claim
         if not _claim(session, gen.id, step.name, stale_before):
@@ -122,6 +126,18 @@ def _claim_next_step(rt: Runtime, generation_id: str) -> StepDef | None:
             session, gen.id, "step", {"step": step.name, "label": step.label, "status": StepStatus.RUNNING}
         )
         return step
+
+
+def _await_approval(session: Session, gen: Generation) -> None:
+    """Stop before the held step: the storyboard is written and waits for its owner's approval.
+
+    Approval (a service outside the pipeline) releases the step and queues the generation again, so
+    the runner resumes at the held step with every writing step's output kept.
+    """
+    gen.status = GenerationStatus.AWAITING_APPROVAL
+    gen.current_step = STATUS_LABELS[GenerationStatus.AWAITING_APPROVAL]
+    gen.updated_at = utcnow()
+    record_event(session, gen.id, "status", {"status": GenerationStatus.AWAITING_APPROVAL})
 
 
 def _claim(session: Session, generation_id: str, name: str, stale_before: datetime) -> bool:

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 from reelsmith.errors import ProviderError
 from reelsmith.providers.base import ClipRequest, ImageRequest, JobHandle, JobStatus
+from reelsmith.providers.body import clip_body
+from reelsmith.providers.catalogue import ModelEntry, generic_entry
 from reelsmith.providers.http import ProviderHttp, looks_like_policy, parse_json
-from reelsmith.providers.inputs import clip_prompt, data_uri, nearest, save_png
+from reelsmith.providers.inputs import save_png
 
-VEO_SECONDS = (4, 6, 8)
 POLL_S = 3.0
 IMAGE_POLL_S = 0.5
 MAX_ID = 255  # the width of scenes.provider_job_id
@@ -81,25 +82,14 @@ class _FalQueue:
 
 
 class FalVideoModel(_FalQueue):
-    """Clips from any fal video endpoint (`fal-ai/veo3/fast` by default); result `video.url`."""
+    """Clips from any fal video endpoint, the body built from its catalogue entry; result `video.url`."""
+
+    def __init__(self, http: ProviderHttp, model: str, entry: ModelEntry | None = None) -> None:
+        super().__init__(http, model)
+        self.entry = entry or generic_entry(self.name, model, "video")
 
     def _input(self, request: ClipRequest) -> dict[str, Any]:
-        is_veo = "veo" in self.model
-        body: dict[str, Any] = {
-            "prompt": clip_prompt(request, with_negative=False),
-            "aspect_ratio": "16:9" if is_veo and request.aspect == "1:1" else request.aspect,
-            # Veo endpoints take "8s"; most others take a plain number of seconds as a string.
-            "duration": f"{nearest(request.duration_s, VEO_SECONDS)}s"
-            if is_veo
-            else str(max(1, round(request.duration_s))),
-            "seed": request.seed,
-        }
-        if request.negative_prompt:
-            body["negative_prompt"] = request.negative_prompt
-        if request.reference_images:
-            # Read by image-to-video endpoints; text-to-video endpoints ignore it.
-            body["image_url"] = data_uri(request.reference_images[0], provider=self.name)
-        return body
+        return clip_body(request, self.entry, provider=self.name)
 
     def submit(self, request: ClipRequest) -> JobHandle:
         """Queue the request; the returned URLs become the job id."""

@@ -1,9 +1,9 @@
-"""What a provider call costs, in US dollars: one table keyed by `provider:model`.
+"""What a provider call costs, in US dollars, from the model catalogue's prices.
 
-Figures marked in PROVIDERS.md are from there (themselves third-party and unverified); the others
-are list prices as last seen and marked `estimate`. Every figure can be overridden with the
-`REELSMITH_PRICES` setting, e.g. `{"openai:sora-2": {"per_second": 0.1}}`; unknown models cost 0
-and are reported as unpriced so nobody mistakes them for free.
+Prices live in the catalogue (providers/catalogue.toml and the user's catalogue file), each with
+its source; figures marked `estimate` are list prices as last seen. Every figure can be overridden
+with the `REELSMITH_PRICES` setting, e.g. `{"openai:sora-2": {"per_second": 0.1}}`; models without
+a price cost 0 and are reported as unpriced so nobody mistakes them for free.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, fields, replace
 
 from reelsmith.errors import InvalidInput
+from reelsmith.providers.catalogue import Catalogue, shipped
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Price:
     """Unit prices of one model; a field left at 0 means the model is not billed that way."""
 
     per_second: float = 0.0  # video
+    per_clip: float = 0.0  # video billed per clip whatever its length
     per_image: float = 0.0
     per_1k_input: float = 0.0  # text tokens
     per_1k_output: float = 0.0
@@ -28,38 +30,24 @@ class Price:
 
 _FIELDS = tuple(f.name for f in fields(Price) if f.name != "source")
 FREE = Price(source="self-hosted")
-
-PRICES: dict[str, Price] = {
-    # OpenAI — video prices from PROVIDERS.md (720p); image and token prices are list-price estimates.
-    "openai:sora-2": Price(per_second=0.10, source="PROVIDERS.md"),
-    "openai:sora-2-pro": Price(per_second=0.30, source="PROVIDERS.md"),
-    "openai:gpt-image-1": Price(per_image=0.042),
-    "openai:gpt-4o-mini": Price(per_1k_input=0.00015, per_1k_output=0.0006),
-    "openai:gpt-4o": Price(per_1k_input=0.0025, per_1k_output=0.01),
-    # Google Gemini API.
-    "gemini:veo-3.1-generate-preview": Price(per_second=0.40, source="PROVIDERS.md"),
-    "gemini:veo-3.1-fast-generate-preview": Price(per_second=0.15, source="PROVIDERS.md"),
-    "gemini:veo-3.0-generate-001": Price(per_second=0.40),
-    "gemini:veo-3.0-fast-generate-001": Price(per_second=0.15),
-    "gemini:gemini-2.5-flash": Price(per_1k_input=0.0003, per_1k_output=0.0025),
-    "gemini:gemini-2.5-pro": Price(per_1k_input=0.00125, per_1k_output=0.01),
-    # Replicate (per-model pricing pages).
-    "replicate:google/veo-3.1": Price(per_second=0.40),
-    "replicate:google/veo-3.1-fast": Price(per_second=0.15),
-    "replicate:google/imagen-4": Price(per_image=0.04),
-    # fal.
-    "fal:fal-ai/veo3/fast": Price(per_second=0.40),
-    "fal:fal-ai/veo3": Price(per_second=0.75),
-    "fal:fal-ai/flux/schnell": Price(per_image=0.003),
-    # Runway: credits at $0.01 (gen4_turbo 5 credits/s).
-    "runway:gen4_turbo": Price(per_second=0.05),
-    "runway:veo3.1": Price(per_second=0.40),
-    # Luma.
-    "luma:ray-2": Price(per_second=0.10),
-    "luma:ray-flash-2": Price(per_second=0.04),
-}
 # Providers whose every model is free to us (they run on our own machines).
 FREE_PROVIDERS = ("local", "comfyui")
+
+
+def catalogued_price(provider: str, model: str, catalogue: Catalogue | None = None) -> Price | None:
+    """The catalogue's price of `provider:model` in this module's units, or None when it has none."""
+    entry = (catalogue or shipped()).get(provider, model)
+    if entry is None or entry.price is None:
+        return None
+    p = entry.price
+    return Price(
+        per_second=p.per_second,
+        per_clip=p.per_clip,
+        per_image=p.per_image,
+        per_1k_input=p.per_1m_input / 1000.0,
+        per_1k_output=p.per_1m_output / 1000.0,
+        source=p.source,
+    )
 
 
 @functools.cache
@@ -83,25 +71,33 @@ def _overrides(prices_json: str) -> dict[str, Price]:
             values = {name: float(value) for name, value in entry.items()}
         except (TypeError, ValueError) as e:
             raise InvalidInput("prices", f"{key!r}: prices must be numbers") from e
-        table[key] = replace(PRICES.get(key, Price()), source="settings", **values)
+        provider, _, model = key.partition(":")
+        table[key] = replace(catalogued_price(provider, model) or Price(), source="settings", **values)
     return table
 
 
-def price_for(provider: str, model: str, prices_json: str = "") -> Price | None:
-    """The unit prices of `provider:model` (settings first), or None when unknown."""
-    key = f"{provider}:{model}"
-    override = _overrides(prices_json).get(key)
+def price_for(
+    provider: str, model: str, prices_json: str = "", catalogue: Catalogue | None = None
+) -> Price | None:
+    """The unit prices of `provider:model` (settings first, then the catalogue), or None when unknown.
+
+    `provider` may be a chain item such as `replicate:owner/name`; its provider part is used.
+    """
+    provider = provider.partition(":")[0]
+    override = _overrides(prices_json).get(f"{provider}:{model}")
     if override is not None:
         return override
     if provider in FREE_PROVIDERS:
         return FREE
-    return PRICES.get(key)
+    return catalogued_price(provider, model, catalogue)
 
 
-def clip_cost(provider: str, model: str, seconds: float, *, prices: str = "") -> float:
-    """Cost of `seconds` of generated video."""
-    price = price_for(provider, model, prices)
-    return round(price.per_second * max(0.0, seconds), 6) if price else 0.0
+def clip_cost(
+    provider: str, model: str, seconds: float, *, prices: str = "", catalogue: Catalogue | None = None
+) -> float:
+    """Cost of one clip of `seconds` of generated video."""
+    price = price_for(provider, model, prices, catalogue)
+    return round(price.per_clip + price.per_second * max(0.0, seconds), 6) if price else 0.0
 
 
 def image_cost(provider: str, model: str, n: int, *, prices: str = "") -> float:
@@ -125,6 +121,8 @@ def describe(price: Price | None) -> str:
     parts = []
     if price.per_second:
         parts.append(f"${price.per_second:g}/s")
+    if price.per_clip:
+        parts.append(f"${price.per_clip:g}/clip")
     if price.per_image:
         parts.append(f"${price.per_image:g}/image")
     if price.per_1k_input or price.per_1k_output:

@@ -6,6 +6,7 @@ naming the missing setting, so a chain like `openai,local` fails over instead of
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -14,23 +15,41 @@ from dataclasses import dataclass
 from reelsmith.config import Settings
 from reelsmith.errors import InvalidInput
 from reelsmith.providers.base import ImageModel, TextModel, VideoModel
+from reelsmith.providers.catalogue import Catalogue, Kind, ModelEntry
+from reelsmith.providers.catalogue import load as load_catalogue
 from reelsmith.providers.http import ProviderHttp
 
 TEXT_PROVIDERS = ("local", "openai", "gemini")
 IMAGE_PROVIDERS = ("local", "openai", "replicate", "fal")
 VIDEO_PROVIDERS = ("local", "openai", "gemini", "replicate", "fal", "runway", "luma", "comfyui")
 ALL_PROVIDERS = ("local", "openai", "gemini", "replicate", "fal", "runway", "luma", "comfyui")
+# Providers whose models are not chosen by name (the offline renderer; ComfyUI runs the configured workflow).
+FIXED_MODEL_PROVIDERS = ("local", "comfyui")
+
+
+def split_item(item: str) -> tuple[str, str]:
+    """A chain item `provider[:model]` as (provider, model); the model is "" when not named."""
+    provider, _, model = item.strip().partition(":")
+    return provider.strip(), model.strip()
 
 
 def parse_chain(value: str | list[str] | tuple[str, ...], known: tuple[str, ...], field: str) -> list[str]:
-    """Split a failover chain like `openai,local` and check every name is a known provider."""
+    """Split a failover chain like `openai,local` or `replicate:kwaivgi/kling-v3-video,local`.
+
+    Every item names a known provider, optionally followed by `:MODEL`; items come back as given.
+    """
     names = [n.strip() for n in value.split(",")] if isinstance(value, str) else [n.strip() for n in value]
     names = [n for n in names if n]
     if not names:
         raise InvalidInput(field, "needs at least one provider name")
     for name in names:
-        if name not in known:
-            raise InvalidInput(field, f"unknown provider {name!r}; known: {', '.join(known)}")
+        provider, model = split_item(name)
+        if provider not in known:
+            raise InvalidInput(field, f"unknown provider {provider!r}; known: {', '.join(known)}")
+        if name.partition(":")[1] and not model:
+            raise InvalidInput(field, f"{name!r}: a model name must follow the colon")
+        if provider in FIXED_MODEL_PROVIDERS and model:
+            raise InvalidInput(field, f"{name!r}: the {provider} provider has no models to choose from")
     return names
 
 
@@ -46,11 +65,11 @@ class ProviderInfo:
     base_url: str = ""
 
 
-def model_names(settings: Settings, name: str) -> dict[str, str]:
-    """The model each kind of `name`'s adapters uses, from settings."""
+def _setting_models(settings: Settings, name: str) -> dict[str, str]:
+    """The model settings of provider `name` by kind ("" where the catalogue's default applies)."""
     s = settings
     table: dict[str, dict[str, str]] = {
-        "local": {"text": "local-template-v1", "image": "local-card-v1", "video": "local-render-v1"},
+        "local": {"text": "", "image": "", "video": ""},
         "openai": {"text": s.openai_text_model, "image": s.openai_image_model, "video": s.openai_video_model},
         "gemini": {"text": s.gemini_text_model, "video": s.gemini_video_model},
         "replicate": {"image": s.replicate_image_model, "video": s.replicate_video_model},
@@ -60,6 +79,16 @@ def model_names(settings: Settings, name: str) -> dict[str, str]:
         "comfyui": {"video": f"comfyui:{s.comfyui_workflow.stem}" if s.comfyui_workflow else "comfyui"},
     }
     return table[name]
+
+
+def model_names(settings: Settings, name: str, catalogue: Catalogue | None = None) -> dict[str, str]:
+    """The model each kind of `name`'s adapters uses: the setting, else the catalogue's default."""
+    cat = catalogue or load_catalogue(settings.data_dir, settings.catalogue_path)
+    names: dict[str, str] = {}
+    for kind, setting in _setting_models(settings, name).items():
+        default = cat.default(name, kind)  # type: ignore[arg-type]
+        names[kind] = setting or (default.id if default else "")
+    return names
 
 
 class ProviderRegistry:
@@ -86,56 +115,72 @@ class ProviderRegistry:
                 self._http[name] = connect(name, self.settings, sleep=self._sleep)
             return self._http[name]
 
+    @functools.cached_property
+    def catalogue(self) -> Catalogue:
+        """The model catalogue: the shipped one with the user's file laid over it."""
+        return load_catalogue(self.settings.data_dir, self.settings.catalogue_path)
+
+    def model_for(self, item: str, kind: Kind) -> str:
+        """The model a chain item uses for `kind`: the one it names, else the setting or catalogue default."""
+        provider, model = split_item(item)
+        return model or model_names(self.settings, provider, self.catalogue).get(kind, "")
+
+    def entry(self, item: str, kind: Kind) -> ModelEntry:
+        """The catalogue entry of the model a chain item uses (a generic one when not catalogued)."""
+        provider, _ = split_item(item)
+        return self.catalogue.entry(provider, self.model_for(item, kind), kind)
+
     def text(self, name: str) -> TextModel:
-        """The text model called `name`."""
+        """The text model of chain item `name` (`provider` or `provider:model`)."""
         if name not in self._text:
             parse_chain(name, TEXT_PROVIDERS, "text_provider")
-            model = model_names(self.settings, name)["text"]
-            if name == "local":
+            provider, model = split_item(name)[0], self.model_for(name, "text")
+            if provider == "local":
                 from reelsmith.providers.local import LocalTextModel
 
                 self._text[name] = LocalTextModel()
-            elif name == "openai":
+            elif provider == "openai":
                 from reelsmith.providers.openai import OpenAITextModel
 
-                self._text[name] = OpenAITextModel(self.http(name), model)
+                self._text[name] = OpenAITextModel(self.http(provider), model)
             else:
                 from reelsmith.providers.gemini import GeminiTextModel
 
-                self._text[name] = GeminiTextModel(self.http(name), model)
+                self._text[name] = GeminiTextModel(self.http(provider), model)
         return self._text[name]
 
     def image(self, name: str) -> ImageModel:
-        """The image model called `name`."""
+        """The image model of chain item `name` (`provider` or `provider:model`)."""
         if name not in self._image:
             parse_chain(name, IMAGE_PROVIDERS, "image_provider")
-            model = model_names(self.settings, name)["image"]
-            if name == "local":
+            provider, model = split_item(name)[0], self.model_for(name, "image")
+            if provider == "local":
                 from reelsmith.providers.local import LocalImageModel
 
                 self._image[name] = LocalImageModel()
-            elif name == "openai":
+            elif provider == "openai":
                 from reelsmith.providers.openai import OpenAIImageModel
 
-                self._image[name] = OpenAIImageModel(self.http(name), model)
-            elif name == "replicate":
+                self._image[name] = OpenAIImageModel(self.http(provider), model)
+            elif provider == "replicate":
                 from reelsmith.providers.replicate import ReplicateImageModel
 
-                self._image[name] = ReplicateImageModel(self.http(name), model)
+                self._image[name] = ReplicateImageModel(self.http(provider), model)
             else:
                 from reelsmith.providers.fal import FalImageModel
 
-                self._image[name] = FalImageModel(self.http(name), model)
+                self._image[name] = FalImageModel(self.http(provider), model)
         return self._image[name]
 
     def video(self, name: str) -> VideoModel:
-        """The video model called `name`."""
+        """The video model of chain item `name` (`provider` or `provider:model`)."""
         if name not in self._video:
             parse_chain(name, VIDEO_PROVIDERS, "video_provider")
             self._video[name] = self._build_video(name)
         return self._video[name]
 
-    def _build_video(self, name: str) -> VideoModel:
+    def _build_video(self, item: str) -> VideoModel:
+        name = split_item(item)[0]
         if name == "local":
             from reelsmith.providers.local import LocalVideoModel
 
@@ -146,15 +191,18 @@ class ProviderRegistry:
             return ComfyUIVideoModel(self.http(name), self.settings.comfyui_workflow)
         from reelsmith.providers import fal, gemini, luma, openai, replicate, runway
 
+        entry = self.entry(item, "video")
+        if name == "replicate":
+            return replicate.ReplicateVideoModel(self.http(name), entry.id, entry)
+        if name == "fal":
+            return fal.FalVideoModel(self.http(name), entry.id, entry)
         classes: dict[str, Callable[[ProviderHttp, str], VideoModel]] = {
             "openai": openai.OpenAIVideoModel,
             "gemini": gemini.GeminiVideoModel,
-            "replicate": replicate.ReplicateVideoModel,
-            "fal": fal.FalVideoModel,
             "runway": runway.RunwayVideoModel,
             "luma": luma.LumaVideoModel,
         }
-        return classes[name](self.http(name), model_names(self.settings, name)["video"])
+        return classes[name](self.http(name), entry.id)
 
     def configured(self) -> list[ProviderInfo]:
         """Every known provider with its kinds, models and whether its settings are complete."""
@@ -174,6 +222,13 @@ class ProviderRegistry:
             missing = None if name == "local" else missing_setting(name, self.settings)
             base = "" if name == "local" else str(getattr(self.settings, ENDPOINTS[name].base_attr))
             infos.append(
-                ProviderInfo(name, kinds, model_names(self.settings, name), missing is None, missing, base)
+                ProviderInfo(
+                    name,
+                    kinds,
+                    model_names(self.settings, name, self.catalogue),
+                    missing is None,
+                    missing,
+                    base,
+                )
             )
         return infos

@@ -1,8 +1,8 @@
 """Replicate: predictions of any public `owner/name` model (Veo, Kling, Imagen, Flux, …).
 
-Inputs follow google/veo-3.1 and google/imagen-4 (PROVIDERS.md), the common shape of most video
-and image models there. One reference image goes as `image` (the first frame); two or more go as
-`reference_images` (subject references, at most three) — that is how veo-3.1 tells them apart.
+A clip's input is built from the model's catalogue entry (its field names for the start image,
+duration and aspect differ per model); a model the catalogue does not know gets the common shape:
+one reference image as `image` (the first frame), two or more as `reference_images`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from typing import Any
 
 from reelsmith.errors import ProviderError
 from reelsmith.providers.base import ClipRequest, ImageRequest, JobHandle, JobState, JobStatus
+from reelsmith.providers.body import clip_body
+from reelsmith.providers.catalogue import ModelEntry, generic_entry
 from reelsmith.providers.http import ProviderHttp, looks_like_policy
-from reelsmith.providers.inputs import clip_prompt, data_uri, nearest, save_png
+from reelsmith.providers.inputs import save_png
 
-VEO_SECONDS = (4, 6, 8)
 VIDEO_POLL_S = 5.0
 IMAGE_POLL_S = 1.0
 _STATES: dict[str, JobState] = {
@@ -63,28 +64,13 @@ class ReplicateVideoModel:
 
     name = "replicate"
 
-    def __init__(self, http: ProviderHttp, model: str) -> None:
+    def __init__(self, http: ProviderHttp, model: str, entry: ModelEntry | None = None) -> None:
         self.http = http
         self.model = model
+        self.entry = entry or generic_entry(self.name, model, "video")
 
     def _input(self, request: ClipRequest) -> dict[str, Any]:
-        is_veo = self.model.startswith("google/veo")
-        seconds = nearest(request.duration_s, VEO_SECONDS) if is_veo else max(1, round(request.duration_s))
-        aspect = "16:9" if is_veo and request.aspect == "1:1" else request.aspect
-        data: dict[str, Any] = {
-            "prompt": clip_prompt(request, with_negative=False),
-            "aspect_ratio": aspect,
-            "duration": seconds,
-            "seed": request.seed,
-        }
-        if request.negative_prompt:
-            data["negative_prompt"] = request.negative_prompt
-        refs = request.reference_images
-        if len(refs) == 1:
-            data["image"] = data_uri(refs[0], provider=self.name)
-        elif refs:
-            data["reference_images"] = [data_uri(p, provider=self.name) for p in refs[:3]]
-        return data
+        return clip_body(request, self.entry, provider=self.name)
 
     def submit(self, request: ClipRequest) -> JobHandle:
         """Create the prediction (no `Prefer: wait`: a clip takes minutes)."""

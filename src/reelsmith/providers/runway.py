@@ -16,7 +16,15 @@ from reelsmith.providers.inputs import clip_prompt, data_uri, nearest
 POLL_S = 6.0  # what the official SDK waits between polls
 RATIOS = {"16:9": "1280:720", "9:16": "720:1280", "1:1": "960:960"}
 # Durations each model accepts; an unknown model gets gen4's.
-SECONDS = {"gen4_turbo": (5, 10), "gen3a_turbo": (5, 10), "veo3": (8,), "veo3.1": (4, 6, 8)}
+SECONDS = {
+    "gen4.5": tuple(range(2, 11)),
+    "gen4_turbo": (5, 10),
+    "gen3a_turbo": (5, 10),
+    "veo3": (8,),
+    "veo3.1": (4, 6, 8),
+    "veo3.1_fast": (4, 6, 8),
+    "gemini_omni_flash": tuple(range(3, 11)),
+}
 _STATES: dict[str, JobState] = {
     "PENDING": "queued",
     "THROTTLED": "queued",

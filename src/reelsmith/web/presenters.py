@@ -16,6 +16,7 @@ from reelsmith.generations.read_models import (
     SourceRead,
     VariantRead,
 )
+from reelsmith.generations.storyboard_review import RULES, ReviewRules
 from reelsmith.vocabulary import (
     ACTIVE_STATUSES,
     INTENSITY_LABELS,
@@ -24,6 +25,7 @@ from reelsmith.vocabulary import (
     SCENE_IDLE,
     SCENE_STATES,
     STATUS_LABELS,
+    GenerationStatus,
     Mode,
 )
 
@@ -100,6 +102,8 @@ class GenerationView:
     active: bool
     mode_label: str
     status_label: str
+    # What the owner may change while the storyboard awaits approval (None in any other status).
+    review: ReviewRules | None = None
 
 
 def _parse(reply: Any) -> dict[str, Any] | None:
@@ -141,6 +145,7 @@ def generation_view(data: GenerationRead) -> GenerationView:
         active=is_active(data.status),
         mode_label=mode_label(data.mode),
         status_label=status_label(data.status),
+        review=RULES.get(data.mode) if data.status == GenerationStatus.AWAITING_APPROVAL else None,
     )
 
 

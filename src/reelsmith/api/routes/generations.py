@@ -1,4 +1,5 @@
-"""Generations: create, list, read, follow live, download whole, cancel, retry, regenerate a scene, delete."""
+"""Generations: create, list, read, follow live, download whole, cancel, retry, regenerate a scene, delete,
+and review a storyboard before rendering (edit, add, delete and reorder scenes, approve)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from reelsmith.api.events import event_stream
-from reelsmith.generations import lifecycle
+from reelsmith.api.schemas import SceneAdd, SceneEdit, SceneOrder
+from reelsmith.generations import lifecycle, storyboard_review
 from reelsmith.generations.archive import ConversationFormat, export_conversation, plan_archive, zip_chunks
 from reelsmith.generations.listing import ListFilter, list_generations
 from reelsmith.generations.read_models import ConversationTurn, GenerationPage, GenerationRead
@@ -18,6 +20,7 @@ from reelsmith.generations.reading import list_item, read_fresh, read_generation
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation
 from reelsmith.generations.stats import StatsRead, user_stats
+from reelsmith.generations.storyboard_review import NewScene, SceneChanges
 from reelsmith.server.deps import GenerationDep, GenerationIdDep, ReadSession, RuntimeDep, UserDep
 from reelsmith.vocabulary import GenerationStatus, Mode
 
@@ -172,6 +175,44 @@ def delete(gen: GenerationDep, rt: RuntimeDep) -> Response:
     """Delete the generation, its rows and its files."""
     lifecycle.delete_generation(rt, gen.id)
     return Response(status_code=204)
+
+
+@router.patch("/generations/{generation_id}/scenes/{scene_id}", response_model=GenerationRead)
+def edit_scene(
+    generation_id: str, scene_id: str, body: SceneEdit, user: UserDep, rt: RuntimeDep
+) -> GenerationRead:
+    """Change a scene of a storyboard awaiting approval (its prompt, length or on-screen text)."""
+    changes = SceneChanges(**body.model_dump(exclude_unset=True))
+    storyboard_review.edit_scene(rt, generation_id, user.id, scene_id, changes)
+    return read_fresh(rt, generation_id)
+
+
+@router.post("/generations/{generation_id}/scenes", status_code=201, response_model=GenerationRead)
+def add_scene(generation_id: str, body: SceneAdd, user: UserDep, rt: RuntimeDep) -> GenerationRead:
+    """Add a scene to a storyboard awaiting approval (at `index`, else at the end)."""
+    storyboard_review.add_scene(rt, generation_id, user.id, NewScene(**body.model_dump()))
+    return read_fresh(rt, generation_id)
+
+
+@router.delete("/generations/{generation_id}/scenes/{scene_id}", response_model=GenerationRead)
+def delete_scene(generation_id: str, scene_id: str, user: UserDep, rt: RuntimeDep) -> GenerationRead:
+    """Remove a scene from a storyboard awaiting approval; the others are renumbered."""
+    storyboard_review.delete_scene(rt, generation_id, user.id, scene_id)
+    return read_fresh(rt, generation_id)
+
+
+@router.post("/generations/{generation_id}/scenes/order", response_model=GenerationRead)
+def reorder_scenes(generation_id: str, body: SceneOrder, user: UserDep, rt: RuntimeDep) -> GenerationRead:
+    """Put a storyboard's scenes in the order of `ids`."""
+    storyboard_review.reorder_scenes(rt, generation_id, user.id, body.ids)
+    return read_fresh(rt, generation_id)
+
+
+@router.post("/generations/{generation_id}/approve", status_code=202, response_model=GenerationRead)
+def approve(generation_id: str, user: UserDep, rt: RuntimeDep) -> GenerationRead:
+    """Approve a storyboard: charge its scenes' clips and render them."""
+    storyboard_review.approve(rt, generation_id, user.id)
+    return read_fresh(rt, generation_id)
 
 
 @router.get("/stats", response_model=StatsRead)

@@ -172,16 +172,24 @@ def _fade(
     mode: SoundtrackMode,
     workdir: Path,
     out: Path,
-) -> None:
-    """Transitions re-encoding only the windows around joins, or the whole video when that cannot be done."""
+    target_lufs: float | None,
+) -> bool:
+    """Transitions re-encoding only the windows around joins, or the whole video when that cannot be done.
+
+    True when the audio was also levelled to ``target_lufs`` on the way (the windowed path does that).
+    """
     # Imported here: `reelsmith stitch` without a transition never needs the transition code.
     from reelsmith.media.stitch.crossfade import crossfade
     from reelsmith.media.stitch.windowed import windowed_crossfade
 
-    if not windowed_crossfade(scans, transition, transition_s, soundtrack, mode, workdir, out):
-        log.info("stitch: clips differ or keyframes are too sparse; full transition re-encode")
-        paths, infos = [s.path for s in scans], [s.info for s in scans]
-        crossfade(paths, infos, transition, transition_s, soundtrack, out, soundtrack_mode=mode)
+    if windowed_crossfade(
+        scans, transition, transition_s, soundtrack, mode, workdir, out, target_lufs=target_lufs
+    ):
+        return target_lufs is not None
+    log.info("stitch: no common format to cut the clips to; full transition re-encode")
+    paths, infos = [s.path for s in scans], [s.info for s in scans]
+    crossfade(paths, infos, transition, transition_s, soundtrack, out, soundtrack_mode=mode)
+    return False
 
 
 def stitch(
@@ -229,15 +237,15 @@ def stitch(
     with tempfile.TemporaryDirectory(prefix=f".{dest.name}.", dir=dest.parent) as tmp:
         workdir = Path(tmp)
         out = workdir / "stitched.mp4"
+        levelled = False
         if fading:
-            _fade(scans, kind, transition_s, soundtrack, mode, workdir, out)
+            levelled = _fade(scans, kind, transition_s, soundtrack, mode, workdir, out, target_lufs)
         else:
             _join(scans, soundtrack, mode, workdir, out)
-        if target_lufs is not None:
+        if target_lufs is not None and not levelled:
             from reelsmith.media.loudness import normalise_loudness
 
-            levelled = workdir / "levelled.mp4"
-            normalise_loudness(out, levelled, target_lufs)
-            out = levelled
+            normalise_loudness(out, workdir / "levelled.mp4", target_lufs)
+            out = workdir / "levelled.mp4"
         os.replace(out, dest)
     return probe(dest)

@@ -21,11 +21,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from reelsmith.media.encode import REENCODE_CRF, audio_args, mp4_args, video_args
-from reelsmith.media.ffmpeg import run_ffmpeg
+from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from reelsmith.media.filters import num
+from reelsmith.media.h264 import first_sps
+from reelsmith.media.loudness import METER, levelling_gain
 from reelsmith.media.stitch.concat import REZERO_VIDEO, Part, write_listing
 from reelsmith.media.stitch.inband import video_with_inband_headers
-from reelsmith.media.stitch.normalise import Target, audio_chain
+from reelsmith.media.stitch.normalise import Target, audio_chain, normalise_clip
 from reelsmith.media.stitch.scan import ClipScan, keyframes, scan_clip
 from reelsmith.media.stitch.soundtrack import SoundtrackMode, soundtrack_chain
 from reelsmith.vocabulary import Transition
@@ -82,6 +84,76 @@ def _regrid(scans: list[ClipScan], which: Sequence[int], workdir: Path) -> None:
         list(pool.map(regrid, which))
     for i in which:
         scans[i] = scan_clip(outs[i])
+
+
+def _shape(scan: ClipScan) -> tuple[int, int, Fraction] | None:
+    """(width, height, rate) of a clip whose video can be cut and copied as it is; None if it cannot."""
+    sig = scan.signature
+    sps = first_sps(sig.video_extradata)
+    if sig.video_codec != "h264" or sig.pix_fmt != "yuv420p" or sps is None or not sps.square_pixels:
+        return None
+    if scan.fps.denominator != 1:
+        return None
+    return sig.width, sig.height, scan.fps
+
+
+def _prepare(
+    scans: list[ClipScan], transition_s: float, workdir: Path
+) -> tuple[list[ClipScan], list[_Cut]] | None:
+    """The clips ready to cut, and where; None when there is no common format to cut them to.
+
+    The format most clips share is the target. A clip in another one (another size or rate, another
+    codec, non-square pixels) is converted to it, one in another MP4 timescale only remuxed, and one
+    whose keyframes are too sparse to cut near its transitions is re-encoded with a keyframe a second.
+    Everything else is cut as it is.
+    """
+    shapes = [_shape(s) for s in scans]
+    usable = [shape for shape in shapes if shape is not None]
+    if not usable:
+        return None
+    width, height, fps = max(usable, key=usable.count)
+    majority = next(s for s, shape in zip(scans, shapes, strict=True) if shape == (width, height, fps))
+    time_base = majority.signature.video_time_base
+    target = Target(width, height, fps, int(time_base[2:]) if time_base and time_base.startswith("1/") else 0)
+    if not target.timescale:
+        return None
+    odd = [i for i, shape in enumerate(shapes) if shape != (width, height, fps)]
+    if odd:
+        log.info("stitch: %d clips differ from the others' format; converting them", len(odd))
+        _convert(scans, odd, target, workdir)
+    retimed = [i for i, s in enumerate(scans) if s.signature.video_time_base != target.time_base]
+    _retime(scans, retimed, target, workdir)
+    overlap = max(1, round(transition_s * fps))
+    sparse = [i for i, cut in enumerate(_cuts(scans, overlap)) if cut is None]
+    if sparse:
+        log.info("stitch: %d clips have too few keyframes to cut; re-encoding them whole", len(sparse))
+        _regrid(scans, sparse, workdir)
+    found = _cuts(scans, overlap)
+    cuts = [c for c in found if c is not None]
+    return (scans, cuts) if len(cuts) == len(found) else None
+
+
+def _convert(scans: list[ClipScan], which: Sequence[int], target: Target, workdir: Path) -> None:
+    """Bring the clips at ``which`` to ``target`` (size, rate, house encoding), in place in ``scans``."""
+    outs = {i: workdir / f"converted_{i}.mp4" for i in which}
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        jobs = [pool.submit(normalise_clip, scans[i].path, scans[i].info, target, outs[i]) for i in which]
+        for job in jobs:
+            job.result()
+    for i in which:
+        scans[i] = scan_clip(outs[i])
+
+
+def _retime(scans: list[ClipScan], which: Sequence[int], target: Target, workdir: Path) -> None:
+    """Remux the clips at ``which`` into the target's MP4 timescale (nothing re-encoded), in place."""
+    for i in which:
+        out = workdir / f"retimed_{i}.mp4"
+        run_ffmpeg(
+            ["-i", str(scans[i].path), "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
+             "-video_track_timescale", str(target.timescale), *mp4_args(), str(out)],
+            timeout_s=60 + scans[i].video_duration_s,
+        )  # fmt: skip
+        scans[i] = scan_clip(out)
 
 
 def _join_graph(na: int, nb: int, overlap: int, fps: Fraction, transition: Transition) -> str:
@@ -150,29 +222,19 @@ def windowed_crossfade(
     soundtrack_mode: SoundtrackMode,
     workdir: Path,
     out: Path,
+    *,
+    target_lufs: float | None = None,
 ) -> bool:
-    """Join with transitions re-encoding only the join windows; False (nothing written) when not possible."""
+    """Join with transitions re-encoding only the join windows; False (nothing written) when not possible.
+
+    With ``target_lufs`` the audio is levelled to that loudness as it is mixed.
+    """
+    prepared = _prepare(list(scans), transition_s, workdir)
+    if prepared is None:
+        return False
+    scans, cuts = prepared
     fps = scans[0].fps
     overlap = max(1, round(transition_s * fps))
-    ref = scans[0].signature
-    if any(
-        (s.signature.video_codec, s.signature.pix_fmt, s.signature.width, s.signature.height, s.fps)
-        != (ref.video_codec, ref.pix_fmt, ref.width, ref.height, fps)
-        or s.signature.video_time_base != ref.video_time_base
-        for s in scans
-    ):
-        return False
-    if ref.video_codec != "h264" or ref.pix_fmt != "yuv420p" or fps.denominator != 1:
-        return False
-    scans = list(scans)
-    sparse = [i for i, cut in enumerate(_cuts(scans, overlap)) if cut is None]
-    if sparse:
-        log.info("stitch: %d clips have too few keyframes to cut; re-encoding them whole", len(sparse))
-        _regrid(scans, sparse, workdir)
-    found = _cuts(scans, overlap)
-    cuts = [c for c in found if c is not None]
-    if len(cuts) != len(found):
-        return False
     joins = [workdir / f"join_{i}.mp4" for i in range(len(scans) - 1)]
     copied = [i for i, c in enumerate(cuts) if c.tail > c.head]
     with ThreadPoolExecutor(_WORKERS) as pool:
@@ -198,9 +260,69 @@ def windowed_crossfade(
             parts.append(Part(videos[i], float((cut.tail - cut.head) / fps), inpoint, outpoint))
         if i < len(joins):
             parts.append(Part(joins[i], float(join_frames[i] / fps)))
-    _mux(scans, parts, overlap, fps, soundtrack, soundtrack_mode, workdir, out)
+    _mux(scans, parts, overlap, fps, (soundtrack, soundtrack_mode, target_lufs), workdir, out)
     log.info("stitch: %d transitions re-encoded in windows, %d clip middles copied", len(joins), len(videos))
     return True
+
+
+def _audio_graph(
+    scans: Sequence[ClipScan],
+    overlap: int,
+    fps: Fraction,
+    soundtrack: Path | None,
+    soundtrack_mode: SoundtrackMode,
+    first_input: int,
+) -> tuple[list[str], list[str], str]:
+    """Inputs, filter chains and output label of the whole audio track: the clips' sound crossfaded
+    at every join (and the soundtrack under it), the clips being inputs ``first_input`` on."""
+    fade = num(float(overlap / fps))
+    args: list[str] = []
+    chains: list[str] = []
+    for n, scan in enumerate(scans, start=first_input):
+        args += ["-i", str(scan.path)]
+        src = f"{n}:a:0" if scan.info.has_audio else None
+        chains.append(audio_chain(src, scan.video_duration_s, f"a{n}"))
+    current = f"a{first_input}"
+    for n in range(first_input + 1, first_input + len(scans)):
+        nxt = f"x{n}"
+        chains.append(f"[{current}][a{n}]acrossfade=d={fade}:c1=tri:c2=tri[{nxt}]")
+        current = nxt
+    if soundtrack is not None:
+        args += ["-i", str(soundtrack)]
+        track = f"{first_input + len(scans)}:a:0"
+        chains.append(
+            soundtrack_chain(current, track, _length(scans, overlap, fps), "mix", mode=soundtrack_mode)
+        )
+        current = "mix"
+    return args, chains, current
+
+
+def _length(scans: Sequence[ClipScan], overlap: int, fps: Fraction) -> float:
+    """Seconds the joined video lasts: every clip, less one transition per join."""
+    return float(sum(s.video_frames for s in scans) / fps - (len(scans) - 1) * overlap / fps)
+
+
+def _levelling(
+    scans: Sequence[ClipScan],
+    overlap: int,
+    fps: Fraction,
+    soundtrack: Path | None,
+    soundtrack_mode: SoundtrackMode,
+    target_lufs: float,
+) -> str:
+    """The gain filter that brings the joined audio to ``target_lufs``, measured on the mix alone.
+
+    Measuring the audio graph before the mux (a fraction of a second: no video is touched) lets the
+    mux apply the gain itself, instead of a second pass over the finished file.
+    """
+    args, chains, current = _audio_graph(scans, overlap, fps, soundtrack, soundtrack_mode, 0)
+    chains.append(f"[{current}]{METER}[measured]")
+    report = ffmpeg_report(
+        [*args, "-filter_complex", ";".join(chains), "-map", "[measured]", "-f", "null", "-"],
+        timeout_s=60 + _length(scans, overlap, fps),
+    )
+    _, gain = levelling_gain(report, target_lufs, "the joined audio")
+    return f"volume={num(gain)}dB"
 
 
 def _mux(
@@ -208,37 +330,27 @@ def _mux(
     parts: Sequence[Part],
     overlap: int,
     fps: Fraction,
-    soundtrack: Path | None,
-    soundtrack_mode: SoundtrackMode,
+    audio: tuple[Path | None, SoundtrackMode, float | None],
     workdir: Path,
     out: Path,
 ) -> None:
-    """Concat the video parts by copy and build the whole audio track (acrossfade chain) in one process."""
+    """Concat the video parts by copy and build the whole audio track (acrossfade chain) in one process.
+
+    ``audio`` is the soundtrack, how it is mixed, and the loudness to level the result to (if any).
+    """
+    soundtrack, soundtrack_mode, target_lufs = audio
     listing = write_listing(parts, workdir / "windows.txt")
-    fade = num(float(overlap / fps))
-    args = ["-f", "concat", "-safe", "0", "-i", str(listing)]
-    chains: list[str] = []
-    for n, scan in enumerate(scans, start=1):
-        args += ["-i", str(scan.path)]
-        src = f"{n}:a:0" if scan.info.has_audio else None
-        chains.append(audio_chain(src, scan.video_duration_s, f"a{n}"))
-    current = "a1"
-    for n in range(2, len(scans) + 1):
-        nxt = f"x{n}"
-        chains.append(f"[{current}][a{n}]acrossfade=d={fade}:c1=tri:c2=tri[{nxt}]")
-        current = nxt
-    total = sum(s.video_frames for s in scans) / fps - (len(scans) - 1) * overlap / fps
-    if soundtrack is not None:
-        args += ["-i", str(soundtrack)]
-        chains.append(
-            soundtrack_chain(current, f"{len(scans) + 1}:a:0", float(total), "mix", mode=soundtrack_mode)
-        )
-        current = "mix"
+    args, chains, current = _audio_graph(scans, overlap, fps, soundtrack, soundtrack_mode, 1)
+    if target_lufs is not None:
+        gain = _levelling(scans, overlap, fps, soundtrack, soundtrack_mode, target_lufs)
+        chains.append(f"[{current}]{gain}[levelled]")
+        current = "levelled"
+    total = _length(scans, overlap, fps)
     run_ffmpeg(
         [
-            *args, "-filter_complex", ";".join(chains),
+            "-f", "concat", "-safe", "0", "-i", str(listing), *args, "-filter_complex", ";".join(chains),
             "-map", "0:v:0", "-map", f"[{current}]", "-c:v", "copy", "-bsf:v", REZERO_VIDEO,
-            *audio_args(), "-t", num(float(total)), *mp4_args(), str(out),
+            *audio_args(), "-t", num(total), *mp4_args(), str(out),
         ],
-        timeout_s=120 + float(total),
+        timeout_s=120 + total,
     )  # fmt: skip

@@ -2,7 +2,9 @@
 
 A clip from another encoder is converted to the house format right here, in its own task while the
 other scenes are still rendering, so the final stitch only copies (and re-encodes transition windows).
-The file as delivered is kept too, for its owner.
+The file as delivered is kept too, for its owner. The last clip of a variant to arrive is not
+converted: nothing else is left to wait for, and the stitch, which copies any H.264 clip (its headers
+in-band) and converts only what it cannot cut, does less work with it than a whole conversion would.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from reelsmith.db.models import Scene
 from reelsmith.pipeline.assets import StoredBlob, store_image, store_video
 from reelsmith.storage import keys
+from reelsmith.vocabulary import SceneStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -47,12 +53,13 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
         variant = scene.variant
         gen_id, kind, index = variant.generation_id, variant.kind, scene.index
         user_id = variant.generation.user_id
+        last = _others_done(session, variant.id, scene_id)
     render = keys.render_id()
     with tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
         delivered_path, house_path = Path(tmp) / "delivered.mp4", Path(tmp) / "house.mp4"
         thumb_path = Path(tmp) / "thumb.jpg"
         rt.providers.video(provider).fetch(job_id, delivered_path)
-        converted = to_house_format(delivered_path, house_path) is not None
+        converted = not last and to_house_format(delivered_path, house_path) is not None
         clip_path = house_path if converted else delivered_path
         size = make_thumbnail(clip_path, thumb_path)
         clip = store_video(rt, keys.scene_clip(gen_id, kind, index, render), clip_path)
@@ -62,3 +69,13 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
         thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
         thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
     return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered)
+
+
+def _others_done(session: Session, variant_id: str, scene_id: str) -> bool:
+    """Whether every other scene of the variant already has its clip (this one is the last to arrive)."""
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(Scene)
+        .where(Scene.variant_id == variant_id, Scene.id != scene_id, Scene.status != SceneStatus.COMPLETED)
+    )
+    return not waiting

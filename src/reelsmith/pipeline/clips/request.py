@@ -1,4 +1,8 @@
-"""What a provider is asked to render for one scene: prompt, frame, length, seed and references."""
+"""What a provider is asked to render for one scene: prompt, frame, length, seed and references.
+
+The request is then fitted to the chosen model's catalogue entry (its durations, frame shapes and
+reference images), so a request the model cannot take is refused before it is sent or paid for.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import TYPE_CHECKING
 from reelsmith.db.models import Scene
 from reelsmith.pipeline.clips.references import reference_files, reference_keys
 from reelsmith.providers.base import ClipRequest
+from reelsmith.providers.fitting import Fit, fit_clip
 from reelsmith.vocabulary import AspectRatio
 
 if TYPE_CHECKING:
@@ -49,3 +54,8 @@ def clip_request(rt: Runtime, scene_id: str, key: str, webhook_url: str = "") ->
     if not references:
         return request
     return dataclasses.replace(request, reference_images=reference_files(rt, references))
+
+
+def fitted_request(rt: Runtime, provider: str, request: ClipRequest) -> Fit:
+    """`request` fitted to the model chain item `provider` uses; a permanent ProviderError if it cannot be."""
+    return fit_clip(request, rt.providers.entry(provider, "video"))

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import ProviderCall, Scene, utcnow
 from reelsmith.errors import ProviderError
 from reelsmith.pipeline.clips.failover import handle_failure, video_chain
-from reelsmith.pipeline.clips.request import clip_request
+from reelsmith.pipeline.clips.request import clip_request, fitted_request
 from reelsmith.pipeline.clips.submissions import SUBMIT, latest_submit
 from reelsmith.pipeline.clips.webhooks import wants_webhook, webhook_url
 from reelsmith.pipeline.progress import record_event
+from reelsmith.providers.fitting import Fit, fitted_duration
 from reelsmith.providers.pricing import clip_cost
 from reelsmith.vocabulary import SCENES_AT_PROVIDER, CallStatus, GenerationStatus, SceneStatus
 
@@ -86,6 +87,8 @@ def _claim(rt: Runtime, session: Session, scene: Scene) -> bool:
         return False
     session.refresh(scene)
     model = rt.providers.video(provider)
+    # Priced for the length the model will make, not the one the scene asked for.
+    seconds = fitted_duration(rt.providers.entry(provider, "video"), scene.duration_s)
     session.add(
         ProviderCall(
             generation_id=gen.id,
@@ -94,7 +97,9 @@ def _claim(rt: Runtime, session: Session, scene: Scene) -> bool:
             model=model.model,
             operation=SUBMIT,
             idempotency_key=f"clip:{scene.id}:{scene.attempts}",
-            cost_usd=clip_cost(provider, model.model, scene.duration_s, prices=rt.settings.prices),
+            cost_usd=clip_cost(
+                provider, model.model, seconds, prices=rt.settings.prices, catalogue=rt.providers.catalogue
+            ),
             webhook_token=secrets.token_urlsafe(24) if wants_webhook(rt, provider) else None,
         )
     )
@@ -125,7 +130,15 @@ def _send(rt: Runtime, scene_id: str, send: _Send) -> None:
     if request is None:
         return
     try:
-        handle = rt.providers.video(send.provider).submit(request)
+        fit = fitted_request(rt, send.provider, request)
+    except ProviderError as e:
+        # The model cannot take this request at all: nothing is sent, the chain moves on.
+        handle_failure(rt, scene_id, e.message, permanent=True, plain=e.message)
+        return
+    if fit.notes and send.sends == 1:
+        _record_fit(rt, scene_id, send.provider, fit)
+    try:
+        handle = rt.providers.video(send.provider).submit(fit.request)
     except ProviderError as e:
         if not e.permanent and send.sends < MAX_SENDS:
             # The provider may have made the job before the error reached us: send again under the
@@ -137,6 +150,26 @@ def _send(rt: Runtime, scene_id: str, send: _Send) -> None:
         return
     if _store_job(rt, scene_id, send, handle.external_id):
         rt.dispatch.poll_scene(scene_id, handle.poll_after_s)
+
+
+def _record_fit(rt: Runtime, scene_id: str, provider: str, fit: Fit) -> None:
+    """Tell the generation's followers how the request was fitted: the clip's length, dropped references."""
+    with rt.db.write() as session:
+        scene = session.get(Scene, scene_id)
+        if scene is None:
+            return
+        record_event(
+            session,
+            scene.variant.generation_id,
+            "log",
+            {
+                "index": scene.index,
+                "provider": provider,
+                "requested_s": fit.requested_s,
+                "duration_s": fit.request.duration_s,
+                "message": " ".join(fit.notes),
+            },
+        )
 
 
 def _store_job(rt: Runtime, scene_id: str, send: _Send, external_id: str) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from reelsmith.db.models import ProviderCall, Scene
+from reelsmith.providers.registry import split_item
 from reelsmith.vocabulary import SCENES_AT_PROVIDER
 
 if TYPE_CHECKING:
@@ -22,23 +23,23 @@ WEBHOOK_PROVIDERS = ("replicate", "fal", "luma")
 
 def wants_webhook(rt: Runtime, provider: str) -> bool:
     """Whether calls to `provider` should ask it to report back (it can, and we are reachable)."""
-    return bool(rt.settings.public_url) and provider in WEBHOOK_PROVIDERS
+    # A chain item may name a model (`replicate:owner/name`); the provider is what comes before it.
+    return bool(rt.settings.public_url) and split_item(provider)[0] in WEBHOOK_PROVIDERS
 
 
 def webhook_url(rt: Runtime, call: ProviderCall) -> str:
     """Where the provider reports this call's job ("" when the call has no webhook)."""
     if not call.webhook_token or not rt.settings.public_url:
         return ""
-    return f"{rt.settings.public_url.rstrip('/')}/api/webhooks/{call.provider}/{call.webhook_token}"
+    provider = split_item(call.provider)[0]
+    return f"{rt.settings.public_url.rstrip('/')}/api/webhooks/{provider}/{call.webhook_token}"
 
 
 def webhook_received(rt: Runtime, provider: str, token: str) -> bool:
     """A provider says a job ended: poll it now. False when the token names no call of `provider`."""
     with rt.db.read() as session:
-        call = session.scalars(
-            select(ProviderCall).where(ProviderCall.webhook_token == token, ProviderCall.provider == provider)
-        ).first()
-        if call is None or call.scene_id is None:
+        call = session.scalars(select(ProviderCall).where(ProviderCall.webhook_token == token)).first()
+        if call is None or call.scene_id is None or split_item(call.provider)[0] != provider:
             return False
         scene = session.get(Scene, call.scene_id)
         in_flight = (

@@ -26,9 +26,16 @@
     return Math.max(1, Math.min(VOCAB.max_scenes, Number(form.scenes.value) || 1));
   }
 
+  // Whether the storyboard is to be reviewed first (the switch is shown only for modes that have one).
+  function reviewing() {
+    const box = form.querySelector("[data-review]");
+    return Boolean(box && box.checked && !box.closest("[data-when]").hidden);
+  }
+
   function price() {
     const checked = form.querySelector("input[name=mode]:checked");
     if (!checked) return 0;
+    if (reviewing()) return VOCAB.prices.storyboard; // the clips are charged on approval
     const per = checked.dataset.per;
     const tokens = Number(checked.dataset.price);
     if (per === "variant") return tokens * chosenVariants().length;
@@ -226,6 +233,7 @@
       providers: {},
     };
     if (current === "story") body.scenes = sceneCount();
+    if (reviewing()) body.review = true;
     if (current === "music_video") {
       if (!song) return fail("Upload a song first.");
       body.song_asset_id = song.id;

@@ -144,6 +144,18 @@
       action.disabled = false;
       return;
     }
+    const move = target.closest("[data-move]");
+    if (move) {
+      await moveScene(move.closest("[data-review-scene]"), Number(move.dataset.move));
+      return;
+    }
+    const remove = target.closest("[data-remove-scene]");
+    if (remove) {
+      const item = remove.closest("[data-review-scene]");
+      if (!window.confirm("Delete this scene from the storyboard?")) return;
+      if (await act("DELETE", scenesUrl + "/" + item.dataset.reviewScene)) window.location.reload();
+      return;
+    }
     const regen = target.closest("[data-regenerate]");
     if (regen) {
       regen.disabled = true;
@@ -171,6 +183,41 @@
       }
     }
   });
+
+  // The storyboard awaiting approval: each scene saves on its own; the price follows the scene count.
+  const scenesUrl = "/api/generations/" + id + "/scenes";
+  const approvePrice = root.querySelector("[data-approve-price]");
+  if (approvePrice) {
+    const count = root.querySelectorAll("[data-review-scene]").length;
+    approvePrice.textContent = String(count * VOCAB.prices.clip);
+  }
+
+  async function moveScene(item, step) {
+    const list = item.closest("[data-review-variant]");
+    const ids = Array.from(list.querySelectorAll("[data-review-scene]")).map((el) => el.dataset.reviewScene);
+    const from = ids.indexOf(item.dataset.reviewScene);
+    const to = from + step;
+    if (to < 0 || to >= ids.length) return;
+    [ids[from], ids[to]] = [ids[to], ids[from]];
+    if (await act("POST", scenesUrl + "/order", { ids: ids })) window.location.reload();
+  }
+
+  root.querySelectorAll("[data-scene-form]").forEach((sceneForm) => {
+    sceneForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { prompt: sceneForm.prompt.value, on_screen_text: sceneForm.on_screen_text.value };
+      if (!sceneForm.duration_s.readOnly) body.duration_s = Number(sceneForm.duration_s.value);
+      await act("PATCH", scenesUrl + "/" + sceneForm.dataset.sceneForm, body, "Scene saved");
+    });
+  });
+
+  const addForm = root.querySelector("[data-add-scene]");
+  if (addForm) {
+    addForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (await act("POST", scenesUrl, { prompt: addForm.prompt.value })) window.location.reload();
+    });
+  }
 
   const publishForm = root.querySelector("[data-publish-form]");
   if (publishForm) {
