@@ -1,11 +1,12 @@
 """Many clips in flight on a handful of threads: 500 video generations against a slow provider.
 
 The provider is the OpenAI fake (in its own process, so its threads are not counted) whose jobs stay
-running for `--polls` polls and ask for the next look after ~1 s (`openai-poll-after-ms`). The
-consumer runs with the default `Settings().workers`. Printed: peak thread count of this process
-(Python's view and the kernel's), wall time, polls, and the per-poll overhead — wall time inside
-our poll task minus the time the adapter spent talking to the fake — next to a bare httpx GET of
-the same status route measured in the same run, with the ratio.
+running for `--polls` polls and ask for the next look after ~1 s (`openai-poll-after-ms`). Sora 2 is
+shut down, so a catalogue file made for the run lists it again: what is measured is Reelsmith's
+polling, whichever protocol it polls. The consumer runs with the default `Settings().workers`.
+Printed: peak thread count of this process (Python's view and the kernel's), wall time, polls, and the
+per-poll overhead (wall time inside our poll task minus the time the adapter spent talking to the
+fake) next to a bare httpx GET of the same status route measured in the same run, with the ratio.
 
     python bench/inflight.py [--clips 500] [--polls 12] [--poll-after-ms 1000] [--baseline-gets 300]
 
@@ -184,9 +185,12 @@ def main() -> None:
     base_url = ready_recv.recv()
 
     data = Path(tempfile.mkdtemp(prefix="reelsmith-inflight-"))
+    catalogue = data / "catalogue.toml"
+    catalogue.write_text('[[model]]\nprovider = "openai"\nid = "sora-2"\nkind = "video"\ndefault = true\n')
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, data_dir=data, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base_url, video_provider="openai"
-    )
+        _env_file=None, data_dir=data, OPENAI_API_KEY=KEY, OPENAI_BASE_URL=base_url, video_provider="openai",
+        catalogue_path=catalogue,
+    )  # fmt: skip
     rt = build_runtime(settings)
     meter = Meter()
     adapter = rt.providers.video("openai")

@@ -16,6 +16,7 @@ import pytest
 
 from reelsmith.config import Settings
 from tests.support.databases import PostgresSchemas, PostgresTemplate, SqliteTemplate
+from tests.support.limits import flush_rate_limits
 
 PG_URL = os.environ.get("REELSMITH_TEST_DATABASE_URL", "")
 DB_BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -76,3 +77,12 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         reaper_interval_s=0.5,
         _env_file=None,  # type: ignore[call-arg]
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Every test starts with no rate-limit counts on the test Redis: tests that configure Redis share
+    it, and the test client's address would otherwise run into earlier tests' sign-ups."""
+    url = os.environ.get("REELSMITH_TEST_REDIS_URL", "")
+    if url:
+        flush_rate_limits(url)

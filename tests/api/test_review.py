@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +13,7 @@ from PIL import Image
 from reelsmith.config import Settings
 from reelsmith.server.app import create_app
 from tests.api.conftest import wait_done
+from tests.support.cli import run_reelsmith
 from tests.web.conftest import sign_in
 
 START = 50  # every new account's tokens
@@ -249,32 +247,20 @@ def test_a_retry_after_approval_charges_the_approved_scenes_not_the_requested_on
 @pytest.mark.slow
 def test_the_cli_prints_the_storyboard_then_approve_renders_it(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    written = _cli(["generate", "A lighthouse keeper's last night", "--scenes", "2", "--review"], data_dir)
+    written = run_reelsmith(
+        ["generate", "A lighthouse keeper's last night", "--scenes", "2", "--review"], data_dir
+    )
     assert written.returncode == 0, written.stderr
     lines = written.stdout.strip().splitlines()
     assert [line[:3] for line in lines[:-1]] == ["1. ", "2. "]
     generation_id = lines[-1]
     assert f"reelsmith approve {generation_id}" in written.stderr
-    rendered = _cli(["approve", generation_id], data_dir)
+    rendered = run_reelsmith(["approve", generation_id], data_dir)
     assert rendered.returncode == 0, rendered.stderr
     assert Path(rendered.stdout.strip().splitlines()[-1]).is_file()
-    again = _cli(["approve", generation_id], data_dir)
+    again = run_reelsmith(["approve", generation_id], data_dir)
     assert again.returncode == 1
     assert "only a storyboard awaiting approval" in again.stderr
-
-
-def _cli(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """`reelsmith ARGS` as a user runs it, on its own data dir."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELSMITH_")}
-    env["REELSMITH_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "reelsmith", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=data_dir.parent,
-    )
 
 
 def test_the_generation_page_offers_the_storyboard_for_review(settings: Settings) -> None:

@@ -11,11 +11,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reelsmith.accounts.ratelimit import KEY_PREFIX, Limiter, Limits, RateLimiter, limits_url
+from reelsmith.accounts.ratelimit import Limiter, Limits, RateLimiter, limits_url
 from reelsmith.config import Settings
 from reelsmith.errors import RateLimited
 from reelsmith.server.app import create_app
 from tests.support import free_port, require_service, wait_until
+from tests.support.limits import flush_rate_limits
 
 # Every limiter the app factory hangs on app.state.
 STATE_LIMITERS = [
@@ -28,25 +29,13 @@ STATE_LIMITERS = [
 ]
 
 
-def flush_counters(url: str) -> None:
-    """Delete every rate-limit counter on the test Redis."""
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        for key in client.scan_iter(f"{KEY_PREFIX}:*"):
-            client.delete(key)
-    finally:
-        client.close()
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """The test Redis (db 15), with no rate-limit counters before or after the test."""
     url = require_service("REELSMITH_TEST_REDIS_URL")
-    flush_counters(url)
+    flush_rate_limits(url)
     yield url
-    flush_counters(url)
+    flush_rate_limits(url)
 
 
 @pytest.fixture(params=["memory", "redis"])

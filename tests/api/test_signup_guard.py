@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from reelsmith.config import Settings
 from reelsmith.server.app import create_app
-from tests.api.test_shared_limits import flush_counters
 from tests.support import require_service
+from tests.support.limits import flush_rate_limits
 
 PASSWORD = "correct horse"
 
@@ -45,9 +45,9 @@ def limits_backend(request: pytest.FixtureRequest) -> Iterator[str]:
         yield ""
         return
     url = require_service("REELSMITH_TEST_REDIS_URL")
-    flush_counters(url)
+    flush_rate_limits(url)
     yield url
-    flush_counters(url)
+    flush_rate_limits(url)
 
 
 @pytest.fixture

@@ -13,19 +13,11 @@ from sqlalchemy import create_engine, text
 
 from reelsmith.generations.read_models import GenerationRead
 from reelsmith.media.probe import probe
+from tests.support.cli import run_reelsmith
 
 
 def run(args: list[str], data_dir: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELSMITH_")}
-    env["REELSMITH_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "reelsmith", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=data_dir.parent,
-    )
+    return run_reelsmith(args, data_dir, timeout=timeout)
 
 
 def statuses(data_dir: Path) -> list[str]:

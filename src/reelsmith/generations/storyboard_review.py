@@ -103,7 +103,9 @@ def add_scene(rt: Runtime, generation_id: str, user_id: str, new: NewScene) -> s
         duration = writing.DEFAULT_CLIP_S if new.duration_s is None else new.duration_s
         scene = Scene(
             variant_id=variant.id,
-            index=-(len(scenes) + 1),  # out of the way until the scenes are renumbered
+            # Out of the way until the scenes are renumbered, and below every index the renumbering's
+            # first step uses (-1 down to -MAX_SCENES), so the two never meet.
+            index=-(MAX_SCENES + 1),
             description=_prompt(new.prompt),
             duration_s=_length(rules, duration),
             on_screen_text=_on_screen_text(new.on_screen_text),

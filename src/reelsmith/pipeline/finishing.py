@@ -20,6 +20,7 @@ from reelsmith.pipeline.assets import (
     store_image,
     store_video,
 )
+from reelsmith.pipeline.clips.windows import ready_windows, transition_tag, window_assets
 from reelsmith.pipeline.song import song_key
 from reelsmith.storage import keys
 from reelsmith.vocabulary import VariantStatus
@@ -54,16 +55,20 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             raise NotFound("generation vanished")
         transition, transition_s = gen.inputs.transition, gen.inputs.transition_s
         soundtrack = song_key(session, gen)
-        plan: list[tuple[Variant, list[str]]] = []
+        plan: list[tuple[Variant, list[str], list[str]]] = []
         for variant in _variants(session, generation_id):
             clip_ids = [s.clip_asset_id for s in variant.scenes]
             if any(c is None for c in clip_ids):
                 raise ReelsmithError(f"variant {variant.kind} has scenes without clips", code="pipeline")
             assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(clip_ids)))}
-            plan.append((variant, [assets[str(c)].storage_key for c in clip_ids]))
-    for variant, clip_keys in plan:
+            ids = [str(c) for c in clip_ids]
+            plan.append((variant, ids, [assets[c].storage_key for c in ids]))
+        made_ahead = window_assets(session, generation_id)
+    tag = transition_tag(transition, transition_s)
+    for variant, joined_ids, clip_keys in plan:
         with ExitStack() as stack, tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
             paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
+            ready = ready_windows(rt, made_ahead, joined_ids, tag, stack)
             song = stack.enter_context(rt.blobs.local_path(soundtrack)) if soundtrack else None
             out = Path(tmp) / "final.mp4"
             # Even a single clip goes through: the final video is always loudness-normalised.
@@ -75,6 +80,7 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 target_lufs=FINAL_LUFS,
                 audio=song,
                 replace_audio=song is not None,
+                ready_windows=ready,
             )
             blob = store_video(rt, keys.final_video(generation_id, variant.kind, keys.render_id()), out)
         results[variant.id] = {"blob": dataclasses.asdict(blob)}

@@ -33,6 +33,26 @@ def scene_delivered(generation_id: str, variant: str, index: int, render: str) -
     return f"generations/{generation_id}/{variant}/scene_{index}_{render}_delivered.mp4"
 
 
+def join_window(generation_id: str, variant: str, clips: tuple[str, str], transition: str, cut: str) -> str:
+    """Key of a transition window made ahead of the stitch, between two clips (asset ids, in order).
+
+    ``transition`` names the transition and its length (e.g. ``fade-500``); ``cut`` where the window cuts
+    the two clips, as the stitch needs to know it (``tail-head-frames``).
+    """
+    return f"generations/{generation_id}/{variant}/join_{clips[0]}_{clips[1]}_{transition}_{cut}.mp4"
+
+
+def join_window_parts(key: str) -> tuple[tuple[str, str], str, str] | None:
+    """(clips, transition, cut) of a `join_window` key; None for any other key."""
+    name = key.rsplit("/", 1)[-1]
+    if not (name.startswith("join_") and name.endswith(".mp4")):
+        return None
+    parts = name[len("join_") : -len(".mp4")].split("_")
+    if len(parts) != 4:
+        return None
+    return (parts[0], parts[1]), parts[2], parts[3]
+
+
 def scene_thumbnail(generation_id: str, variant: str, index: int, render: str | None = None) -> str:
     """Key of one render of a scene's poster frame."""
     return f"generations/{generation_id}/{variant}/scene_{index}{_tag(render)}_thumb.jpg"

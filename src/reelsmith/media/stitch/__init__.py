@@ -7,8 +7,9 @@ use; ``SoundtrackMode`` names how a soundtrack meets the clips' own sound.
 Internals, in the order a stitch meets them: ``scan`` (what a clip holds, from its MP4 index when it can),
 ``streams`` (what must match for a copy), ``concat`` (the stream-copy join), ``normalise`` (re-encode only
 the clips that differ), ``soundtrack`` (the music's filter chain), then ``windowed`` and ``crossfade``
-(transitions re-encoding only the join windows, or everything). Only what the stream-copy join needs is
-imported here: the transition modules load when a transition is asked for.
+(transitions re-encoding only the join windows, or everything; ``windowed.encode_join_window`` makes a
+join's window ahead of the stitch). Only what the stream-copy join needs is imported here: the transition
+modules load when a transition is asked for.
 """
 
 from reelsmith.media.stitch.scan import ClipNotStitchable

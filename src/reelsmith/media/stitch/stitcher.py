@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reelsmith.errors import InvalidInput, MediaError
 from reelsmith.media.encode import audio_args, fps_fraction, mp4_args
@@ -26,6 +27,9 @@ from reelsmith.media.stitch.scan import ClipScan, scan_clip
 from reelsmith.media.stitch.soundtrack import SoundtrackMode, soundtrack_chain, soundtrack_mode
 from reelsmith.media.stitch.streams import StreamSignature, signature
 from reelsmith.vocabulary import Transition
+
+if TYPE_CHECKING:
+    from reelsmith.media.stitch.windowed import JoinWindow
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +177,7 @@ def _fade(
     workdir: Path,
     out: Path,
     target_lufs: float | None,
+    ready: Sequence[JoinWindow | None],
 ) -> bool:
     """Transitions re-encoding only the windows around joins, or the whole video when that cannot be done.
 
@@ -183,7 +188,7 @@ def _fade(
     from reelsmith.media.stitch.windowed import windowed_crossfade
 
     if windowed_crossfade(
-        scans, transition, transition_s, soundtrack, mode, workdir, out, target_lufs=target_lufs
+        scans, transition, transition_s, soundtrack, mode, workdir, out, target_lufs=target_lufs, ready=ready
     ):
         return target_lufs is not None
     log.info("stitch: no common format to cut the clips to; full transition re-encode")
@@ -202,11 +207,14 @@ def stitch(
     duck: bool = False,
     replace_audio: bool = False,
     target_lufs: float | None = None,
+    ready_windows: Sequence[JoinWindow | None] = (),
 ) -> MediaInfo:
     """Join ``clips`` into an H.264/AAC MP4 at ``dest`` (written atomically) and return its MediaInfo.
 
     With ``audio``, the song is mixed under the clips' sound, ducked by it (``duck``) or replaces it
-    (``replace_audio``); ``target_lufs`` then normalises the final loudness (two-pass EBU R128).
+    (``replace_audio``); ``target_lufs`` then levels the final loudness (EBU R128, one peak-limited gain).
+    ``ready_windows[i]``, when given, is join i's transition window made ahead of time
+    (``media.stitch.windowed.encode_join_window``); the stitch uses it where it still fits.
     """
     if not clips:
         raise MediaError("stitch needs at least one clip")
@@ -239,7 +247,9 @@ def stitch(
         out = workdir / "stitched.mp4"
         levelled = False
         if fading:
-            levelled = _fade(scans, kind, transition_s, soundtrack, mode, workdir, out, target_lufs)
+            levelled = _fade(
+                scans, kind, transition_s, soundtrack, mode, workdir, out, target_lufs, ready_windows
+            )
         else:
             _join(scans, soundtrack, mode, workdir, out)
         if target_lufs is not None and not levelled:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -214,6 +214,62 @@ def _video_only(scans: Sequence[ClipScan], wanted: Sequence[int], workdir: Path)
     return dict(zip(wanted, outs, strict=True))
 
 
+@dataclass(frozen=True)
+class JoinWindow:
+    """A join's re-encoded window, made ahead of the stitch: clip a from frame ``tail`` on, through the
+    transition, and clip b up to frame ``head``; ``frames`` long."""
+
+    path: Path
+    tail: int
+    head: int
+    frames: int
+
+
+def encode_join_window(
+    a: Path, b: Path, transition: Transition, transition_s: float, out: Path
+) -> JoinWindow | None:
+    """Encode the window joining ``a`` to ``b`` now (e.g. while other clips still render), for a later
+    stitch to use as it is; None when the two cannot be joined in a window as they are."""
+    first, second = scan_clip(a), scan_clip(b)
+    shape = _shape(first)
+    if shape is None or shape != _shape(second):
+        return None
+    if first.signature.video_time_base != second.signature.video_time_base:
+        return None
+    overlap = max(1, round(transition_s * first.fps))
+    cut_a, cut_b = _cut(first, True, False, overlap), _cut(second, False, True, overlap)
+    if cut_a is None or cut_b is None:
+        return None
+    frames = _encode_join(first, second, cut_a, cut_b, transition, overlap, out)
+    return JoinWindow(out, cut_a.tail, cut_b.head, frames)
+
+
+def _encode_joins(
+    scans: Sequence[ClipScan],
+    cuts: Sequence[_Cut],
+    transition: Transition,
+    overlap: int,
+    ready: dict[int, JoinWindow],
+    pool: ThreadPoolExecutor,
+    workdir: Path,
+) -> list[tuple[Path, int]]:
+    """(file, frames) of every join window: a ready one where it fits the cuts, else encoded now."""
+    futures: dict[int, Future[int]] = {}
+    outs: dict[int, tuple[Path, int]] = {}
+    for i in range(len(scans) - 1):
+        window = ready.get(i)
+        if window is not None and (window.tail, window.head) == (cuts[i].tail, cuts[i + 1].head):
+            outs[i] = (window.path, window.frames)
+            continue
+        path = workdir / f"join_{i}.mp4"
+        futures[i] = pool.submit(
+            _encode_join, scans[i], scans[i + 1], cuts[i], cuts[i + 1], transition, overlap, path
+        )
+    for i, future in futures.items():
+        outs[i] = (workdir / f"join_{i}.mp4", future.result())
+    return [outs[i] for i in range(len(scans) - 1)]
+
+
 def windowed_crossfade(
     scans: Sequence[ClipScan],
     transition: Transition,
@@ -224,29 +280,40 @@ def windowed_crossfade(
     out: Path,
     *,
     target_lufs: float | None = None,
+    ready: Sequence[JoinWindow | None] = (),
 ) -> bool:
     """Join with transitions re-encoding only the join windows; False (nothing written) when not possible.
 
-    With ``target_lufs`` the audio is levelled to that loudness as it is mixed.
+    With ``target_lufs`` the audio is levelled to that loudness as it is mixed. ``ready[i]``, when given,
+    is join i's window made earlier (``encode_join_window``); it is used when clips i and i + 1 are cut
+    as it expects, and not had to be converted first.
     """
+    originals = [s.path for s in scans]
     prepared = _prepare(list(scans), transition_s, workdir)
     if prepared is None:
         return False
     scans, cuts = prepared
     fps = scans[0].fps
     overlap = max(1, round(transition_s * fps))
-    joins = [workdir / f"join_{i}.mp4" for i in range(len(scans) - 1)]
+    usable = {
+        i: window
+        for i, window in enumerate(ready)
+        if window is not None
+        and i + 1 < len(scans)
+        and (scans[i].path, scans[i + 1].path) == tuple(originals[i : i + 2])
+    }
     copied = [i for i, c in enumerate(cuts) if c.tail > c.head]
     with ThreadPoolExecutor(_WORKERS) as pool:
+        # The mix is measured (for its loudness) while the video parts are being made: it needs no video.
+        levelling = (
+            pool.submit(_levelling, scans, overlap, fps, soundtrack, soundtrack_mode, target_lufs)
+            if target_lufs is not None
+            else None
+        )
         extracting = pool.submit(_video_only, scans, copied, workdir)
-        encoding = [
-            pool.submit(
-                _encode_join, scans[i], scans[i + 1], cuts[i], cuts[i + 1], transition, overlap, joins[i]
-            )
-            for i in range(len(joins))
-        ]
-        join_frames = [f.result() for f in encoding]
+        joins = _encode_joins(scans, cuts, transition, overlap, usable, pool, workdir)
         videos = extracting.result()
+        gain = levelling.result() if levelling is not None else None
     parts: list[Part] = []
     for i, cut in enumerate(cuts):
         if i in videos:
@@ -259,9 +326,15 @@ def windowed_crossfade(
             inpoint = float(cut.head / fps) if cut.head else None
             parts.append(Part(videos[i], float((cut.tail - cut.head) / fps), inpoint, outpoint))
         if i < len(joins):
-            parts.append(Part(joins[i], float(join_frames[i] / fps)))
-    _mux(scans, parts, overlap, fps, (soundtrack, soundtrack_mode, target_lufs), workdir, out)
-    log.info("stitch: %d transitions re-encoded in windows, %d clip middles copied", len(joins), len(videos))
+            parts.append(Part(joins[i][0], float(joins[i][1] / fps)))
+    _mux(scans, parts, overlap, fps, (soundtrack, soundtrack_mode, gain), workdir, out)
+    made = len(joins) - len(usable)
+    log.info(
+        "stitch: %d transitions re-encoded in windows (%d made ahead), %d clip middles copied",
+        made,
+        len(joins) - made,
+        len(videos),
+    )
     return True
 
 
@@ -312,8 +385,9 @@ def _levelling(
 ) -> str:
     """The gain filter that brings the joined audio to ``target_lufs``, measured on the mix alone.
 
-    Measuring the audio graph before the mux (a fraction of a second: no video is touched) lets the
-    mux apply the gain itself, instead of a second pass over the finished file.
+    Measuring the audio graph apart from the mux (a fraction of a second, alongside the window encodes:
+    no video is touched) lets the mux apply the gain itself, instead of a second pass over the finished
+    file. (Mixing once into a WAV for both was tried: slower, as encoding the AAC dominates the mux.)
     """
     args, chains, current = _audio_graph(scans, overlap, fps, soundtrack, soundtrack_mode, 0)
     chains.append(f"[{current}]{METER}[measured]")
@@ -330,19 +404,18 @@ def _mux(
     parts: Sequence[Part],
     overlap: int,
     fps: Fraction,
-    audio: tuple[Path | None, SoundtrackMode, float | None],
+    audio: tuple[Path | None, SoundtrackMode, str | None],
     workdir: Path,
     out: Path,
 ) -> None:
     """Concat the video parts by copy and build the whole audio track (acrossfade chain) in one process.
 
-    ``audio`` is the soundtrack, how it is mixed, and the loudness to level the result to (if any).
+    ``audio`` is the soundtrack, how it is mixed, and the gain filter that levels the result (if any).
     """
-    soundtrack, soundtrack_mode, target_lufs = audio
+    soundtrack, soundtrack_mode, gain = audio
     listing = write_listing(parts, workdir / "windows.txt")
     args, chains, current = _audio_graph(scans, overlap, fps, soundtrack, soundtrack_mode, 1)
-    if target_lufs is not None:
-        gain = _levelling(scans, overlap, fps, soundtrack, soundtrack_mode, target_lufs)
+    if gain is not None:
         chains.append(f"[{current}]{gain}[levelled]")
         current = "levelled"
     total = _length(scans, overlap, fps)

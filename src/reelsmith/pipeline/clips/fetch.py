@@ -39,6 +39,7 @@ class FetchedClip:
     clip: StoredBlob
     thumbnail: StoredBlob
     delivered: StoredBlob | None = None  # the provider's own file, when `clip` is its house copy
+    last: bool = False  # every other scene of the variant had its clip when this one arrived
 
 
 def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> FetchedClip | None:
@@ -68,7 +69,7 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
             delivered = store_video(rt, keys.scene_delivered(gen_id, kind, index, render), delivered_path)
         thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
         thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
-    return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered)
+    return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered, last)
 
 
 def _others_done(session: Session, variant_id: str, scene_id: str) -> bool:

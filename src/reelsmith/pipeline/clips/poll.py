@@ -16,6 +16,7 @@ from reelsmith.errors import ProviderError, ReelsmithError
 from reelsmith.pipeline.clips.failover import handle_failure
 from reelsmith.pipeline.clips.fetch import fetch_clip
 from reelsmith.pipeline.clips.join import complete_scene
+from reelsmith.pipeline.clips.windows import prepare_windows
 from reelsmith.vocabulary import SCENES_AT_PROVIDER, GenerationStatus, SceneStatus
 
 if TYPE_CHECKING:
@@ -90,5 +91,10 @@ def _finish(rt: Runtime, scene_id: str, provider: str, job_id: str) -> None:
             plain="the finished clip could not be used",
         )
         return
-    if fetched is not None and complete_scene(rt, fetched):
+    if fetched is None:
+        return
+    if complete_scene(rt, fetched):
         rt.dispatch.advance(fetched.generation_id)
+    elif not fetched.last:
+        # Other scenes are still rendering: make this clip's transitions now, off the critical path.
+        prepare_windows(rt, fetched.scene_id)
