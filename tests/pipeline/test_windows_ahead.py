@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from reelsmith.config import Settings
-from reelsmith.db.models import Asset
+from reelsmith.db.models import Asset, ProviderCall, Scene
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.jobs.worker import embedded_worker
@@ -20,38 +19,52 @@ from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import Transition
 from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
-from tests.fakes.server import CdnServer, Recorded, Reply
+from tests.fakes.server import CdnServer
 from tests.pipeline.helpers import wait_for_end
-
-
-class OneAtATime(ReplicateFake):
-    """Job n finishes on its (n + 1)th poll, so the clips arrive one after another, in scene order."""
-
-    def _create(self, request: Recorded, match: re.Match[str]) -> Reply:
-        reply = super()._create(request, match)
-        job = self.jobs[reply.body["id"]]
-        job.polls_needed = len(self.jobs)
-        return reply
+from tests.support import wait_until
 
 
 @pytest.fixture
-def rt(settings: Settings, tmp_path: Path) -> Iterator[Runtime]:
+def replicate(tmp_path: Path) -> Iterator[ReplicateFake]:
+    """The Replicate fake, its jobs unfinished until the test says when each one ends."""
     clip = make_mp4(tmp_path / "provider.mp4", seconds=2.5).read_bytes()
-    with CdnServer() as cdn, OneAtATime(clip, cdn) as fake:
-        values: dict[str, Any] = {
-            "data_dir": settings.data_dir,
-            "database_url": settings.database_url,
-            "REPLICATE_API_TOKEN": fake.key,
-            "replicate_base_url": fake.base_url,
-        }
-        runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
-        with embedded_worker(runtime):
-            yield runtime
-        runtime.close()
+    with CdnServer() as cdn, ReplicateFake(clip, cdn, polls_needed=1_000_000) as fake:
+        yield fake
+
+
+@pytest.fixture
+def rt(settings: Settings, replicate: ReplicateFake) -> Iterator[Runtime]:
+    values: dict[str, Any] = {
+        "data_dir": settings.data_dir,
+        "database_url": settings.database_url,
+        "REPLICATE_API_TOKEN": replicate.key,
+        "replicate_base_url": replicate.base_url,
+    }
+    runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+    with embedded_worker(runtime):
+        yield runtime
+    runtime.close()
+
+
+def finish_in_scene_order(rt: Runtime, replicate: ReplicateFake, generation_id: str, scenes: int) -> None:
+    """Once every scene's job is at the provider, let scene n's job finish on its (n + 1)th poll."""
+
+    def submitted() -> list[tuple[str, int]] | None:
+        with rt.db.read() as session:
+            rows = session.execute(
+                select(ProviderCall.external_id, Scene.index)
+                .join(Scene, Scene.id == ProviderCall.scene_id)
+                .where(ProviderCall.generation_id == generation_id, ProviderCall.external_id.is_not(None))
+            ).all()
+        jobs = [(str(job), index) for job, index in rows if str(job) in replicate.jobs]
+        return jobs if len(jobs) == scenes else None
+
+    for job, index in wait_until(submitted, timeout_s=30):
+        replicate.jobs[job].polls_needed = index + 1
 
 
 def test_windows_between_clips_that_arrived_early_are_made_before_the_last_one(
-    rt: Runtime, caplog: pytest.LogCaptureFixture
+    rt: Runtime, replicate: ReplicateFake, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="reelsmith.media.stitch"):
         gid = create_generation(
@@ -65,6 +78,7 @@ def test_windows_between_clips_that_arrived_early_are_made_before_the_last_one(
             ),
             bill=False,
         )
+        finish_in_scene_order(rt, replicate, gid, 3)
         data = wait_for_end(rt, gid, timeout_s=180)
     assert data["status"] == "completed", data["error_message"]
     with rt.db.read() as session:
