@@ -46,7 +46,11 @@ def _run_permissive(args: list[str], data: Path) -> None:
 
 def test_the_cli_writes_everything_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    _run_permissive(["-m", "reelsmith", "generate", "A lantern on a jetty", "--mode", "image"], data)
+    out = data.parent / "lantern.png"
+    generate = ["-m", "reelsmith", "generate", "A lantern on a jetty", "--mode", "image", "--out", str(out)]
+    _run_permissive(generate, data)
+    # What the user asked for, where they asked for it, is theirs to share as their umask says.
+    assert _mode(out) == 0o644
     assert _mode(data) == 0o700
     assert (data / "reelsmith.db").is_file()
     assert any(p.is_file() for p in (data / "blobs").rglob("*"))

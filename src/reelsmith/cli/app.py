@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from reelsmith.generations.read_models import GenerationRead
     from reelsmith.runtime import Runtime
 
+# The umask the command was started with (the callback swaps it for 077 and keeps the old one here).
+_caller_umask = [0o022]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(db_app, name="db")
@@ -50,8 +53,9 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """Reelsmith: a self-hostable AI video studio."""
-    # Everything the commands write (database, secret key, blobs, scratch files) is the owner's alone.
-    os.umask(0o077)
+    # Everything the commands write (database, secret key, blobs, scratch files) is the owner's alone;
+    # a file written where the user asked (--out) gets the permissions the user's own umask gives.
+    _caller_umask[0] = os.umask(0o077)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -280,6 +284,7 @@ def _run(
         # Through the blob store, so it works when the result lives in a bucket too.
         with rt.blobs.local_path(output_key) as stored:
             shutil.copyfile(stored, out_path)
+        out_path.chmod(0o666 & ~_caller_umask[0])
         result_path = str(out_path.resolve())
         data = data.model_copy(update={"output_path": result_path})
     rt.close()
