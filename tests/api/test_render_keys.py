@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from reelsmith.db.models import Asset, Scene, Variant
+from reelsmith.pipeline.clips.windows import prepare_windows
 from reelsmith.runtime import Runtime
 from tests.api.conftest import wait_done
 from tests.support import wait_until
@@ -80,4 +81,43 @@ def test_a_regenerated_scene_leaves_old_urls_serving_their_own_bytes_or_gone(
         lambda: _stored_keys(rt, gid) == _in_use_keys(rt, gid),
         timeout_s=30,
         message=lambda: f"blobs {_stored_keys(rt, gid) - _in_use_keys(rt, gid)} left behind",
+    )
+
+
+def _window_keys(rt: Runtime, generation_id: str) -> set[str]:
+    """Storage keys of the transition windows made ahead for the generation."""
+    with rt.db.read() as session:
+        return set(
+            session.scalars(
+                select(Asset.storage_key).where(
+                    Asset.generation_id == generation_id, Asset.kind == "join_window"
+                )
+            )
+        )
+
+
+def test_windows_made_with_a_replaced_clip_go_with_it(client: TestClient, alice: dict[str, str]) -> None:
+    rt: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    body = {"mode": "story", "prompt": "A paper boat on a river", "scenes": 3, "transition": "fade"}
+    gid = client.post("/api/generations", json=body, headers=alice).json()["id"]
+    before = wait_done(client, alice, gid)
+    assert before["status"] == "completed"
+    scenes = before["variants"][0]["scenes"]
+    # Windows are made ahead only for clips that arrive while others still render; make scene 1's now
+    # whatever the arrival order was, as its clip's task would have.
+    prepare_windows(rt, scenes[1]["id"])
+    assert [k for k in _window_keys(rt, gid) if scenes[1]["video_url"].rsplit("/", 1)[-1] in k]
+    replaced = scenes[1]["video_url"].rsplit("/", 1)[-1]
+    with rt.db.write() as session:  # a scene renders the same from the same words: change them
+        scene = session.get(Scene, scenes[1]["id"])
+        assert scene is not None
+        scene.description = "A red paper boat in a storm at night"
+    assert client.post(f"/api/scenes/{scenes[1]['id']}/regenerate", headers=alice).status_code == 202
+    assert wait_done(client, alice, gid)["status"] == "completed"
+    assert not [k for k in _window_keys(rt, gid) if replaced in k]
+    in_use = _in_use_keys(rt, gid) | _window_keys(rt, gid)
+    wait_until(
+        lambda: _stored_keys(rt, gid) == in_use,
+        timeout_s=30,
+        message=lambda: f"blobs {_stored_keys(rt, gid) - in_use} left behind",
     )

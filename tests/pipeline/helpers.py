@@ -1,15 +1,44 @@
-"""Helpers for pipeline tests: wait for a generation to end, read its JSON."""
+"""Helpers for pipeline tests: a runtime on a provider fake, wait for a generation to end, read its JSON."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from reelsmith.config import Settings
 from reelsmith.db.models import Generation
 from reelsmith.generations.reading import read_generation
-from reelsmith.runtime import Runtime
+from reelsmith.jobs.worker import embedded_worker
+from reelsmith.runtime import Runtime, build_runtime
+from tests.fakes.replicate_fake import ReplicateFake
 from tests.support import wait_until
 
 TERMINAL = ("completed", "failed", "canceled")
+# Provider settings a developer's environment may hold; the runs here must not pick them up.
+PROVIDER_ENV = (
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "REPLICATE_API_TOKEN", "FAL_KEY",
+    "RUNWAYML_API_SECRET", "LUMAAI_API_KEY", "COMFYUI_URL",
+)  # fmt: skip
+
+
+@contextmanager
+def replicate_runtime(settings: Settings, fake: ReplicateFake) -> Iterator[Runtime]:
+    """A runtime on the test database whose Replicate is `fake`, with its queue consumer running."""
+    values: dict[str, Any] = {
+        **{name: "" for name in PROVIDER_ENV if name != "OPENAI_BASE_URL"},
+        "data_dir": settings.data_dir,
+        "database_url": settings.database_url,
+        "reaper_interval_s": settings.reaper_interval_s,
+        "REPLICATE_API_TOKEN": fake.key,
+        "replicate_base_url": fake.base_url,
+    }
+    runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+    try:
+        with embedded_worker(runtime):
+            yield runtime
+    finally:
+        runtime.close()
 
 
 def wait_for_end(rt: Runtime, generation_id: str, timeout_s: float = 120.0) -> dict[str, Any]:

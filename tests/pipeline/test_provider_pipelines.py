@@ -25,10 +25,9 @@ from reelsmith.config import Settings
 from reelsmith.db.models import Asset, ProviderCall
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
-from reelsmith.jobs.worker import embedded_worker
 from reelsmith.media.stitch.house import in_house_format
 from reelsmith.media.stitch.scan import scan_clip
-from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.runtime import Runtime
 from reelsmith.vocabulary import AspectRatio, Mode, Transition
 from tests.fakes.fal_fake import FalFake
 from tests.fakes.gemini_fake import GeminiFake
@@ -36,13 +35,9 @@ from tests.fakes.media import make_mp4
 from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.replicate_fake import SENSITIVE, ReplicateFake
 from tests.fakes.server import CdnServer, FakeServer, FaultPlan, Recorded, malformed_fault, status_fault
-from tests.pipeline.helpers import wait_for_end
+from tests.pipeline.helpers import PROVIDER_ENV, replicate_runtime, wait_for_end
 
 # Credentials and endpoints a developer may have exported; a test sets only the ones it means.
-PROVIDER_ENV = (
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "REPLICATE_API_TOKEN", "FAL_KEY",
-    "RUNWAYML_API_SECRET", "LUMAAI_API_KEY", "COMFYUI_URL",
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -176,18 +171,8 @@ def replicate(sample_mp4: bytes, cdn: CdnServer) -> Iterator[ReplicateFake]:
 @pytest.fixture
 def rt(settings: Settings, replicate: ReplicateFake) -> Iterator[Runtime]:
     """A runtime on the test database whose Replicate is the fake, with the consumer running."""
-    values: dict[str, Any] = {
-        **{name: "" for name in PROVIDER_ENV if name != "OPENAI_BASE_URL"},
-        "data_dir": settings.data_dir,
-        "database_url": settings.database_url,
-        "reaper_interval_s": settings.reaper_interval_s,
-        "REPLICATE_API_TOKEN": replicate.key,
-        "replicate_base_url": replicate.base_url,
-    }
-    runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
-    with embedded_worker(runtime):
+    with replicate_runtime(settings, replicate) as runtime:
         yield runtime
-    runtime.close()
 
 
 def _create_prompt(request: Recorded) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,13 +13,12 @@ from reelsmith.config import Settings
 from reelsmith.db.models import Asset, ProviderCall, Scene
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
-from reelsmith.jobs.worker import embedded_worker
-from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.runtime import Runtime
 from reelsmith.vocabulary import Transition
 from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer
-from tests.pipeline.helpers import wait_for_end
+from tests.pipeline.helpers import replicate_runtime, wait_for_end
 from tests.support import wait_until
 
 
@@ -34,16 +32,9 @@ def replicate(tmp_path: Path) -> Iterator[ReplicateFake]:
 
 @pytest.fixture
 def rt(settings: Settings, replicate: ReplicateFake) -> Iterator[Runtime]:
-    values: dict[str, Any] = {
-        "data_dir": settings.data_dir,
-        "database_url": settings.database_url,
-        "REPLICATE_API_TOKEN": replicate.key,
-        "replicate_base_url": replicate.base_url,
-    }
-    runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
-    with embedded_worker(runtime):
+    """A runtime on the test database whose Replicate is the fake, with the consumer running."""
+    with replicate_runtime(settings, replicate) as runtime:
         yield runtime
-    runtime.close()
 
 
 def finish_in_scene_order(rt: Runtime, replicate: ReplicateFake, generation_id: str, scenes: int) -> None:

@@ -45,6 +45,10 @@ def forget(gen: Generation) -> None:
         return  # the previous clip was kept (or there is nothing to look at)
     for asset_id in (saved.clip_asset_id, saved.thumbnail_asset_id, saved.delivered_asset_id):
         release_asset(session, gen.id, asset_id)
+    # Imported here: the clip tasks import this module (a failed render restores the previous clip).
+    from reelsmith.pipeline.clips.windows import release_windows_of
+
+    release_windows_of(session, gen.id, saved.clip_asset_id)
 
 
 def restore_previous(session: Session, gen: Generation, scene: Scene, reason: str) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Scene
 from reelsmith.errors import ReelsmithError
-from reelsmith.pipeline.assets import add_asset, store_video
+from reelsmith.pipeline.assets import add_asset, release_asset, store_video
 from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus, Transition
 
@@ -123,3 +123,13 @@ def ready_windows(
         tail, head, frames = (int(v) for v in hit[1].split("-"))
         ready.append(JoinWindow(stack.enter_context(rt.blobs.local_path(hit[0])), tail, head, frames))
     return ready
+
+
+def release_windows_of(session: Session, generation_id: str, clip_asset_id: str | None) -> None:
+    """Release the windows made ahead with a clip that has been replaced (no stitch can use them again)."""
+    if clip_asset_id is None:
+        return
+    for asset in window_assets(session, generation_id):
+        parsed = keys.join_window_parts(asset.storage_key)
+        if parsed is not None and clip_asset_id in parsed[0]:
+            release_asset(session, generation_id, asset.id)
