@@ -18,6 +18,25 @@ from reelsmith.config import Settings
 from tests.support.databases import PostgresSchemas, PostgresTemplate, SqliteTemplate
 from tests.support.limits import flush_rate_limits
 
+
+def _redis_db_per_worker() -> None:
+    """Give each parallel test process (pytest-xdist's gw0, gw1, …) a Redis database of its own.
+
+    Tests that configure Redis flush counters and fill queues there; two processes sharing one
+    database would see each other's keys. Databases are counted down from the one configured.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("REELSMITH_TEST_REDIS_URL", "")
+    if not worker.startswith("gw") or not url:
+        return
+    base, _, db = url.rpartition("/")
+    number = int(db or 0) - int(worker[2:])
+    if number < 0:
+        raise pytest.UsageError(f"too many test processes for the Redis databases below {db}")
+    os.environ["REELSMITH_TEST_REDIS_URL"] = f"{base}/{number}"
+
+
+_redis_db_per_worker()
 PG_URL = os.environ.get("REELSMITH_TEST_DATABASE_URL", "")
 DB_BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 

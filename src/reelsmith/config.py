@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     text_provider: str = "local"
     image_provider: str = "local"
     video_provider: str = "local"
+    # The speech failover chain (`elevenlabs,local`); each scene's spoken line is one call.
+    speech_providers: str = "local"
 
     # Queue consumer: threads carry submit/poll tasks; rendering runs in ffmpeg subprocesses.
     workers: int = Field(default=2, ge=1, le=64)
@@ -40,6 +42,15 @@ class Settings(BaseSettings):
     reaper_interval_s: float = Field(default=30.0, gt=0)
     # A generation still unfinished after this long is failed (and refunded).
     generation_deadline_s: float = Field(default=6 * 3600.0, gt=0)
+    # A worker asked to stop lets its running tasks finish for this long, then hands them back to the
+    # queue (keep it below the orchestrator's kill timeout: compose's stop_grace_period).
+    worker_shutdown_grace_s: float = Field(default=20.0, ge=0)
+    # A server asked to stop waits this long for open requests: event streams never end on their own,
+    # and their watchers reconnect to another server.
+    server_shutdown_grace_s: int = Field(default=10, ge=0)
+    # Log lines as plain text, or as one JSON object per line (with the generation, step and provider
+    # call they concern as fields) for a log collector.
+    log_format: Literal["text", "json"] = "text"
 
     # Provider credentials and endpoints use the names their ecosystems use.
     openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"))
@@ -54,6 +65,12 @@ class Settings(BaseSettings):
     gemini_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
     gemini_text_model: str = ""
     gemini_video_model: str = ""
+    gemini_speech_model: str = ""
+    elevenlabs_api_key: str = Field(default="", validation_alias=AliasChoices("ELEVENLABS_API_KEY"))
+    # Without the version segment: ElevenLabs' paths carry it (`/v1/text-to-speech/…`).
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    elevenlabs_speech_model: str = ""
+    gemini_image_model: str = ""
     replicate_api_token: str = Field(default="", validation_alias=AliasChoices("REPLICATE_API_TOKEN"))
     replicate_base_url: str = "https://api.replicate.com/v1"
     replicate_video_model: str = ""
@@ -67,6 +84,8 @@ class Settings(BaseSettings):
     runway_video_model: str = ""
     lumaai_api_key: str = Field(default="", validation_alias=AliasChoices("LUMAAI_API_KEY"))
     luma_base_url: str = "https://api.lumalabs.ai/dream-machine/v1"
+    # The Luma Agents API (ray-3.2); the base URL above is the Dream Machine API (ray-2, ray-flash-2).
+    luma_agents_base_url: str = "https://agents.lumalabs.ai/v1"
     luma_video_model: str = ""
     comfyui_url: str = Field(default="", validation_alias=AliasChoices("COMFYUI_URL"))
     comfyui_workflow: Path | None = None  # an API-format workflow JSON with placeholders
@@ -75,6 +94,10 @@ class Settings(BaseSettings):
     # Per-call network timeout and retry budget for provider HTTP calls.
     provider_timeout_s: float = Field(default=60.0, gt=0)
     provider_retries: int = Field(default=4, ge=0, le=10)
+    # A clip submission whose outcome is unknown (the request may have reached the provider) and that
+    # cannot be looked up is failed as "submission uncertain"; true resends or fails over anyway,
+    # risking a second paid job.
+    resubmit_uncertain: bool = False
     # Price overrides as JSON, e.g. {"openai:sora-2": {"per_second": 0.1}}.
     prices: str = ""
     # Public base URL of this server, used for provider webhooks (empty: poll only).

@@ -137,6 +137,36 @@ class Transition(StrEnum):
     SLIDEUP = "slideup"
 
 
+class CaptionMode(StrEnum):
+    """What becomes of a narrated generation's word-timed captions."""
+
+    BURN = "burn"  # burned into the video, and stored as .srt and .vtt files
+    FILE = "file"  # stored as .srt and .vtt files only (players show them as a text track)
+    OFF = "off"
+
+
+class CaptionStyle(StrEnum):
+    """How burned-in captions look (both a few words at a time, the spoken word highlighted)."""
+
+    BOLD = "bold"  # big upper-case words, thick outline, the spoken word in yellow
+    CLEAN = "clean"  # sentence case on a soft dark box, the spoken word in light blue
+
+
+# Modes whose writer can give each scene a spoken line (narration is on for them unless turned off);
+# a music video's soundtrack is the song, and quick videos and images have no writer.
+NARRATED_MODES: frozenset[Mode] = frozenset({Mode.STORY, Mode.AD_CLONE})
+
+# Asset kinds of narration: a scene's spoken line, and a variant's captions as files.
+SPEECH_ASSET = "speech"
+CAPTIONS_SRT_ASSET = "captions_srt"
+CAPTIONS_VTT_ASSET = "captions_vtt"
+
+# How fast narration is spoken, for writing lines that fit their scenes (a calm voice-over pace).
+WORDS_PER_SECOND = 2.5
+# Silence before a scene's line starts, after the scene's first frame.
+BREATH_S = 0.3
+
+
 class AspectRatio(StrEnum):
     """The frame shapes a generation can take."""
 
@@ -150,6 +180,24 @@ class Visibility(StrEnum):
 
     DRAFT = "draft"
     PUBLISHED = "published"
+    # Published at a set time (`published_at`, still ahead); a draft until then, and cancellable.
+    SCHEDULED = "scheduled"
+
+
+class VersionStatus(StrEnum):
+    """Where one version of a finished video stands: re-stitched from the stored clips, or not."""
+
+    RENDERING = "rendering"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class BatchAction(StrEnum):
+    """What one request may do to several of a user's generations at once."""
+
+    PUBLISH = "publish"
+    UNPUBLISH = "unpublish"
+    DELETE = "delete"
 
 
 class LedgerReason(StrEnum):
@@ -172,6 +220,8 @@ VARIANT_PRICE = CLIP_PRICE * SCENES_PER_VARIANT
 STITCH_PRICE = 1  # per clip joined (a clip named twice is joined twice)
 # A storyboard is two calls to a paid text model (the story, then its scenes).
 STORYBOARD_PRICE = 1  # per draft
+# Re-voicing one scene's edited line: one speech call and a re-mix, no clip is rendered again.
+NARRATION_PRICE = 1  # per scene re-voiced
 
 # What a stitch job may take in: a clip repeated more often than this is refused, and so are
 # clips whose lengths add up to more than this (the stitch re-encodes every second of them).
@@ -180,6 +230,11 @@ MAX_STITCH_S = 600.0
 
 # What a storyboard is sold as in the price table (it is no generation, so it has no mode).
 STORYBOARD = "storyboard"
+# What an edit of a finished video is sold as: a new version, re-stitched from the stored clips
+# without a provider call, priced like a stitch job (STITCH_PRICE per clip of the new cut).
+VERSION = "version"
+# What re-voicing a scene is sold as in the price table.
+NARRATION = "narration"
 
 
 @dataclass(frozen=True)
@@ -199,6 +254,8 @@ PRICES: dict[str, Price] = {
     Mode.AD_CLONE: Price(VARIANT_PRICE, "variant"),
     Mode.STITCH: Price(STITCH_PRICE, "clip"),
     STORYBOARD: Price(STORYBOARD_PRICE, "draft"),
+    VERSION: Price(STITCH_PRICE, "clip"),
+    NARRATION: Price(NARRATION_PRICE, "scene"),
 }
 
 
@@ -264,7 +321,12 @@ def vocabulary_data() -> dict[str, Any]:
             "variant": VARIANT_PRICE,
             "stitch_clip": STITCH_PRICE,
             "storyboard": STORYBOARD_PRICE,
+            "version_clip": STITCH_PRICE,
+            "narration": NARRATION_PRICE,
         },
+        "caption_modes": [c.value for c in CaptionMode],
+        "caption_styles": [c.value for c in CaptionStyle],
+        "narrated_modes": sorted(m.value for m in NARRATED_MODES),
         "scenes_per_variant": SCENES_PER_VARIANT,
         "max_scenes": MAX_SCENES,
     }

@@ -7,7 +7,7 @@ import statistics
 import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -26,10 +26,10 @@ from tests.api.conftest import signup
 ENDPOINTS = ["/api/auth/login", "/api/auth/token"]
 
 
-def attempt(client: TestClient, endpoint: str, username: str, password: str) -> httpx.Response:
+def attempt(client: TestClient, endpoint: str, username: str, password: str) -> httpx2.Response:
     """One sign-in through the browser (JSON) or the OAuth2 (form) endpoint."""
     fields = {"username": username, "password": password}
-    response: httpx.Response = (
+    response: httpx2.Response = (
         client.post(endpoint, data=fields)
         if endpoint.endswith("/token")
         else client.post(endpoint, json=fields)

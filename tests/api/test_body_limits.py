@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -204,9 +205,9 @@ def test_small_bodies_still_pass(served: Served) -> None:
 # not say so is declared with force_https.
 
 
-def _login(client: TestClient) -> httpx.Response:
+def _login(client: TestClient) -> httpx2.Response:
     client.post("/api/auth/signup", json={"username": "browser", "password": "browser pass"})
-    response: httpx.Response = client.post(
+    response: httpx2.Response = client.post(
         "/api/auth/login", json={"username": "browser", "password": "browser pass"}
     )
     return response

@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from reelsmith.config import Settings
-from reelsmith.db.models import Generation, ProviderCall, Step, User, utcnow
+from reelsmith.db.models import Generation, ProviderCall, Scene, Step, User, Variant, utcnow
 from reelsmith.server.app import create_app
 from reelsmith.vocabulary import CallStatus, GenerationStatus, Mode, StepStatus
 from tests.api.conftest import signup
@@ -166,8 +167,93 @@ def test_a_scrape_aggregates_in_sql_without_loading_rows(scraped: TestClient) ->
     finally:
         event.remove(engine, "before_cursor_execute", record)
     scrape = [
-        s for s in statements if "FROM generations" in s or "FROM steps" in s or "FROM provider_calls" in s
+        s
+        for s in statements
+        if any(f"FROM {table}" in s for table in ("generations", "steps", "provider_calls", "ledger"))
     ]
-    # One grouped query per family, whatever the number of rows.
-    assert len(scrape) == 4
-    assert all("GROUP BY" in s for s in scrape)
+    # One query per family, whatever the number of rows: grouped, or one row of sums.
+    assert len(scrape) == 7
+    assert all("GROUP BY" in s or "sum(" in s.lower() for s in scrape)
+
+
+def _family(client: TestClient, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    return {
+        labels: value
+        for sample, labels, value in _samples(client.get("/metrics", headers=SCRAPER).text)
+        if sample == name
+    }
+
+
+def test_queue_depth_is_reported_per_queue_and_state(scraped: TestClient) -> None:
+    depth = _family(scraped, "reelsmith_queue_depth")
+    queue = scraped.app.state.runtime.huey.name  # type: ignore[attr-defined]
+    assert depth == {
+        (("queue", queue), ("state", "ready")): 0.0,
+        (("queue", queue), ("state", "scheduled")): 0.0,
+    }
+
+
+def test_queue_depth_counts_waiting_and_delayed_tasks(scraped: TestClient) -> None:
+    rt = scraped.app.state.runtime  # type: ignore[attr-defined]
+    rt.dispatch.advance("no-such-generation")  # nobody consumes the queue here: it waits
+    rt.dispatch.poll_scene("no-such-scene", delay_s=3600)
+    depth = {
+        dict(labels)["state"]: value for labels, value in _family(scraped, "reelsmith_queue_depth").items()
+    }
+    # A delayed task is held back by the consumer's scheduler; without one it waits in the queue too.
+    assert depth["ready"] + depth["scheduled"] == 2.0
+
+
+def test_end_to_end_times_are_a_histogram_of_completed_generations(scraped: TestClient) -> None:
+    rt = scraped.app.state.runtime  # type: ignore[attr-defined]
+    with rt.db.write() as session:
+        gens = session.scalars(select(Generation)).all()
+        for gen, seconds in zip(gens, (4.0, 25.0, 700.0), strict=False):
+            gen.generation_time_seconds = seconds
+    histogram = {
+        (name, dict(labels).get("le", "")): value
+        for name, labels, value in _samples(scraped.get("/metrics", headers=SCRAPER).text)
+        if name.startswith("reelsmith_generation_seconds")
+    }
+    assert histogram[("reelsmith_generation_seconds_bucket", "5.0")] == 1.0
+    assert histogram[("reelsmith_generation_seconds_bucket", "30.0")] == 2.0
+    assert histogram[("reelsmith_generation_seconds_bucket", "600.0")] == 2.0
+    assert histogram[("reelsmith_generation_seconds_bucket", "+Inf")] == 3.0
+    assert histogram[("reelsmith_generation_seconds_count", "")] == 3.0
+    assert histogram[("reelsmith_generation_seconds_sum", "")] == pytest.approx(729.0)
+
+
+def test_tokens_are_summed_per_ledger_reason(scraped: TestClient) -> None:
+    tokens = {
+        dict(labels)["reason"]: value for labels, value in _family(scraped, "reelsmith_tokens_total").items()
+    }
+    assert tokens == {"grant": 50.0}  # the sign-up grant of the one account
+
+
+def test_scenes_submitted_twice_are_counted(scraped: TestClient) -> None:
+    rt = scraped.app.state.runtime  # type: ignore[attr-defined]
+    with rt.db.write() as session:
+        scene_id = _scene(session)
+        for attempt in (1, 2):
+            session.add(
+                ProviderCall(
+                    scene_id=scene_id, provider="replicate", model="m", operation="submit",
+                    idempotency_key=f"clip:{scene_id}:{attempt}", status=CallStatus.SUBMITTED,
+                )
+            )  # fmt: skip
+    assert _family(scraped, "reelsmith_scenes_resubmitted") == {(): 1.0}
+
+
+def _scene(session: Session) -> str:
+    """A scene of a fresh generation of the metered user."""
+    owner = session.scalars(select(User.id).where(User.username == "meter")).one()
+    gen = Generation(user_id=owner, mode=Mode.STORY, prompt="twice", status=GenerationStatus.PROCESSING)
+    session.add(gen)
+    session.flush()
+    variant = Variant(generation_id=gen.id, total_scenes=1)
+    session.add(variant)
+    session.flush()
+    scene = Scene(variant_id=variant.id, index=0, description="s", duration_s=3.0)
+    session.add(scene)
+    session.flush()
+    return scene.id

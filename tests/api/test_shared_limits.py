@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -59,9 +59,9 @@ def close(*apps: FastAPI) -> None:
         app.state.runtime.close()
 
 
-def failed_sign_in(client: TestClient) -> httpx.Response:
+def failed_sign_in(client: TestClient) -> httpx2.Response:
     """One sign-in with a wrong password (for a username nobody has)."""
-    response: httpx.Response = client.post(
+    response: httpx2.Response = client.post(
         "/api/auth/login", json={"username": "nobody", "password": "wrong password"}
     )
     return response

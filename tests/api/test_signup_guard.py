@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -30,9 +30,9 @@ def serve(settings: Settings, **changes: Any) -> Iterator[TestClient]:
         app.state.runtime.close()
 
 
-def post_signup(client: TestClient, username: str, **fields: str) -> httpx.Response:
+def post_signup(client: TestClient, username: str, **fields: str) -> httpx2.Response:
     """One sign-up through the API, with any extra fields (an invite code)."""
-    response: httpx.Response = client.post(
+    response: httpx2.Response = client.post(
         "/api/auth/signup", json={"username": username, "password": PASSWORD, **fields}
     )
     return response

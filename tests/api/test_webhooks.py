@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from reelsmith.config import Settings
+from reelsmith.pipeline.clips.webhooks import WEBHOOK_PROVIDERS
 from reelsmith.server.app import create_app
 from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
@@ -86,8 +87,10 @@ def test_webhook_completes_a_clip_that_polling_never_would(server: str, replicat
     assert sent["webhook_events_filter"] == ["completed"]
 
 
-def test_unknown_webhook_token_is_404(server: str) -> None:
-    response = httpx.post(f"{server}/api/webhooks/replicate/not-a-token", json={"id": "x"})
+@pytest.mark.parametrize("provider", WEBHOOK_PROVIDERS)
+def test_unknown_webhook_token_is_404(server: str, provider: str) -> None:
+    # Every provider the pipeline asks to call back has a route to call (404: no such job, not 422).
+    response = httpx.post(f"{server}/api/webhooks/{provider}/not-a-token", json={"id": "x"})
     assert response.status_code == 404
     assert httpx.post(f"{server}/api/webhooks/nosuch/abc", json={}).status_code == 422
 

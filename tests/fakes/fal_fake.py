@@ -16,7 +16,12 @@ POLICY = "The content could not be processed because it contained material flagg
 
 
 class FalFake(FakeServer):
-    """IN_QUEUE → IN_PROGRESS (202) → COMPLETED (200); results `video.url` or `images[0].url`."""
+    """IN_QUEUE → IN_PROGRESS (202) → COMPLETED (200); results `video.url` or `images[0].url`.
+
+    Like fal, it ignores Idempotency-Key: every create queues a new (paid) request.
+    """
+
+    honours_idempotency_key = False
 
     def __init__(self, video: bytes, cdn: CdnServer, *, key: str = "fal-test", polls_needed: int = 3) -> None:
         super().__init__(polls_needed=polls_needed)

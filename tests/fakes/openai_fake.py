@@ -1,4 +1,5 @@
-"""A fake OpenAI API (base `{url}/v1`): chat completions, image generations and the Videos API."""
+"""A fake OpenAI API (base `{url}/v1`): models, chat completions, image generations and the (shut-down)
+Videos API, which servers that still speak it answer as OpenAI did."""
 
 from __future__ import annotations
 
@@ -32,7 +33,11 @@ class OpenAIFake(FakeServer):
         self.chat_reply: dict[str, Any] = {}
         self.poll_after_ms = "250"
         p = "/v1"
+        # Announced shutdowns by model id, as GET /models/{id} reports them (openai-python `types/model.py`).
+        self.shutdown_dates: dict[str, str] = {}
+        self.unknown_models: set[str] = set()
         self.route("GET", f"{p}/models", "models", lambda r, m: Reply(200, {"object": "list", "data": []}))
+        self.route("GET", f"{p}/models/(?P<id>[^/]+)", "model", self._model)
         self.route("POST", f"{p}/chat/completions", "chat", self._chat)
         self.route("POST", f"{p}/images/generations", "images", self._images)
         self.route("POST", f"{p}/videos", "create_video", self._create_video)
@@ -49,6 +54,14 @@ class OpenAIFake(FakeServer):
         if request.headers.get("authorization") != f"Bearer {self.key}":
             return _error(401, "Incorrect API key provided.", "invalid_api_key")
         return None
+
+    def _model(self, request: Recorded, match: re.Match[str]) -> Reply:
+        if match["id"] in self.unknown_models:
+            return _error(404, f"The model '{match['id']}' does not exist", "model_not_found")
+        return Reply(200, {
+            "id": match["id"], "object": "model", "created": 1700000000, "owned_by": "system",
+            "shutdown_date": self.shutdown_dates.get(match["id"]),
+        })  # fmt: skip
 
     def _chat(self, request: Recorded, match: re.Match[str]) -> Reply:
         body = request.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import urllib.request
 from typing import Any
 
@@ -15,7 +16,15 @@ SENSITIVE = "The input or output was flagged as sensitive. Please try again with
 
 
 class ReplicateFake(FakeServer):
-    """Predictions go starting → processing → succeeded; `Prefer: wait` finishes image models at once."""
+    """Predictions go starting → processing → succeeded; `Prefer: wait` finishes image models at once
+    (or, with `hold_waits`, holds the reply for the wait asked for and answers unfinished).
+
+    Like Replicate, it ignores Idempotency-Key: every create makes a new prediction. `GET /predictions`
+    lists them newest first, 100 a page, with `next` / `previous` cursors.
+    """
+
+    honours_idempotency_key = False
+    page_size = 100
 
     def __init__(self, video: bytes, cdn: CdnServer, *, key: str = "r8_test", polls_needed: int = 3) -> None:
         super().__init__(polls_needed=polls_needed)
@@ -30,11 +39,13 @@ class ReplicateFake(FakeServer):
         self.route(
             "POST", rf"{p}/models/(?P<owner>[^/]+)/(?P<name>[^/]+)/predictions", "create", self._create
         )
+        self.route("GET", rf"{p}/predictions", "list", self._list)
         self.route("GET", rf"{p}/predictions/(?P<id>[^/]+)", "get", self._get)
         self.route("POST", rf"{p}/predictions/(?P<id>[^/]+)/cancel", "cancel", self._cancel)
         self.webhook_after_s: float | None = None  # finish jobs by time and call their webhook
         self.webhooks_sent: list[str] = []
         self.canceled: list[str] = []
+        self.hold_waits = False
 
     @property
     def base_url(self) -> str:
@@ -83,10 +94,31 @@ class ReplicateFake(FakeServer):
         )
         if body.get("webhook") and self.webhook_after_s is not None:
             self._call_back_later(job, str(body["webhook"]))
-        if request.headers.get("prefer", "").startswith("wait") and kind == "image":
+        prefer = request.headers.get("prefer", "")
+        if prefer.startswith("wait") and kind == "image":
+            if self.hold_waits:
+                # Replicate holds the reply until the prediction ends or the wait (60 s bare) is up.
+                wait = prefer.partition("=")[2]
+                time.sleep(float(wait) if wait else 60.0)
+                return Reply(201, self._prediction(job, "processing"))
             job.polls = job.polls_needed
             return Reply(201, self._prediction(job, "failed" if reason else "succeeded"))
         return Reply(201, self._prediction(job, "starting"))
+
+    def _list(self, request: Recorded, match: re.Match[str]) -> Reply:
+        newest_first = list(reversed(self.jobs.values()))
+        start = int(request.query.get("cursor") or 0)
+        page = newest_first[start : start + self.page_size]
+        rest = start + self.page_size < len(newest_first)
+        results = [self._prediction(job, "processing" if job.polls else "starting") for job in page]
+        for item in results:  # the list shows no outputs
+            item["output"] = None
+        cursor = f"{self.base_url}/predictions?cursor="
+        return Reply(200, {
+            "previous": None if start == 0 else f"{cursor}{max(0, start - self.page_size)}",
+            "next": f"{cursor}{start + self.page_size}" if rest else None,
+            "results": results,
+        })  # fmt: skip
 
     def _get(self, request: Recorded, match: re.Match[str]) -> Reply:
         job = self.jobs.get(match["id"])

@@ -7,10 +7,24 @@ import re
 from tests.fakes.server import CdnServer, FakeServer, Recorded, Reply
 
 RATIOS = {"1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"}
+# runwayml sdk-python v5.13: each model's ratios and durations.
+MODELS: dict[str, tuple[set[str], set[int]]] = {
+    "gen4.5": (RATIOS, set(range(2, 11))),
+    "gen4_turbo": (RATIOS, {5, 10}),
+    "veo3.1": ({"1280:720", "720:1280", "1080:1920", "1920:1080"}, {4, 6, 8}),
+    "veo3.1_fast": ({"1280:720", "720:1280", "1080:1920", "1920:1080"}, {4, 6, 8}),
+    "gemini_omni_flash": ({"1280:720", "720:1280"}, set(range(3, 11))),
+}
+MAX_PROMPT_UNITS = 1000  # promptText's limit, in UTF-16 code units
 
 
 class RunwayFake(FakeServer):
-    """Tasks go PENDING → RUNNING (progress) → SUCCEEDED; moderation fails with SAFETY.INPUT.TEXT."""
+    """Tasks go PENDING → RUNNING (progress) → SUCCEEDED; moderation fails with SAFETY.INPUT.TEXT.
+
+    Like Runway, it ignores Idempotency-Key (every create starts a new task) and cannot list tasks.
+    """
+
+    honours_idempotency_key = False
 
     def __init__(self, video: bytes, cdn: CdnServer, *, key: str = "key_test", polls_needed: int = 3) -> None:
         super().__init__(polls_needed=polls_needed)
@@ -39,10 +53,15 @@ class RunwayFake(FakeServer):
         image = str(body.get("promptImage", ""))
         if not (image.startswith("data:image/") or image.startswith("https://")):
             return Reply(400, {"error": "promptImage must be an HTTPS URL or a data URI"})
-        if body.get("ratio") not in RATIOS:
+        model = MODELS.get(str(body.get("model")))
+        if model is None:
+            return Reply(400, {"error": f"Invalid model {body.get('model')!r}"})
+        if body.get("ratio") not in model[0]:
             return Reply(400, {"error": f"Invalid ratio {body.get('ratio')!r}"})
-        if body.get("duration") not in (5, 10):
-            return Reply(400, {"error": "duration must be 5 or 10"})
+        if body.get("duration") not in model[1]:
+            return Reply(400, {"error": f"Invalid duration {body.get('duration')!r}"})
+        if len(str(body.get("promptText", "")).encode("utf-16-le")) > 2 * MAX_PROMPT_UNITS:
+            return Reply(400, {"error": "promptText must be at most 1000 characters"})
         reason = (
             "Prompt text did not pass content moderation" if self.refuses(body.get("promptText")) else None
         )

@@ -62,6 +62,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     passthrough: bool = False
+    # With passthrough: after the real handler has run (the job exists), hang up without a reply,
+    # or hold the reply this long (past the client's timeout).
+    drop: bool = False
+    hold_s: float = 0.0
 
 
 Handler = Callable[[Recorded, "re.Match[str]"], Reply]
@@ -108,6 +112,16 @@ def slow_fault(seconds: float) -> Reply:
     return Reply(delay_s=seconds, passthrough=True)
 
 
+def created_then_dropped() -> Reply:
+    """A fault: do the work (a create makes its job), then close the connection without a reply."""
+    return Reply(passthrough=True, drop=True)
+
+
+def created_then_slow(seconds: float) -> Reply:
+    """A fault: do the work, then hold the reply for `seconds` (past the client's timeout)."""
+    return Reply(passthrough=True, hold_s=seconds)
+
+
 def malformed_fault() -> Reply:
     """A fault: a 200 whose body is not valid JSON."""
     return Reply(200, b'{"id": "truncated', {"Content-Type": "application/json"})
@@ -144,6 +158,9 @@ class FakeServer:
     """Routes, faults, recorded requests and a job book shared by every provider fake."""
 
     policy_word = "forbidden"  # a prompt containing it is refused by the fake's content policy
+    # Whether a repeated Idempotency-Key returns the job it made; providers that ignore the header
+    # make a new (paid) job for every create, and their fakes must too.
+    honours_idempotency_key = True
 
     def __init__(self, *, polls_needed: int = 3) -> None:
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
@@ -209,7 +226,7 @@ class FakeServer:
         """Create a job, or return the existing one for a repeated Idempotency-Key."""
         with self._lock:
             self.creates += 1
-            key = request.headers.get("idempotency-key", "")
+            key = request.headers.get("idempotency-key", "") if self.honours_idempotency_key else ""
             if key and key in self._by_key:
                 return self.jobs[self._by_key[key]]
             job = FakeJob(f"{prefix}{next(self._ids)}", body, self.polls_needed, fail_reason)
@@ -241,7 +258,11 @@ class FakeServer:
                     time.sleep(fault.delay_s)
                 if not fault.passthrough:
                     return fault
-            return self.check_auth(request) or handler(request, match)
+            reply = self.check_auth(request) or handler(request, match)
+            if fault is not None and (fault.drop or fault.hold_s):
+                time.sleep(fault.hold_s)
+                reply = Reply(reply.status, reply.body, reply.headers, drop=fault.drop)
+            return reply
         return Reply(404, {"error": {"message": f"no route for {request.method} {request.path}"}})
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -259,6 +280,9 @@ class FakeServer:
                     body=self.rfile.read(length) if length else b"",
                 )
                 reply = fake._dispatch(request)
+                if reply.drop:
+                    self.close_connection = True
+                    return  # hang up: the client sees the connection end without a reply
                 body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
                 try:
                     self.send_response(reply.status)

@@ -17,7 +17,7 @@ from reelsmith.config import Settings
 from reelsmith.db.models import Generation, LedgerEntry, Scene, Step, User, Variant, utcnow
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation
-from reelsmith.jobs.reaper import DEADLINE_REASON, ReapReport, reap
+from reelsmith.jobs.reaper import DEADLINE_REASON, ReapReport, hand_back, reap
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import (
     CLIP_PRICE,
@@ -38,6 +38,7 @@ class Recorder:
     advanced: list[str] = field(default_factory=list)
     submitted: list[str] = field(default_factory=list)
     polled: list[str] = field(default_factory=list)
+    spoken: list[str] = field(default_factory=list)
 
     def advance(self, generation_id: str) -> None:
         self.advanced.append(generation_id)
@@ -48,10 +49,14 @@ class Recorder:
     def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
         self.polled.append(scene_id)
 
+    def speak_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
+        self.spoken.append(scene_id)
+
     def clear(self) -> None:
         self.advanced.clear()
         self.submitted.clear()
         self.polled.clear()
+        self.spoken.clear()
 
 
 @pytest.fixture
@@ -259,3 +264,65 @@ def test_work_handed_out_is_left_alone_by_the_next_pass(rt: Runtime, recorder: R
     assert recorder.advanced == [layout.silent_step]
     assert recorder.submitted == []
     assert recorder.polled == []
+
+
+def test_a_lost_queue_hands_out_fresh_work_too(rt: Runtime, recorder: Recorder) -> None:
+    user = _user(rt)
+    with rt.db.write() as session:
+        queued = _generation(session, user, GenerationStatus.QUEUED, idle=timedelta(0))
+        rendering = _generation(session, user, GenerationStatus.PROCESSING, idle=timedelta(0))
+        variant = _variant(session, rendering, VariantStatus.RENDERING, idle=timedelta(0))
+        polled = _scene(session, variant, 0, SceneStatus.RUNNING, idle=timedelta(0))
+
+    assert reap(rt) == ReapReport()  # fresh: its tasks are in the queue
+    report = reap(rt, lost_queue=True)  # the queue is gone: nothing will run them
+
+    assert recorder.advanced == [queued.id]
+    assert recorder.polled == [polled]
+    assert report == ReapReport(advanced=1, polled=1)
+
+
+def test_a_narrated_scene_whose_speech_task_was_lost_is_spoken_again(rt: Runtime, recorder: Recorder) -> None:
+    user = _user(rt)
+    with rt.db.write() as session:
+        gen = _generation(session, user, GenerationStatus.PROCESSING, idle=LONG_AGO)
+        variant = _variant(session, gen, VariantStatus.RENDERING, idle=LONG_AGO)
+        unspoken = _scene(session, variant, 0, SceneStatus.COMPLETED, idle=LONG_AGO)
+        silent = _scene(session, variant, 1, SceneStatus.COMPLETED, idle=LONG_AGO)
+        for scene_id in (unspoken, silent):
+            scene = session.get(Scene, scene_id)
+            assert scene is not None
+            scene.narration = "A line to say." if scene_id == unspoken else ""
+
+    assert reap(rt).spoken == 1
+    assert recorder.spoken == [unspoken]
+
+
+def test_a_handed_back_step_is_claimable_at_once_and_its_attempt_not_counted(rt: Runtime) -> None:
+    user = _user(rt)
+    with rt.db.write() as session:
+        gen = _generation(session, user, GenerationStatus.PROCESSING, idle=timedelta(0))
+        session.add(
+            Step(
+                generation_id=gen.id,
+                name="stitch",
+                status=StepStatus.RUNNING,
+                attempts=1,
+                heartbeat_at=utcnow(),
+            )
+        )
+        session.add(
+            Step(generation_id=gen.id, name="clips", status=StepStatus.RUNNING, heartbeat_at=utcnow())
+        )
+        gid = gen.id
+
+    assert hand_back(rt, gid) == 1  # the clips step lives on in its scenes' tasks
+
+    stale_before = utcnow() - timedelta(seconds=rt.settings.stale_after_s)
+    with rt.db.read() as session:
+        step = session.get(Step, (gid, "stitch"))
+        assert step is not None
+        assert step.status == StepStatus.RUNNING
+        assert step.attempts == 0
+        assert step.heartbeat_at is not None
+        assert step.heartbeat_at < stale_before

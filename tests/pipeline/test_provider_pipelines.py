@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,17 @@ class Case:
     create_route: str  # the fake's route that starts a paid clip job
     build: Callable[[bytes, CdnServer], FakeServer]
     env: Callable[[Any], dict[str, str]]
+    served_by: str = ""  # the model the fake says made the clips, when it is not the one asked for
+
+
+# Gemini routes retired ids to their successors and says so in the reply's `model`.
+GEMINI_SUCCESSOR = "gemini-omni-1.2-flash"
+
+
+def _gemini(video: bytes, cdn: CdnServer) -> FakeServer:
+    fake = GeminiFake(video, cdn, polls_needed=1)
+    fake.served_by["gemini-omni-1.1-flash"] = GEMINI_SUCCESSOR
+    return fake
 
 
 def _openai(video: bytes, cdn: CdnServer) -> FakeServer:
@@ -70,18 +82,12 @@ def _openai(video: bytes, cdn: CdnServer) -> FakeServer:
     return fake
 
 
-# Sora 2 and the Gemini API's Veo previews are shut down; an account that still reaches them (as
-# these fakes do) lists them again in its own catalogue file, which the runs below point at.
+# Sora 2 is shut down; an account that still reaches it (as this fake does) lists it again in its
+# own catalogue file, which the OpenAI run below points at.
 STILL_REACHABLE = """
 [[model]]
 provider = "openai"
 id = "sora-2"
-kind = "video"
-default = true
-
-[[model]]
-provider = "gemini"
-id = "veo-3.1-fast-generate-preview"
 kind = "video"
 default = true
 """
@@ -100,8 +106,8 @@ CASES = [
         lambda f: _revived({"OPENAI_API_KEY": f.key, "OPENAI_BASE_URL": f.base_url}),
     ),
     Case(
-        "gemini", "gemini", "predict", lambda v, c: GeminiFake(v, c, polls_needed=1),
-        lambda f: _revived({"GEMINI_API_KEY": f.key, "REELSMITH_GEMINI_BASE_URL": f.base_url}),
+        "gemini", "gemini", "create_interaction", _gemini,
+        lambda f: {"GEMINI_API_KEY": f.key, "REELSMITH_GEMINI_BASE_URL": f.base_url}, GEMINI_SUCCESSOR,
     ),
     Case(
         "replicate", "local", "create", lambda v, c: ReplicateFake(v, c, polls_needed=1),
@@ -156,6 +162,11 @@ def test_cli_story_runs_on_the_provider(
     if case.text_provider != "local":
         assert {c["task"] for c in data["conversation"]} == {"story", "scenes", "enhance", "align"}
         assert {c["provider"] for c in data["conversation"]} == {case.text_provider}
+    if case.served_by:  # the clips' call records name the model that made them
+        with sqlite3.connect(tmp_path / "data" / "reelsmith.db") as db:
+            models = db.execute("SELECT model FROM provider_calls WHERE operation = 'submit'").fetchall()
+        assert models
+        assert {m for (m,) in models} == {case.served_by}
 
 
 # -- in-process runs with a real consumer --------------------------------------------------------

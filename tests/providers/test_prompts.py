@@ -42,6 +42,7 @@ VALUES: dict[str, dict[str, Any]] = {
         "min_duration_s": 3,
         "max_duration_s": 8,
         "target_total_s": None,
+        "narration": True,
     },
     "enhance": {"story": STORY, "scenes": [SCENE]},
     "align": {"story": STORY, "scenes": [SCENE]},
@@ -54,8 +55,11 @@ VALUES: dict[str, dict[str, Any]] = {
         "source": SOURCE,
         "scene_count": 4,
         "lengths_s": [3.0, 4.5, 5.0, 3.5],
+        "narration": False,
     },
 }
+# Templates changed since their first version (scenes and variant learned narration).
+VERSIONS = {"scenes": 2, "variant": 2}
 LEFTOVER = re.compile(r"\$\{?[A-Za-z_]\w*\}?|\{[A-Za-z_]\w*\}")
 
 
@@ -75,7 +79,7 @@ def test_template_renders_with_every_placeholder_filled(task: str) -> None:
 
 @pytest.mark.parametrize("task", TASKS)
 def test_template_has_a_version(task: str) -> None:
-    assert prompt_version(task) == f"{task}/1"
+    assert prompt_version(task) == f"{task}/{VERSIONS.get(task, 1)}"
 
 
 def test_rendering_puts_values_in_the_user_prompt() -> None:

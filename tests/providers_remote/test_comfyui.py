@@ -10,11 +10,14 @@ import pytest
 
 from reelsmith.errors import ProviderError
 from reelsmith.media.probe import probe
+from reelsmith.providers.base import CancellableVideoModel, Reconcilable
 from reelsmith.providers.comfyui import fill_placeholders, prompt_id_for
+from reelsmith.providers.http import UncertainSubmit
 from reelsmith.providers.registry import ProviderRegistry
 from tests.fakes.comfyui_fake import ComfyUIFake
 from tests.fakes.drive import clip_request, run_clip
 from tests.fakes.media import make_gif
+from tests.fakes.server import created_then_dropped
 
 WORKFLOW = {
     "3": {"class_type": "KSampler", "inputs": {"seed": "{{seed}}", "steps": 20, "model": ["4", 0]}},
@@ -122,3 +125,44 @@ def test_unconfigured(
     with pytest.raises(ProviderError, match=f"^comfyui: {missing} is not set$") as info:
         make_registry(**settings).video("comfyui").submit(clip_request())
     assert info.value.permanent
+
+
+def test_a_200_with_node_errors_that_queued_a_job_is_followed(
+    registry: ProviderRegistry, fake: ComfyUIFake, tmp_path: Path
+) -> None:
+    # ComfyUI queues the outputs that validated and lists the others' errors in the same 200 reply:
+    # the job exists (and runs), so it is followed rather than abandoned for another provider.
+    fake.partial_node_errors = True
+    statuses = run_clip(registry.video("comfyui"), clip_request(), tmp_path / "clip.mp4")
+    assert statuses[-1].state == "succeeded"
+    assert len(fake.calls("prompt")) == 1
+
+
+@pytest.mark.parametrize("jobs_api", [True, False], ids=["jobs-api", "older-server"])
+def test_cancel_uses_the_jobs_api_or_the_queue(
+    registry: ProviderRegistry, fake: ComfyUIFake, jobs_api: bool
+) -> None:
+    fake.jobs_api = jobs_api
+    model = registry.video("comfyui")
+    handle = model.submit(clip_request())
+    assert isinstance(model, CancellableVideoModel)
+    model.cancel(handle.external_id)
+    assert fake.canceled == [handle.external_id]
+    assert len(fake.calls("cancel")) == 1
+    assert len(fake.calls("queue_delete")) == (0 if jobs_api else 1)
+
+
+def test_a_lost_reply_is_found_by_the_key_on_a_server_that_picks_its_own_id(
+    registry: ProviderRegistry, fake: ComfyUIFake
+) -> None:
+    fake.honours_prompt_id = False
+    fake.inject("prompt", created_then_dropped())
+    model = registry.video("comfyui")
+    request = clip_request()
+    with pytest.raises(UncertainSubmit):
+        model.submit(request)
+    assert isinstance(model, Reconcilable)
+    found = model.reconcile(request)
+    assert found is not None
+    assert list(fake.jobs) == [found.external_id]
+    assert found.external_id != prompt_id_for(request.idempotency_key)

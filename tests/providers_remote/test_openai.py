@@ -1,7 +1,8 @@
-"""OpenAI adapters (chat JSON, images, Sora videos) against the fake OpenAI API."""
+"""OpenAI adapters (chat JSON, images, the shut-down Videos API, model lifecycle) against its fake."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,9 @@ from PIL import Image
 from reelsmith.errors import ProviderError
 from reelsmith.media.probe import probe
 from reelsmith.prompts import json_schema_for
+from reelsmith.providers import openai
 from reelsmith.providers.base import ImageRequest, TextRequest
+from reelsmith.providers.http import UncertainSubmit
 from reelsmith.providers.registry import ProviderRegistry
 from reelsmith.vocabulary import AspectRatio
 from tests.fakes.drive import clip_request, run_clip
@@ -131,18 +134,29 @@ def test_video_with_reference_goes_multipart_at_the_output_size(
         assert img.size == (1280, 720)
 
 
-def test_video_retry_reuses_the_idempotency_key(
+def test_video_throttled_create_is_retried_under_the_same_idempotency_key(
     registry: ProviderRegistry, fake: OpenAIFake, sleeps: list[float]
 ) -> None:
-    fake.inject("create_video", status_fault(500), status_fault(429, Retry_After="1"))
-    handle = registry.video("openai").submit(clip_request(idempotency_key="clip:s9:1"))
-    again = registry.video("openai").submit(clip_request(idempotency_key="clip:s9:1"))
-    assert handle.external_id == again.external_id
+    fake.inject("create_video", status_fault(429, Retry_After="1"))
+    registry.video("openai").submit(clip_request(idempotency_key="clip:s9:1"))
     assert len(fake.jobs) == 1
-    keys = {c.headers["idempotency-key"] for c in fake.calls("create_video")}
-    assert keys == {"clip:s9:1"}
-    assert len(fake.calls("create_video")) == 4
-    assert sleeps[1] == 1.0
+    keys = [c.headers["idempotency-key"] for c in fake.calls("create_video")]
+    assert keys == ["clip:s9:1", "clip:s9:1"]
+    assert sleeps == [1.0]
+
+
+def test_video_create_answered_5xx_is_uncertain_and_not_resent(
+    registry: ProviderRegistry, fake: OpenAIFake
+) -> None:
+    fake.inject("create_video", status_fault(500))
+    with pytest.raises(UncertainSubmit, match="uncertain"):
+        registry.video("openai").submit(clip_request())
+    assert len(fake.calls("create_video")) == 1
+
+
+def test_video_claims_no_cancel(registry: ProviderRegistry) -> None:
+    # DELETE /videos/{id} deletes a finished video; nothing stops a running one.
+    assert not hasattr(registry.video("openai"), "cancel")
 
 
 def test_video_moderation_failure_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
@@ -183,3 +197,28 @@ def test_a_slow_job_stays_running_until_done(
     assert progress[-1] == 1.0
     assert fake.creates == 1
     assert len(fake.calls("get_video")) == 7
+
+
+@pytest.mark.parametrize(
+    ("shutdown", "expected"),
+    [
+        (None, None),
+        ("2026-12-11", "deprecated: shuts down 2026-12-11"),
+        ("2026-10-23", "shut down 2026-10-23"),
+    ],
+)
+def test_check_reads_the_models_shutdown_date(
+    registry: ProviderRegistry, fake: OpenAIFake, shutdown: str | None, expected: str | None
+) -> None:
+    if shutdown:
+        fake.shutdown_dates["gpt-x"] = shutdown
+    said = openai.check_model(registry.http("openai"), "gpt-x", today=dt.date(2026, 11, 27))
+    assert said == expected
+    assert fake.calls("model")[0].path == "/v1/models/gpt-x"
+
+
+def test_check_calls_an_unknown_model_retired(registry: ProviderRegistry, fake: OpenAIFake) -> None:
+    fake.unknown_models.add("gpt-image-1")
+    said = openai.check_model(registry.http("openai"), "gpt-image-1")
+    assert said is not None
+    assert said.startswith("retired")

@@ -22,7 +22,7 @@ from tests.providers_remote.conftest import NO_KEYS
 
 def test_provider_names() -> None:
     assert TEXT_PROVIDERS == ("local", "openai", "gemini")
-    assert IMAGE_PROVIDERS == ("local", "openai", "replicate", "fal")
+    assert IMAGE_PROVIDERS == ("local", "openai", "replicate", "fal", "gemini")
     assert VIDEO_PROVIDERS == ("local", "openai", "gemini", "replicate", "fal", "runway", "luma", "comfyui")
 
 

@@ -9,12 +9,13 @@ import pytest
 from PIL import Image
 
 from reelsmith.errors import ProviderError
-from reelsmith.providers.base import ImageRequest
+from reelsmith.providers.base import ImageRequest, Reconcilable
+from reelsmith.providers.http import UncertainSubmit
 from reelsmith.providers.registry import ProviderRegistry
 from reelsmith.vocabulary import AspectRatio
 from tests.fakes.drive import clip_request, run_clip
 from tests.fakes.replicate_fake import ReplicateFake
-from tests.fakes.server import CdnServer, status_fault
+from tests.fakes.server import CdnServer, Reply, created_then_dropped, created_then_slow, status_fault
 
 
 @pytest.fixture
@@ -101,7 +102,8 @@ def test_image_waits_and_converts_to_png(
     with Image.open(dest) as img:
         assert img.format == "PNG"
     create = fake.calls("create")[0]
-    assert create.headers["prefer"] == "wait"
+    # A 2 s timeout leaves no room for a server-side wait that ends safely before it.
+    assert "prefer" not in create.headers
     assert create.path == "/v1/models/black-forest-labs/flux-1.1-pro/predictions"
     assert create.json()["input"] == {"prompt": "a fox", "aspect_ratio": "9:16", "output_format": "png"}
 
@@ -126,3 +128,55 @@ def test_bad_model_name_is_permanent(
 def test_missing_token(make_registry: Callable[..., ProviderRegistry]) -> None:
     with pytest.raises(ProviderError, match=r"^replicate: REPLICATE_API_TOKEN is not set$"):
         make_registry().image("replicate").generate_image(ImageRequest("x"), Path("unused.png"))
+
+
+def test_prefer_wait_ends_inside_the_timeout_so_the_create_is_sent_once(
+    fake: ReplicateFake, make_registry: Callable[..., ProviderRegistry], tmp_path: Path
+) -> None:
+    # Replicate holds a `Prefer: wait` reply for the whole wait; a bare "wait" (60 s) against a 60 s
+    # timeout times out at the moment the answer comes and the create would be sent again.
+    fake.hold_waits = True
+    registry = make_registry(
+        REPLICATE_API_TOKEN=fake.key, replicate_base_url=fake.base_url, provider_timeout_s=3.0
+    )
+    registry.image("replicate").generate_image(
+        ImageRequest("a fox", idempotency_key="image:w"), tmp_path / "i.png"
+    )
+    (create,) = fake.calls("create")
+    assert create.headers["prefer"] == "wait=1"
+    assert len(fake.jobs) == 1
+
+
+@pytest.mark.parametrize("fault", [created_then_dropped(), created_then_slow(3.0), status_fault(502)])
+def test_an_uncertain_create_is_not_resent_and_the_list_finds_its_prediction(
+    registry: ProviderRegistry, fake: ReplicateFake, fault: Reply
+) -> None:
+    model = registry.video("replicate")
+    assert isinstance(model, Reconcilable)
+    fake.inject("create", fault)
+    request = clip_request()
+    with pytest.raises(UncertainSubmit, match="submission uncertain"):
+        model.submit(request)
+    assert len(fake.calls("create")) == 1
+    made = list(fake.jobs)
+    handle = model.reconcile(request)
+    if fault.status == 502:  # served instead of the create: nothing was made
+        assert made == []
+        assert handle is None
+    else:
+        assert handle is not None
+        assert made == [handle.external_id]
+
+
+def test_the_lookup_matches_the_input_not_just_the_model(
+    registry: ProviderRegistry, fake: ReplicateFake
+) -> None:
+    fake.page_size = 1  # the lookup follows `next` through the pages
+    model = registry.video("replicate")
+    assert isinstance(model, Reconcilable)
+    ours = model.submit(clip_request(seed=7))
+    model.submit(clip_request(seed=8, idempotency_key="other"))
+    found = model.reconcile(clip_request(seed=7))
+    assert found is not None
+    assert found.external_id == ours.external_id
+    assert model.reconcile(clip_request(seed=9)) is None

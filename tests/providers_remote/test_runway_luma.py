@@ -1,4 +1,4 @@
-"""Runway (image_to_video) and Luma (generations) adapters against their fakes."""
+"""The Runway (image_to_video) adapter against its fake (Luma's adapters: test_luma.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import pytest
 from reelsmith.errors import ProviderError
 from reelsmith.providers.registry import ProviderRegistry
 from tests.fakes.drive import clip_request, run_clip
-from tests.fakes.luma_fake import LumaFake
 from tests.fakes.runway_fake import RunwayFake
-from tests.fakes.server import CdnServer, status_fault
+from tests.fakes.server import CdnServer
 
 
 @pytest.fixture
@@ -22,19 +21,8 @@ def runway(sample_mp4: bytes, cdn: CdnServer) -> Iterator[RunwayFake]:
 
 
 @pytest.fixture
-def luma(sample_mp4: bytes, cdn: CdnServer) -> Iterator[LumaFake]:
-    with LumaFake(sample_mp4, cdn) as server:
-        yield server
-
-
-@pytest.fixture
-def registry(
-    runway: RunwayFake, luma: LumaFake, make_registry: Callable[..., ProviderRegistry]
-) -> ProviderRegistry:
-    return make_registry(
-        RUNWAYML_API_SECRET=runway.key, runway_base_url=runway.base_url,
-        LUMAAI_API_KEY=luma.key, luma_base_url=luma.base_url,
-    )  # fmt: skip
+def registry(runway: RunwayFake, make_registry: Callable[..., ProviderRegistry]) -> ProviderRegistry:
+    return make_registry(RUNWAYML_API_SECRET=runway.key, runway_base_url=runway.base_url)
 
 
 # The fake speaks gen4_turbo's rules (5 or 10 s); the default gen4.5 takes 2-10 s.
@@ -81,37 +69,3 @@ def test_runway_missing_key_comes_before_the_reference_check(
 ) -> None:
     with pytest.raises(ProviderError, match=r"^runway: RUNWAYML_API_SECRET is not set$"):
         make_registry().video("runway").submit(clip_request())
-
-
-def test_luma_submit_poll_fetch(
-    registry: ProviderRegistry, luma: LumaFake, reference_png: Path, tmp_path: Path, sample_mp4: bytes
-) -> None:
-    dest = tmp_path / "clip.mp4"
-    request = clip_request(duration_s=7.5, reference_images=(reference_png,))
-    statuses = run_clip(registry.video("luma"), request, dest)
-    assert [s.state for s in statuses] == ["queued", "running", "succeeded"]
-    assert dest.read_bytes() == sample_mp4
-    body = luma.calls("create")[0].json()
-    assert body["duration"] == "9s"
-    assert body["model"] == "ray-flash-2"
-    assert body["aspect_ratio"] == "16:9"
-    assert "keyframes" not in body  # local references have no URL Luma could fetch
-    assert luma.calls("create")[0].headers["idempotency-key"] == "clip:scene-1:1"
-
-
-def test_luma_moderation_is_permanent(registry: ProviderRegistry, tmp_path: Path) -> None:
-    last = run_clip(registry.video("luma"), clip_request(prompt="forbidden"), tmp_path / "x.mp4")[-1]
-    assert last.state == "failed"
-    assert last.permanent
-    assert "moderation failed" in (last.reason or "")
-
-
-def test_luma_retries_then_gives_up_transiently(
-    registry: ProviderRegistry, luma: LumaFake, sleeps: list[float]
-) -> None:
-    luma.inject("create", *[status_fault(500)] * 4)
-    with pytest.raises(ProviderError) as info:
-        registry.video("luma").submit(clip_request())
-    assert not info.value.permanent
-    assert len(sleeps) == 3
-    assert luma.jobs == {}

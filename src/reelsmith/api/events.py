@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 # Streams wake when their generation's events are announced; this is only the safety net.
 RECHECK_S = 2.0
 HEARTBEAT_S = 15.0
+# How long a stream waits out an unreachable database before it closes (the client then reconnects).
+OUTAGE_PATIENCE_S = 60.0
 PAGE = 200  # events read at a time
 
 
@@ -59,11 +62,23 @@ async def event_stream(
     old final event (before a retry) does not close it while the generation is running again.
     """
     yield "retry: 2000\n\n"
-    last_sent = time.monotonic()
+    last_sent = last_read = time.monotonic()
     with rt.announcer.listen(generation_id) as woken:
         while True:
             woken.clear()  # before reading, so events committed during the read wake the next wait
-            rows, status = await run_in_threadpool(_fetch, rt, generation_id, after)
+            try:
+                rows, status = await run_in_threadpool(_fetch, rt, generation_id, after)
+            except DBAPIError as e:
+                if not (e.connection_invalidated or isinstance(e, OperationalError | InterfaceError)):
+                    raise
+                # The database is away for a moment (a restart, a failover): keep the stream open and
+                # look again, rather than make every watcher reconnect at once; give up in the end.
+                if time.monotonic() - last_read > OUTAGE_PATIENCE_S:
+                    return
+                yield ": database unavailable, retrying\n\n"
+                await asyncio.sleep(RECHECK_S)
+                continue
+            last_read = time.monotonic()
             for row in rows:
                 after = row.id
                 yield format_event(row.id, row.kind, {**row.payload, "at": row.at.isoformat()})

@@ -62,3 +62,14 @@ class SceneOrder(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ids: list[str] = Field(max_length=100)
+
+
+class NarrationEdit(BaseModel):
+    """A scene's new spoken line (and, optionally, another voice) for a finished narrated generation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    narration: str = Field(max_length=4000, description="The line the scene speaks.")
+    voice: str | None = Field(
+        default=None, max_length=100, description="Another voice of the speech provider; left out: the same."
+    )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from reelsmith.vocabulary import CREATIVE_MODES, AspectRatio, GenerationStatus, Mode, Transition
+from reelsmith.vocabulary import CREATIVE_MODES, AspectRatio, CaptionMode, GenerationStatus, Mode, Transition
 
 if TYPE_CHECKING:
     from reelsmith.config import Settings
@@ -93,7 +93,8 @@ def demo(
         "reelsmith-demo.mp4"
     ),
 ) -> None:
-    """Render a 4-scene story video offline with the local provider; prints the output path last."""
+    """Render a narrated 4-scene story video offline (local provider and voice, captions burned in);
+    prints the output path last."""
     from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 
     request = GenerationCreate(
@@ -101,7 +102,9 @@ def demo(
         prompt=DEMO_PROMPT,
         scenes=4,
         aspect_ratio=AspectRatio.LANDSCAPE,
-        providers=ProviderChoice(text="local", image="local", video="local"),
+        providers=ProviderChoice(text="local", image="local", video="local", speech="local"),
+        narration=True,
+        captions=CaptionMode.BURN,
     )
     _run(request, images=[], out_path=out_path, as_json=False)
 
@@ -136,6 +139,25 @@ def generate(
     review: Annotated[
         bool, typer.Option("--review", help="Stop after writing and print the storyboard; see `approve`.")
     ] = False,
+    narration: Annotated[
+        bool | None,
+        typer.Option(
+            "--narration/--no-narration",
+            help="Each scene speaks a line (default: on for story and ad clone).",
+            show_default=False,
+        ),
+    ] = None,
+    voice: Annotated[str, typer.Option(help="The narration voice (see `reelsmith voices`).")] = "",
+    captions: Annotated[
+        CaptionMode | None,
+        typer.Option(
+            help="Captions of the narration: burn (burned in, plus files), file, off [default: file]."
+        ),
+    ] = None,
+    caption_style: Annotated[str, typer.Option(help="How burned-in captions look: bold, clean.")] = "bold",
+    speech_provider: Annotated[
+        str | None, typer.Option(help="Speech provider chain, e.g. elevenlabs,local.")
+    ] = None,
 ) -> None:
     """Generate an image, a clip, a story or music video, or an ad clone, and wait with a progress bar."""
     from pydantic import ValidationError
@@ -168,8 +190,14 @@ def generate(
             aspect_ratio=aspect,  # type: ignore[arg-type]  # checked by the request model
             transition=transition,
             variants=[v.strip() for v in variants.split(",") if v.strip()],  # type: ignore[misc]
-            providers=ProviderChoice(text=text_provider, image=image_provider, video=video_provider),
+            providers=ProviderChoice(
+                text=text_provider, image=image_provider, video=video_provider, speech=speech_provider
+            ),
             review=review,
+            narration=narration,
+            voice=voice,
+            captions=captions,
+            caption_style=caption_style,
         )
     except ValidationError as e:
         first = e.errors()[0]
@@ -213,6 +241,11 @@ def _option_name(field: str) -> str:
         "providers.image": "--image-provider",
         "variants": "--variants",
         "review": "--review",
+        "narration": "--narration",
+        "voice": "--voice",
+        "captions": "--captions",
+        "caption_style": "--caption-style",
+        "providers.speech": "--speech-provider",
     }
     if field.startswith("variants."):
         field = "variants"
@@ -384,9 +417,11 @@ def serve(
     """Serve the HTTP API (and the queue consumer, unless --no-worker)."""
     import uvicorn
 
+    from reelsmith.logs import configure_logging
     from reelsmith.server.app import create_app
 
     settings = load_settings()
+    configure_logging(settings)
     app_ = create_app(settings, runtime=open_runtime(), embedded_worker=not no_worker)
     err.print(f"Reelsmith on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(
@@ -394,8 +429,12 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        # JSON logs keep the handlers configured above; uvicorn's own config would replace them.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
+        # Open event streams would otherwise hold a SIGTERM'd server forever; watchers reconnect elsewhere.
+        timeout_graceful_shutdown=settings.server_shutdown_grace_s,
     )
 
 
@@ -434,8 +473,10 @@ def _register_lazy_commands() -> None:
     from reelsmith.cli.analyze_cmd import analyze_command
     from reelsmith.cli.doctor_cmd import collect_command, doctor_command
     from reelsmith.cli.providers_cmd import providers_command
+    from reelsmith.cli.voices_cmd import voices_command
 
     app.command("providers")(providers_command)
+    app.command("voices")(voices_command)
     app.command("analyze")(analyze_command)
     app.command("doctor")(doctor_command)
     app.command("collect")(collect_command)

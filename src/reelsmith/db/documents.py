@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelsmith.vocabulary import AspectRatio, Intensity, Transition
+from reelsmith.vocabulary import AspectRatio, CaptionMode, Intensity, Transition
 
 
 class GenerationParams(BaseModel):
@@ -36,6 +36,11 @@ class GenerationParams(BaseModel):
     source_duration_s: float | None = None
     variants: tuple[Intensity, ...] = Field(default=(), description="Ad clone intensities, in order.")
     asset_ids: tuple[str, ...] = Field(default=(), description="Stitch jobs: the user's clips, in order.")
+    narration: bool = Field(default=False, description="Each scene speaks a line written for it.")
+    voice: str = Field(default="", description="The speech provider's voice; empty: its default voice.")
+    captions: CaptionMode = Field(default=CaptionMode.OFF, description="What becomes of the spoken words.")
+    caption_style: str = Field(default="bold", description="How burned-in captions look.")
+    speech_provider: str | None = None
 
 
 class RegenerationBackup(BaseModel):
@@ -48,6 +53,20 @@ class RegenerationBackup(BaseModel):
     thumbnail_asset_id: str | None
     charged: bool
     delivered_asset_id: str | None = None
+
+
+class RevoiceBackup(BaseModel):
+    """A scene's spoken line before its owner re-voiced it, restored if the new one cannot be made."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scene_id: str
+    variant_id: str
+    narration: str
+    voice: str
+    speech_asset_id: str | None
+    words: tuple[dict[str, str | float], ...] = ()
+    charged: int = Field(default=0, description="Tokens the re-voice was charged (refunded if it fails).")
 
 
 class RunState(BaseModel):
@@ -63,3 +82,4 @@ class RunState(BaseModel):
     image_provider_used: str | None = None
     best_variant: str | None = Field(default=None, description="Ad clone: the best-scored variant's kind.")
     regenerating: RegenerationBackup | None = None
+    revoicing: RevoiceBackup | None = None

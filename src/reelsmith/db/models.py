@@ -36,6 +36,7 @@ from reelsmith.vocabulary import (
     SceneStatus,
     StepStatus,
     VariantStatus,
+    VersionStatus,
     Visibility,
 )
 
@@ -173,6 +174,9 @@ class Variant(Base):
     video_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     thumbnail_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     preview_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    # The spoken words as caption files (narrated generations whose captions are not off).
+    captions_srt_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    captions_vtt_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -206,6 +210,12 @@ class Scene(Base):
     thumbnail_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     # The clip as the provider delivered it, kept when the scene's clip is its house-format copy.
     delivered_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    # The scene's spoken line ("" when the generation is not narrated), the voice that speaks it, its
+    # audio, and each word's [start, end] in seconds from the start of that audio.
+    narration: Mapped[str] = mapped_column(Text, default="", server_default="")
+    voice: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    speech_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    words: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -286,6 +296,13 @@ class ProviderCall(Base):
     webhook_token: Mapped[str | None] = mapped_column(String(64))
     # How many times this call's request was sent (a transient failure resends the same key).
     sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the latest send began, while its outcome is not known (NULL once the job id, or a failure
+    # proving no job was made, is known): a send left like this may have started a paid job.
+    sent_at: Mapped[datetime | None] = mapped_column()
+    # When the latest send ended without telling whether the provider made the job.
+    uncertain_at: Mapped[datetime | None] = mapped_column()
+    # Lookups of the provider's jobs made for the latest uncertain send.
+    lookups: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20), default=CallStatus.STARTED)
     error_message: Mapped[str | None] = mapped_column(Text)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
@@ -367,3 +384,32 @@ class ShareLink(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class Version(Base):
+    """One cut of a finished variant: the first render, or an edit re-stitched from the stored clips.
+
+    The version names its files through asset rows of its own (`version_*` kinds), so a later render
+    releasing the variant's rows never takes a version's files with it.
+    """
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("variant_id", "number", name="uq_versions_variant_number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    generation_id: Mapped[str] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[str] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=VersionStatus.RENDERING)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    change: Mapped[str] = mapped_column(String(500), default="")
+    # The edit decision list the version was stitched from (`generations.cut.Cut`, as JSON).
+    cut: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    video_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    thumbnail_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    preview_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
+    tokens_charged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
 from reelsmith.feed import service, shares
+from reelsmith.feed.batch import run_batch
 from reelsmith.feed.schemas import (
+    BatchItem,
+    BatchRequest,
+    BatchResult,
     FeedItem,
     FeedPage,
     LikeState,
@@ -41,10 +46,19 @@ class ProfilePage(BaseModel):
     next_cursor: str | None
 
 
+@router.post("/generations/batch", response_model=BatchResult)
+def batch(body: BatchRequest, user: UserDep, rt: RuntimeDep) -> BatchResult:
+    """Publish, unpublish or delete several of my generations; a result per id, each all-or-nothing."""
+    results = run_batch(rt, user, body.action, body.ids, caption=body.caption, at=body.at)
+    items = [BatchItem(**asdict(r)) for r in results]
+    done = sum(1 for r in results if r.ok)
+    return BatchResult(results=items, succeeded=done, failed=len(results) - done)
+
+
 @router.post("/generations/{generation_id}/publish", response_model=PublishState)
 def publish(gen: GenerationDep, rt: RuntimeDep, body: PublishRequest | None = None) -> dict[str, Any]:
-    """Publish a completed generation to the feed (409 if it is not completed)."""
-    return service.publish(rt, gen.id, body.caption if body else None)
+    """Publish a completed generation to the feed (409 if it is not completed), now or at `at`."""
+    return service.publish(rt, gen.id, body.caption if body else None, body.at if body else None)
 
 
 @router.post("/generations/{generation_id}/unpublish", response_model=PublishState)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelsmith.vocabulary import BatchAction
+
 MAX_CAPTION = 2200
 MIN_SHARE_S = 60
 MAX_SHARE_S = 90 * 24 * 3600
@@ -13,11 +15,15 @@ DEFAULT_SHARE_S = 7 * 24 * 3600
 
 
 class PublishRequest(BaseModel):
-    """An optional caption to publish with."""
+    """An optional caption to publish with, and an optional time to publish at."""
 
     model_config = ConfigDict(extra="forbid")
 
     caption: str | None = Field(default=None, max_length=MAX_CAPTION)
+    at: datetime | None = Field(
+        default=None,
+        description="When to publish (ISO-8601, UTC): later than now schedules it; left out, now.",
+    )
 
 
 class PublishState(BaseModel):
@@ -88,3 +94,35 @@ class ShareRead(BaseModel):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+
+
+MAX_BATCH_IDS = 100
+
+
+class BatchRequest(BaseModel):
+    """One action for several generations; `caption` and `at` apply to `publish`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: BatchAction
+    ids: list[str] = Field(min_length=1, max_length=MAX_BATCH_IDS)
+    caption: str | None = Field(default=None, max_length=MAX_CAPTION)
+    at: datetime | None = Field(default=None, description="Publish: when (ISO-8601, UTC); left out, now.")
+
+
+class BatchItem(BaseModel):
+    """What became of one id: `status` is the HTTP status a single request would have had."""
+
+    id: str
+    ok: bool
+    status: int
+    detail: str | None = Field(default=None, description="Why it failed (`not found`, not finished, …).")
+    visibility: str | None = Field(default=None, description="Publish and unpublish: where it stands now.")
+
+
+class BatchResult(BaseModel):
+    """A result per id, in the order asked, and how many succeeded."""
+
+    results: list[BatchItem]
+    succeeded: int
+    failed: int

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Generation, Like, User, utcnow
 from reelsmith.errors import InvalidInput, NotFound, WrongState
 from reelsmith.feed.cards import card_media
+from reelsmith.feed.scheduling import check_time, is_due, queue_publish
 from reelsmith.vocabulary import GenerationStatus, Visibility
 
 if TYPE_CHECKING:
@@ -30,23 +31,35 @@ def _state(gen: Generation) -> dict[str, Any]:
     }
 
 
-def publish(rt: Runtime, generation_id: str, caption: str | None) -> dict[str, Any]:
-    """Make a completed generation public with an optional caption (409 unless completed)."""
+def publish(
+    rt: Runtime, generation_id: str, caption: str | None, at: datetime | None = None
+) -> dict[str, Any]:
+    """Make a completed generation public with an optional caption (409 unless completed).
+
+    With `at` in the future it is scheduled instead: a draft to everyone else until then (see
+    `feed.scheduling`), cancelled by unpublishing it.
+    """
+    now = utcnow()
+    when = check_time(at, now) if at is not None else now
+    scheduled = not is_due(when, now)
     with rt.db.write() as session:
-        gen = session.get(Generation, generation_id)
+        gen = session.get(Generation, generation_id, with_for_update=True)
         if gen is None:
             raise NotFound(f"generation not found: {generation_id}")
         if gen.status != GenerationStatus.COMPLETED:
             raise WrongState(f"generation is {gen.status}; only completed generations can be published")
-        gen.visibility = Visibility.PUBLISHED
+        gen.visibility = Visibility.SCHEDULED if scheduled else Visibility.PUBLISHED
         gen.caption = (caption or "").strip() or None
-        gen.published_at = utcnow()
-        gen.updated_at = utcnow()
-        return _state(gen)
+        gen.published_at = when
+        gen.updated_at = now
+        state = _state(gen)
+    if scheduled:
+        queue_publish(rt, when)
+    return state
 
 
 def unpublish(rt: Runtime, generation_id: str) -> dict[str, Any]:
-    """Take a generation back to drafts (its likes are kept for a later re-publish)."""
+    """Take a generation back to drafts, or cancel its scheduled publish (its likes are kept)."""
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id)
         if gen is None:

@@ -24,6 +24,27 @@ def LocalPath(description: str) -> Any:
     return Field(default=None, exclude_if=_absent, description=description)
 
 
+class WordRead(BaseModel):
+    """One spoken word and when it is heard, in seconds from the start of its scene's speech."""
+
+    model_config = ConfigDict(frozen=True)
+
+    word: str
+    start_s: float
+    end_s: float
+
+
+class CaptionsRead(BaseModel):
+    """A narrated variant's word-timed captions as files."""
+
+    model_config = ConfigDict(frozen=True)
+
+    srt_url: str | None = Field(description="SubRip (.srt).")
+    vtt_url: str | None = Field(description="WebVTT (.vtt), the player's text track.")
+    srt_path: str | None = LocalPath("The .srt as a local file (CLI only).")
+    vtt_path: str | None = LocalPath("The .vtt as a local file (CLI only).")
+
+
 class SceneRead(BaseModel):
     """One scene of a variant and its clip."""
 
@@ -48,6 +69,13 @@ class SceneRead(BaseModel):
     )
     video_path: str | None = LocalPath("The clip as a local file (CLI only).")
     thumbnail_path: str | None = LocalPath("The clip's poster as a local file (CLI only).")
+    narration: str = Field(default="", description="The scene's spoken line (empty when not narrated).")
+    voice: str = Field(default="", description="The voice that speaks it (empty: the provider's default).")
+    words: list[WordRead] = Field(
+        default_factory=list, description="Each spoken word's timing within the scene's speech."
+    )
+    speech_url: str | None = Field(default=None, description="The spoken line as audio.")
+    speech_path: str | None = LocalPath("The spoken line as a local file (CLI only).")
 
 
 class VariantEvaluation(BaseModel):
@@ -80,6 +108,7 @@ class VariantRead(BaseModel):
         description="Ad clone variants: the score against the source."
     )
     scenes: list[SceneRead]
+    captions: CaptionsRead | None = Field(default=None, description="Narrated variants: the captions files.")
     video_path: str | None = LocalPath("The final video as a local file (CLI only).")
     thumbnail_path: str | None = LocalPath("The poster as a local file (CLI only).")
 
@@ -178,6 +207,12 @@ class GenerationRead(GenerationSummary):
         default=None,
         description="Seconds left, estimated from earlier runs of the same steps; null when there is no "
         "history to go by or the generation has ended.",
+    )
+    narration: bool = Field(default=False, description="Whether the scenes speak.")
+    voice: str = Field(default="", description="The voice asked for (empty: the provider's default).")
+    caption_mode: str = Field(default="off", description="`burn`, `file` or `off`.")
+    captions: CaptionsRead | None = Field(
+        default=None, description="The main variant's captions files, when narrated with captions."
     )
     variants: list[VariantRead]
     source: SourceRead | None = Field(description="Ad clone mode: the source ad and its measurements.")

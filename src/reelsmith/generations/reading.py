@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Asset, Event, Generation, Scene, Step, Variant
 from reelsmith.errors import NotFound
 from reelsmith.generations.read_models import (
+    CaptionsRead,
     ConversationTurn,
     GenerationListItem,
     GenerationRead,
@@ -19,12 +20,14 @@ from reelsmith.generations.read_models import (
     StepRead,
     VariantEvaluation,
     VariantRead,
+    WordRead,
 )
 from reelsmith.pipeline.eta import estimate
 from reelsmith.pipeline.failure import STEP_ERROR
 from reelsmith.pipeline.main_variant import kind_rank, main_of
 from reelsmith.pipeline.modes import steps_for
-from reelsmith.vocabulary import GenerationStatus, SceneStatus, StepStatus, VariantStatus
+from reelsmith.pipeline.narration import narrated
+from reelsmith.vocabulary import CaptionMode, GenerationStatus, SceneStatus, StepStatus, VariantStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -97,6 +100,21 @@ def _scene(scene: Scene, files: _Files) -> SceneRead:
         delivered_url=asset_url(scene.delivered_asset_id),
         video_path=files.path(scene.clip_asset_id),
         thumbnail_path=files.path(scene.thumbnail_asset_id),
+        narration=scene.narration,
+        voice=scene.voice,
+        words=[WordRead.model_validate(w) for w in scene.words or ()],
+        speech_url=asset_url(scene.speech_asset_id),
+        speech_path=files.path(scene.speech_asset_id),
+    )
+
+
+def _captions(variant: Variant, files: _Files) -> CaptionsRead | None:
+    """The variant's captions files, if it has any."""
+    srt, vtt = variant.captions_srt_asset_id, variant.captions_vtt_asset_id
+    if srt is None and vtt is None:
+        return None
+    return CaptionsRead(
+        srt_url=asset_url(srt), vtt_url=asset_url(vtt), srt_path=files.path(srt), vtt_path=files.path(vtt)
     )
 
 
@@ -113,6 +131,7 @@ def _variant(variant: Variant, evaluation: dict[str, Any] | None, files: _Files)
         preview_url=asset_url(variant.preview_asset_id),
         evaluation=VariantEvaluation.model_validate(evaluation) if evaluation else None,
         scenes=[_scene(s, files) for s in variant.scenes],
+        captions=_captions(variant, files),
         video_path=files.path(variant.video_asset_id),
         thumbnail_path=files.path(variant.thumbnail_asset_id),
     )
@@ -191,6 +210,10 @@ def read_generation(
         cost_usd=gen.cost_usd,
         tokens_charged=gen.tokens_charged,
         eta_s=estimate(session, gen, steps),
+        narration=narrated(gen.mode, gen.inputs),
+        voice=gen.inputs.voice,
+        caption_mode=gen.inputs.captions if narrated(gen.mode, gen.inputs) else CaptionMode.OFF,
+        captions=main.captions if main else None,
         variants=variants,
         source=_source(gen, outputs.get("source")),
         steps=steps,

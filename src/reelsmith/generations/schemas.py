@@ -5,7 +5,19 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from reelsmith.pipeline.modes import REVIEWABLE_MODES
-from reelsmith.vocabulary import CREATIVE_MODES, MAX_SCENES, AspectRatio, Intensity, Mode, Transition
+from reelsmith.vocabulary import (
+    CREATIVE_MODES,
+    MAX_SCENES,
+    NARRATED_MODES,
+    AspectRatio,
+    CaptionMode,
+    Intensity,
+    Mode,
+    Transition,
+)
+
+# The caption looks a burn-in can take (the media layer's styles, listed here for the schema).
+CAPTION_STYLES = ("bold", "clean")
 
 
 class ProviderChoice(BaseModel):
@@ -16,6 +28,7 @@ class ProviderChoice(BaseModel):
     text: str | None = Field(default=None, max_length=200)
     image: str | None = Field(default=None, max_length=200)
     video: str | None = Field(default=None, max_length=200)
+    speech: str | None = Field(default=None, max_length=200)
 
 
 class GenerationCreate(BaseModel):
@@ -53,6 +66,54 @@ class GenerationCreate(BaseModel):
         description="Stop after writing, in `awaiting_approval`, so the storyboard can be edited and approved"
         " before its clips are charged and rendered (story, music video and ad clone modes).",
     )
+
+    narration: bool | None = Field(
+        default=None,
+        description="Each scene speaks a line written for it. Default: on for story and ad clone, which are"
+        " the modes that can be narrated.",
+    )
+    voice: str = Field(
+        default="", max_length=100, description="The speech provider's voice; empty: its default voice."
+    )
+    captions: CaptionMode | None = Field(
+        default=None,
+        description="Word-timed captions of the narration: `burn` burns them in and stores .srt and .vtt"
+        " files, `file` stores the files only, `off` neither. Default: `file` when narrated (a"
+        " generation without narration has no captions).",
+    )
+    caption_style: str = Field(
+        default="bold",
+        description=f"How burned-in captions look: {', '.join(CAPTION_STYLES)}.",
+        json_schema_extra={"enum": list(CAPTION_STYLES)},
+    )
+
+    @field_validator("caption_style")
+    @classmethod
+    def _known_style(cls, value: str) -> str:
+        if value not in CAPTION_STYLES:
+            raise ValueError(f"must be one of {', '.join(CAPTION_STYLES)}")
+        return value
+
+    @field_validator("narration")
+    @classmethod
+    def _narrated_mode(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        mode = info.data.get("mode")
+        if value and mode is not None and mode not in NARRATED_MODES:
+            names = ", ".join(sorted(m.value for m in NARRATED_MODES))
+            raise ValueError(f"{mode} mode has no narration; narration is for {names}")
+        return value
+
+    @property
+    def narrated(self) -> bool:
+        """Whether the generation will be narrated (the option, or the mode's default)."""
+        return self.mode in NARRATED_MODES if self.narration is None else self.narration
+
+    @property
+    def caption_mode(self) -> CaptionMode:
+        """What becomes of the captions: as asked, `file` by default, and none without narration."""
+        if not self.narrated:
+            return CaptionMode.OFF
+        return self.captions or CaptionMode.FILE
 
     @field_validator("mode")
     @classmethod

@@ -13,6 +13,7 @@ from reelsmith.db.documents import GenerationParams
 from reelsmith.db.models import Asset, Generation, Scene, Step, Variant
 from reelsmith.errors import InvalidInput
 from reelsmith.generations.schemas import GenerationCreate
+from reelsmith.generations.voices import speech_options
 from reelsmith.pipeline import adclone
 from reelsmith.pipeline.billing import planned_clips
 from reelsmith.pipeline.modes import REVIEW_GATE, review_hold, steps_for
@@ -67,6 +68,7 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
     if makes_clips:
         used["video"] = chains["video_provider"]
     refuse_unusable(rt.providers, used, request.aspect_ratio if makes_clips else None)
+    speech = speech_options(rt, request)
     with rt.db.write() as session:
         _check_references(session, user_id, request.reference_asset_ids)
         scene_count = 1 if request.mode in (Mode.VIDEO, Mode.IMAGE) else request.scenes
@@ -95,6 +97,7 @@ def create_generation(rt: Runtime, user_id: str, request: GenerationCreate, *, b
                 text_provider=",".join(chains["text_provider"]),
                 image_provider=",".join(chains["image_provider"]),
                 video_provider=",".join(chains["video_provider"]),
+                **speech,
             ),
         )
         session.add(gen)

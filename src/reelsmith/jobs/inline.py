@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from reelsmith.pipeline import clips, runner
+from reelsmith.pipeline import clips, runner, speech_task
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -51,6 +51,10 @@ class InlineDispatcher:
     def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
         """Look at a scene's provider job, after `delay_s` seconds."""
         self._run(delay_s, partial(clips.poll_scene, self._rt, scene_id))
+
+    def speak_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
+        """Speak a scene's line, after `delay_s` seconds."""
+        self._run(delay_s, partial(speech_task.speak_scene, self._rt, scene_id))
 
     def _run(self, delay_s: float, task: Task) -> None:
         pending = self._pending

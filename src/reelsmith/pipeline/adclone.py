@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Asset, Generation, Variant
 from reelsmith.errors import InvalidInput, NotFound, ProviderError
 from reelsmith.pipeline.assets import owned_upload
+from reelsmith.pipeline.narration import fit_to_lines, narrated
 from reelsmith.pipeline.writing import add_variant, ask, load_generation, step_output
 from reelsmith.vocabulary import SCENES_PER_VARIANT, Intensity, VariantStatus
 
@@ -217,6 +218,7 @@ def compute_variants(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 "source": _source_summary(source),
                 "scene_count": SCENES_PER_VARIANT,
                 "lengths_s": lengths,
+                "narration": narrated(gen.mode, gen.inputs),
             },
         )
         scenes = reply["scenes"]
@@ -225,9 +227,12 @@ def compute_variants(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 f"asked for {SCENES_PER_VARIANT} scenes of the {kind} variant, "
                 f"the writer returned {len(scenes)}"
             )
-        # The cuts follow the source's pacing, whatever lengths the writer proposed.
+        # The cuts follow the source's pacing, whatever lengths the writer proposed, stretched only
+        # where a scene's spoken line would not fit in it.
         for scene, length in zip(scenes, lengths, strict=True):
             scene["duration_s"] = length
+        if narrated(gen.mode, gen.inputs):
+            fit_to_lines(scenes)
         variants[kind] = scenes
     return {"variants": variants}
 

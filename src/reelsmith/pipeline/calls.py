@@ -1,4 +1,4 @@
-"""Recording a synchronous provider call (text, image) in provider_calls around the call itself.
+"""Recording a synchronous provider call (text, image, speech) in provider_calls around the call itself.
 
 Clip submissions are recorded by `clips/submit.py` instead: there the record must share a transaction with
 the scene's state change, so that a crash never leaves a paid job without its scene knowing.
@@ -25,6 +25,7 @@ def recorded_call(
     rt: Runtime,
     *,
     generation_id: str | None,
+    scene_id: str | None = None,
     provider: str,
     model: str,
     operation: str,
@@ -35,6 +36,7 @@ def recorded_call(
     with rt.db.write() as session:
         record = ProviderCall(
             generation_id=generation_id,
+            scene_id=scene_id,
             provider=provider,
             model=model,
             operation=operation,

@@ -19,3 +19,7 @@ class Dispatcher(Protocol):
     def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
         """Look at one scene's provider job after `delay_s` seconds."""
         ...
+
+    def speak_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
+        """Speak one scene's line (beside its clip, never after it), after `delay_s` seconds."""
+        ...

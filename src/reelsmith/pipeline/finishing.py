@@ -1,4 +1,8 @@
-"""The finishing steps: stitch each variant's clips into its final video, then its poster."""
+"""The finishing steps: stitch each variant's clips into its final video, then its poster.
+
+A narrated variant's stitched video then gets its scenes' lines mixed over it and its captions (stored
+as files, and burned in when asked) before it is stored as the final video.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,10 @@ from reelsmith.pipeline.assets import (
     store_video,
 )
 from reelsmith.pipeline.clips.windows import ready_windows, transition_tag, window_assets
+from reelsmith.pipeline.narration import NarrationPlan, narrate, plan_for, store_captions
 from reelsmith.pipeline.song import song_key
 from reelsmith.storage import keys
-from reelsmith.vocabulary import VariantStatus
+from reelsmith.vocabulary import CAPTIONS_SRT_ASSET, CAPTIONS_VTT_ASSET, VariantStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -35,13 +40,15 @@ PREVIEW_WIDTH = 320
 
 
 def _variants(session: Session, generation_id: str) -> list[Variant]:
-    return list(
-        session.scalars(
-            select(Variant).where(
-                Variant.generation_id == generation_id, Variant.status != VariantStatus.FAILED
-            )
-        )
+    """The variants to finish: all that did not fail, or only the one whose scene is being re-voiced."""
+    gen = session.get(Generation, generation_id)
+    revoicing = gen.state.revoicing if gen is not None else None
+    query = select(Variant).where(
+        Variant.generation_id == generation_id, Variant.status != VariantStatus.FAILED
     )
+    if revoicing is not None:
+        query = query.where(Variant.id == revoicing.variant_id)
+    return list(session.scalars(query))
 
 
 def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
@@ -55,17 +62,23 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             raise NotFound("generation vanished")
         transition, transition_s = gen.inputs.transition, gen.inputs.transition_s
         soundtrack = song_key(session, gen)
-        plan: list[tuple[Variant, list[str], list[str]]] = []
+        plan: list[tuple[Variant, list[str], list[str], NarrationPlan | None]] = []
         for variant in _variants(session, generation_id):
             clip_ids = [s.clip_asset_id for s in variant.scenes]
             if any(c is None for c in clip_ids):
                 raise ReelsmithError(f"variant {variant.kind} has scenes without clips", code="pipeline")
-            assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(clip_ids)))}
+            speech_ids = [s.speech_asset_id for s in variant.scenes if s.speech_asset_id]
+            wanted = [*clip_ids, *speech_ids]
+            assets = {a.id: a for a in session.scalars(select(Asset).where(Asset.id.in_(wanted)))}
             ids = [str(c) for c in clip_ids]
-            plan.append((variant, ids, [assets[c].storage_key for c in ids]))
+            lengths = [assets[c].duration_s or s.duration_s for c, s in zip(ids, variant.scenes, strict=True)]
+            speech = {i: assets[i].storage_key for i in speech_ids if i in assets}
+            narration = plan_for(variant.scenes, lengths, speech, gen.inputs)
+            plan.append((variant, ids, [assets[c].storage_key for c in ids], narration))
         made_ahead = window_assets(session, generation_id)
     tag = transition_tag(transition, transition_s)
-    for variant, joined_ids, clip_keys in plan:
+    for variant, joined_ids, clip_keys, narration in plan:
+        captions: dict[str, Any] = {}
         with ExitStack() as stack, tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
             paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
             ready = ready_windows(rt, made_ahead, joined_ids, tag, stack)
@@ -82,8 +95,13 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 replace_audio=song is not None,
                 ready_windows=ready,
             )
-            blob = store_video(rt, keys.final_video(generation_id, variant.kind, keys.render_id()), out)
-        results[variant.id] = {"blob": dataclasses.asdict(blob)}
+            render = keys.render_id()
+            if narration is not None:
+                final = narrate(rt, out, narration, Path(tmp), stack)
+                out = final.video
+                captions = store_captions(rt, generation_id, variant.kind, render, final)
+            blob = store_video(rt, keys.final_video(generation_id, variant.kind, render), out)
+        results[variant.id] = {"blob": dataclasses.asdict(blob), "captions": captions}
     return {"variants": results}
 
 
@@ -97,7 +115,21 @@ def apply_stitch(session: Session, gen: Generation, output: dict[str, Any]) -> N
         replaced = variant.video_asset_id
         variant.video_asset_id = add_asset(session, gen.user_id, gen.id, "video", blob).id
         release_asset(session, gen.id, replaced)
+        _attach_captions(session, gen, variant, result.get("captions") or {})
         variant.updated_at = utcnow()
+
+
+def _attach_captions(session: Session, gen: Generation, variant: Variant, captions: dict[str, Any]) -> None:
+    """Point the variant at its new captions files (or at none), releasing the ones they replace."""
+    replaced = (variant.captions_srt_asset_id, variant.captions_vtt_asset_id)
+    made = {
+        name: add_asset(session, gen.user_id, gen.id, kind, StoredBlob(**captions[name])).id
+        for name, kind in (("srt", CAPTIONS_SRT_ASSET), ("vtt", CAPTIONS_VTT_ASSET))
+        if name in captions
+    }
+    variant.captions_srt_asset_id, variant.captions_vtt_asset_id = made.get("srt"), made.get("vtt")
+    for asset_id in replaced:
+        release_asset(session, gen.id, asset_id)
 
 
 def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:

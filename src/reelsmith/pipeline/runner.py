@@ -17,16 +17,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
-from reelsmith.errors import ReelsmithError
+from reelsmith.errors import ReelsmithError, ServiceUnavailable
+from reelsmith.logs import log_fields
 from reelsmith.pipeline import adclone, finishing, imaging, song, writing
 from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import explain, fail_generation
 from reelsmith.pipeline.modes import StepDef, is_held, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.pipeline.regeneration import forget as forget_regeneration
+from reelsmith.pipeline.revoicing import forget_line, restore_line
 from reelsmith.vocabulary import (
     STATUS_LABELS,
     TERMINAL_STATUSES,
@@ -163,9 +166,15 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
     """Compute and apply one sequential step; False when the generation failed."""
     impl = IMPLEMENTATIONS[step.name]
     try:
-        with _heartbeat(rt, generation_id, step.name):
+        with _heartbeat(rt, generation_id, step.name), log_fields(step=step.name):
             output = impl.compute(rt, generation_id)
     except Exception as e:
+        if _outage(e):
+            # The database or the blob store is unreachable for a while, which is not the step's fault.
+            # Its heartbeat has stopped, so the reaper hands it out again after `stale_after_s`; each try
+            # counts towards MAX_STEP_ATTEMPTS, so an outage that lasts still ends the generation.
+            log.warning("step %s of %s interrupted by an outage: %s", step.name, generation_id, e)
+            return False
         if isinstance(e, ReelsmithError):
             log.warning("step %s of %s failed: %s", step.name, generation_id, e.message)
         else:
@@ -173,7 +182,10 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
         # Anyone who sees the generation reads the plain reason; the detail stays with the owner.
         text = explain(e, f"{step.label} failed")
         with rt.db.write() as session:
-            fail_generation(session, generation_id, text.public, detail=text.detail)
+            gen = session.get(Generation, generation_id, with_for_update=True)
+            # A re-voice that cannot be finished leaves the video as it was, with its previous line.
+            if gen is None or not restore_line(session, gen, text.public):
+                fail_generation(session, generation_id, text.public, detail=text.detail)
         return False
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id, with_for_update=True)
@@ -190,6 +202,15 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
         )
         set_progress(session, gen.id, step.progress, step.label)
     return True
+
+
+def _outage(error: BaseException) -> bool:
+    """Whether `error` says a service was unreachable (database, blob store), not that the work failed."""
+    if isinstance(error, ServiceUnavailable):
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return False
 
 
 @contextmanager
@@ -226,6 +247,7 @@ def _heartbeat(rt: Runtime, generation_id: str, name: str) -> Iterator[None]:
 def _fan_out(rt: Runtime, generation_id: str) -> bool:
     """Start (or check) the per-scene clip tasks; True once every variant's clips are done."""
     to_submit: list[str] = []
+    to_speak: list[str] = []
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id, with_for_update=True)
         row = session.get(Step, (generation_id, "clips"))
@@ -259,6 +281,18 @@ def _fan_out(rt: Runtime, generation_id: str) -> bool:
                 .order_by(Scene.index)
             )
         )
+        # Narrated scenes are spoken beside their clips (whatever the clips' state: a retry may
+        # find every clip done and only a line left to say).
+        to_speak = list(
+            session.scalars(
+                select(Scene.id)
+                .join(Variant)
+                .where(
+                    Variant.generation_id == gen.id, Scene.narration != "", Scene.speech_asset_id.is_(None)
+                )
+                .order_by(Scene.index)
+            )
+        )
         gen.current_step = "Generating clips"
         record_event(
             session,
@@ -266,6 +300,8 @@ def _fan_out(rt: Runtime, generation_id: str) -> bool:
             "step",
             {"step": "clips", "label": "Generating clips", "status": StepStatus.RUNNING},
         )
+    for scene_id in to_speak:
+        rt.dispatch.speak_scene(scene_id)
     for scene_id in to_submit:
         rt.dispatch.submit_scene(scene_id)
     return False
@@ -282,5 +318,6 @@ def _complete(session: Session, gen: Generation) -> None:
     gen.generation_time_seconds = round((now - started).total_seconds(), 3)
     gen.updated_at = now
     forget_regeneration(gen)
+    forget_line(gen)
     refresh_cost(session, gen)
     record_event(session, gen.id, "done", {"status": GenerationStatus.COMPLETED, "progress": 100})

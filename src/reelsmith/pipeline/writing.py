@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Generation, Scene, Step, Variant
 from reelsmith.errors import NotFound, ProviderError, ReelsmithError
 from reelsmith.pipeline.calls import recorded_call
+from reelsmith.pipeline.narration import fit_to_lines, narrated, scene_line
 from reelsmith.pipeline.progress import record_event
 from reelsmith.prompts import json_schema_for, parse_reply, render_prompt, schema_name
 from reelsmith.providers.base import TextRequest, TextResult
@@ -184,6 +185,7 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
             "max_duration_s": MAX_SCENE_S if song is None else max(song["lengths"]),
             "target_total_s": gen.inputs.target_total_s if song is None else song["duration_s"],
             "mode": gen.mode,
+            "narration": narrated(gen.mode, gen.inputs),
         },
     )
     if len(reply["scenes"]) != count:
@@ -192,6 +194,8 @@ def compute_scenes(rt: Runtime, generation_id: str) -> dict[str, Any]:
         # The cuts come from the song's beats, whatever lengths the writer proposed.
         for scene, length in zip(reply["scenes"], song["lengths"], strict=True):
             scene["duration_s"] = length
+    elif narrated(gen.mode, gen.inputs):
+        fit_to_lines(reply["scenes"])  # a scene lasts at least as long as its line takes to say
     return reply
 
 
@@ -221,6 +225,7 @@ def add_variant(session: Session, gen: Generation, kind: str, scenes: list[dict[
     variant = Variant(generation_id=gen.id, kind=kind, status=VariantStatus.PENDING, total_scenes=len(scenes))
     session.add(variant)
     session.flush()
+    narrate = narrated(gen.mode, gen.inputs)
     for index, draft in enumerate(scenes):
         session.add(
             Scene(
@@ -231,6 +236,8 @@ def add_variant(session: Session, gen: Generation, kind: str, scenes: list[dict[
                 duration_s=float(draft["duration_s"]),
                 camera=draft.get("camera", ""),
                 on_screen_text=draft.get("on_screen_text", "")[:200],
+                narration=scene_line(draft, narrate),
+                voice=gen.inputs.voice if narrate else "",
             )
         )
 

@@ -13,8 +13,10 @@ in the prose need no escaping. The placeholders of each task are the same keys t
 to the local provider as `TextRequest.context` (see `reelsmith.providers.local.text`), so one dict
 feeds both: `render_prompt(task, **values)` and `TextRequest(..., context=values)`.
 
-Values are rendered as text: strings as they are, `None` as "none", numbers with `str`, and
-mappings/lists as indented JSON. Extra values are ignored so a caller may pass one shared dict.
+Values are rendered as text: strings as they are, `None` as "none", booleans as "on"/"off", numbers
+with `str`, and mappings/lists as indented JSON. Extra values are ignored so a caller may pass one
+shared dict. A placeholder in `OPTIONAL` takes its default when no value is given (narration is off
+unless a caller says otherwise).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ __all__ = [
     "reply_model",
     "schema_name",
 ]
+
+# Placeholders a caller may leave out, with the value they then take.
+OPTIONAL: dict[str, object] = {"narration": False}
 
 _SYSTEM_MARK = "--- system ---"
 _USER_MARK = "--- user ---"
@@ -75,6 +80,8 @@ def _load(task: str) -> _Template:
 def _as_text(value: object) -> str:
     if value is None:
         return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping | Sequence):
@@ -97,6 +104,7 @@ def prompt_placeholders(task: str) -> tuple[str, ...]:
 def render_prompt(task: str, **values: object) -> tuple[str, str]:
     """Render `task`'s (system, user) prompt pair; raises PromptError if a placeholder has no value."""
     tpl = _load(task)
+    values = {**{k: v for k, v in OPTIONAL.items() if k in prompt_placeholders(task)}, **values}
     missing = [name for name in prompt_placeholders(task) if name not in values]
     if missing:
         raise PromptError(f"prompt {task!r} needs values for: {', '.join(missing)}")

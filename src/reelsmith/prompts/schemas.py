@@ -54,6 +54,14 @@ class SceneDraft(BaseModel):
     on_screen_text: str = Field(
         max_length=80, description="Caption of at most 8 words (80 characters), or an empty string."
     )
+    # Defaults to "" so a reply written before narration existed (or by a writer that leaves it out)
+    # still reads; the schema sent to models requires it like every other field.
+    narration: str = Field(
+        default="",
+        max_length=1000,
+        description="Voice-over line spoken during the scene, about 2.5 words per second of duration_s, "
+        "in the language of the brief; an empty string when narration is off or for a music video.",
+    )
 
 
 class SceneList(BaseModel):

@@ -92,6 +92,9 @@ class JobStatus:
     reason: str | None = None  # set when failed
     permanent: bool = False  # a failure not worth retrying on this provider (e.g. content policy)
     poll_after_s: float = 1.0
+    # The model the provider says is doing the job, when it differs from the one asked for (Gemini
+    # silently routes retired ids to their successors); "" otherwise.
+    served_model: str = ""
 
 
 @runtime_checkable
@@ -144,4 +147,77 @@ class CancellableVideoModel(VideoModel, Protocol):
 
     def cancel(self, external_id: str) -> None:
         """Ask the provider to stop the job (best effort: a finished job is left alone)."""
+        ...
+
+
+@runtime_checkable
+class Reconcilable(Protocol):
+    """A video model that can find the job an earlier create of the same request started.
+
+    Its `submit` puts a marker derived from `request.idempotency_key` into the create (a webhook URL's
+    query, a metadata or name field, a client-chosen id), so that after a create whose outcome is
+    unknown (a timeout after sending, a dropped connection, a 5xx) the job can be looked up instead of
+    paid for twice.
+    """
+
+    def reconcile(self, request: ClipRequest) -> JobHandle | None:
+        """The job this request's create started, or None when the provider's records show none.
+
+        Raises a transient ProviderError when the provider cannot be asked right now.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """One spoken word and when it is heard, in seconds from the start of its audio."""
+
+    word: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One line to speak."""
+
+    text: str
+    voice: str = ""  # the provider's voice name; "" = the provider's default voice
+    language: str = "en"
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class SpeechResult:
+    """A spoken line: the audio file's bytes and when each word is heard in it."""
+
+    audio: bytes  # a complete audio file (WAV or MP3 as the provider returns it)
+    audio_suffix: str  # ".wav" or ".mp3"
+    words: tuple[WordTiming, ...]
+    duration_s: float
+    model: str
+    voice: str
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice a speech provider offers."""
+
+    name: str
+    language: str
+    description: str = ""
+
+
+@runtime_checkable
+class SpeechModel(Protocol):
+    """Speaks a line and says when each word is heard."""
+
+    name: str  # the provider name: "local", "elevenlabs", "gemini"
+
+    def speak(self, request: SpeechRequest) -> SpeechResult:
+        """Return the spoken line as one audio file with word timings (one provider call)."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices this provider offers."""
         ...

@@ -102,6 +102,7 @@ class Price(_Strict):
     per_image: float = Field(default=0.0, ge=0)
     per_1m_input: float = Field(default=0.0, ge=0)
     per_1m_output: float = Field(default=0.0, ge=0)
+    per_1k_chars: float = Field(default=0.0, ge=0)  # speech, by characters of text spoken
     source: str = "estimate"
 
 

@@ -4,12 +4,19 @@ The workflow is an API-format graph (ComfyUI's "Export (API)") in which strings 
 `{{prompt}}`, `{{negative_prompt}}`, `{{seed}}`, `{{width}}`, `{{height}}`, `{{frames}}`, `{{fps}}`,
 `{{seconds}}`. A string that is exactly one numeric placeholder becomes a number. The job id is a
 `prompt_id` derived from the idempotency key, chosen by us and sent with the prompt, so a repeated
-submit finds the job already queued (or finished) instead of queueing it twice.
+submit finds the job already queued (or finished) instead of queueing it twice. Servers too old to
+honour a client's `prompt_id` still keep the prompt's `extra_data`, where the key goes too: a lookup
+after a lost reply searches the queue and the recent history for it (`reconcile`).
+
+A 200 reply to `POST /prompt` may list `node_errors` for some outputs while the others were queued
+anyway: with a `prompt_id` in the reply the job exists and is followed like any other (polling
+reports whether it made a video); only a reply without one means nothing was queued.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from pathlib import Path
@@ -20,7 +27,13 @@ from reelsmith.providers.base import ClipRequest, JobHandle, JobStatus
 from reelsmith.providers.http import ProviderHttp
 from reelsmith.providers.inputs import clip_prompt
 
+log = logging.getLogger(__name__)
+
 POLL_S = 2.0
+# The extra_data field that carries the submission's idempotency key.
+KEY_FIELD = "reelsmith_key"
+# Recent history entries a lookup reads (newest first).
+HISTORY_ITEMS = 200
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 # Sizes that suit today's open video models (multiples of 16, ~480p): CPU- and VRAM-friendly.
 SIZES = {"16:9": (832, 480), "9:16": (480, 832), "1:1": (640, 640)}
@@ -93,11 +106,51 @@ class ComfyUIVideoModel:
         prompt_id = prompt_id_for(request.idempotency_key)
         if self._known(prompt_id):
             return JobHandle(prompt_id, poll_after_s=POLL_S)
-        body = {"prompt": self._graph(request), "client_id": self.client_id, "prompt_id": prompt_id}
-        reply = self.http.json("POST", "prompt", json_body=body)
+        body = {
+            "prompt": self._graph(request),
+            "client_id": self.client_id,
+            "prompt_id": prompt_id,
+            "extra_data": {KEY_FIELD: request.idempotency_key},
+        }
+        reply = self.http.json("POST", "prompt", json_body=body, creates=True)
+        queued = str(reply.get("prompt_id") or "")
         if reply.get("node_errors"):
-            raise self.http.fail(f"the workflow was rejected: {reply['node_errors']}", permanent=True)
-        return JobHandle(str(reply.get("prompt_id") or prompt_id), poll_after_s=POLL_S)
+            if not queued:
+                raise self.http.fail(f"the workflow was rejected: {reply['node_errors']}", permanent=True)
+            log.warning("comfyui: job %s queued with node errors: %s", queued, reply["node_errors"])
+        if not queued:
+            raise self.http.uncertain("the reply names no prompt_id")
+        return JobHandle(queued, poll_after_s=POLL_S)
+
+    def reconcile(self, request: ClipRequest) -> JobHandle | None:
+        """The job this request queued: by our prompt_id, else by the key in the prompt's extra_data."""
+        self.http.check_configured()
+        prompt_id = prompt_id_for(request.idempotency_key)
+        if self._known(prompt_id):
+            return JobHandle(prompt_id, poll_after_s=0.0)
+        queue = self.http.json("GET", "queue")
+        history = self.http.json("GET", "history", params={"max_items": str(HISTORY_ITEMS)})
+        items = [*(queue.get("queue_running") or []), *(queue.get("queue_pending") or [])]
+        items += [entry.get("prompt") for entry in history.values() if isinstance(entry, dict)]
+        for item in items:
+            if _carries_key(item, request.idempotency_key):
+                return JobHandle(str(item[1]), poll_after_s=0.0)
+        return None
+
+    def cancel(self, external_id: str) -> None:
+        """`POST /api/jobs/{id}/cancel` (ComfyUI 0.25+); older servers: drop it from the queue and
+        interrupt it if it is the one running."""
+        self.http.check_configured()
+        try:
+            self.http.request("POST", f"api/jobs/{external_id}/cancel")
+            return
+        except ProviderError as e:
+            if not e.permanent:
+                raise
+        running = self.http.json("GET", "queue").get("queue_running")
+        self.http.request("POST", "queue", json_body={"delete": [external_id]})
+        if _in(running, external_id):  # an older server interrupts whatever runs: only if it is ours
+            self.http.request("POST", "interrupt", json_body={"prompt_id": external_id})
 
     def poll(self, external_id: str) -> JobStatus:
         """Finished jobs are in /history; unfinished ones in /queue; a job in neither was lost."""
@@ -150,6 +203,13 @@ class ComfyUIVideoModel:
     def _history(self, prompt_id: str) -> dict[str, Any] | None:
         entry = self.http.json("GET", f"history/{prompt_id}").get(prompt_id)
         return entry if isinstance(entry, dict) else None
+
+
+def _carries_key(item: Any, key: str) -> bool:
+    """Whether a queue or history item ([number, prompt_id, prompt, extra_data, outputs]) has our key."""
+    if not key or not isinstance(item, list) or len(item) < 4 or not isinstance(item[3], dict):
+        return False
+    return bool(item[3].get(KEY_FIELD) == key and item[1])
 
 
 def _in(items: Any, prompt_id: str) -> bool:

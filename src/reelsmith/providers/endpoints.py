@@ -26,6 +26,10 @@ class Endpoint:
     health_path: str  # a cheap authenticated GET; "" when the API offers none
 
 
+# OpenAI's own API; any other OPENAI_BASE_URL is an OpenAI-compatible server.
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+
 def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
@@ -51,13 +55,24 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("luma", "LUMAAI_API_KEY", "lumaai_api_key", "luma_base_url", _bearer, "generations?limit=1"),
         # ComfyUI has no auth by default; its URL is what must be set.
         Endpoint("comfyui", "COMFYUI_URL", "comfyui_url", "comfyui_url", lambda k: {}, "queue"),
+        Endpoint(
+            "elevenlabs", "ELEVENLABS_API_KEY", "elevenlabs_api_key", "elevenlabs_base_url",
+            lambda k: {"xi-api-key": k}, "v1/voices",
+        ),
     )
 }  # fmt: skip
+
+
+def openai_compatible(settings: Settings) -> bool:
+    """Whether OPENAI_BASE_URL points somewhere other than OpenAI itself (an OpenAI-compatible server)."""
+    return settings.openai_base_url.rstrip("/") != OPENAI_BASE_URL
 
 
 def missing_setting(name: str, settings: Settings) -> str | None:
     """The environment variable a provider still needs, or None when it is configured."""
     endpoint = ENDPOINTS[name]
+    if name == "openai" and openai_compatible(settings):
+        return None  # a self-hosted OpenAI-compatible server (Ollama, vLLM, ...) usually takes no key
     if not str(getattr(settings, endpoint.key_attr) or "").strip():
         return endpoint.key_env
     if name == "comfyui" and settings.comfyui_workflow is None:
@@ -72,11 +87,18 @@ def connect(
     sleep: Callable[[float], None] = time.sleep,
     retries: int | None = None,
     timeout_s: float | None = None,
+    base_attr: str = "",
 ) -> ProviderHttp:
-    """A ProviderHttp for `name` built from settings (key, base URL, timeout, retry budget)."""
+    """A ProviderHttp for `name` built from settings (key, base URL, timeout, retry budget).
+
+    `base_attr` names another Settings attribute holding the base URL, for a provider with a second
+    API under the same key (Luma's Agents API beside Dream Machine).
+    """
     endpoint = ENDPOINTS[name]
     key = str(getattr(settings, endpoint.key_attr) or "").strip()
-    base = str(getattr(settings, endpoint.base_attr) or "").strip() or "http://unconfigured.invalid"
+    base = (
+        str(getattr(settings, base_attr or endpoint.base_attr) or "").strip() or "http://unconfigured.invalid"
+    )
     headers = {"User-Agent": "reelsmith", **(endpoint.auth(key) if key else {})}
     client = make_client(base, headers, timeout_s if timeout_s is not None else settings.provider_timeout_s)
     return ProviderHttp(

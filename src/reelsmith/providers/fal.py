@@ -3,6 +3,9 @@
 Those URLs are not always under the model id (fal drops sub-paths such as `/fast`), so the job id
 is the returned `response_url` itself — plus the `status_url` when it is not `response_url/status`.
 fal-client hard-codes its host, so this adapter drives the queue over httpx (PROVIDERS.md).
+
+The queue API has no way to list one's requests, so a create whose answer was lost cannot be looked
+up: it stays uncertain (the pipeline does not send it again).
 """
 
 from __future__ import annotations
@@ -43,10 +46,10 @@ class _FalQueue:
         path = self.model.strip("/")
         if webhook_url:
             path += "?" + urlencode({"fal_webhook": webhook_url})
-        queued = self.http.json("POST", path, json_body=body, headers=headers)
+        queued = self.http.json("POST", path, json_body=body, headers=headers, creates=True)
         response_url = str(queued.get("response_url") or "")
         if not response_url:
-            raise self.http.fail("the queue reply has no response_url")
+            raise self.http.uncertain("the queue reply has no response_url")
         status_url = str(queued.get("status_url") or "")
         external_id = (
             response_url if status_url in ("", f"{response_url}/status") else f"{response_url} {status_url}"

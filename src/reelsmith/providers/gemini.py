@@ -1,7 +1,11 @@
-"""Google Gemini API: generateContent with a response schema, and Veo clips as long-running operations.
+"""Google Gemini API over httpx: JSON text and still images from generateContent, and what each reply
+says about the model that served it.
 
-Driven over httpx rather than google-genai: its 3.x refuses Veo with an API key and its downloader
-cannot take an `http://` file URI (PROVIDERS.md), which also rules out a loopback fake.
+Every generateContent reply names the model version that answered (`modelVersion`) and its life
+stage (`modelStatus{modelStage, retirementTime, message}`); Gemini silently routes retired ids to
+their successors, so both are logged, and the served model is what a text result records. Clips go
+through the Interactions API (gemini_video.py). Driven over httpx rather than google-genai, whose
+3.x refuses some operations with an API key and cannot download from an `http://` URI.
 """
 
 from __future__ import annotations
@@ -9,53 +13,102 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reelsmith.providers.base import ClipRequest, JobHandle, JobStatus, TextRequest, TextResult
-from reelsmith.providers.http import ProviderHttp, looks_like_policy, write_atomic
-from reelsmith.providers.inputs import clip_prompt, image_base64, nearest
+from reelsmith.errors import ProviderError
+from reelsmith.providers.base import ImageRequest, TextRequest, TextResult
+from reelsmith.providers.http import ProviderHttp
+from reelsmith.providers.inputs import save_png
 
-VEO_SECONDS = (4, 6, 8)
-VEO_POLL_S = 10.0
-# Gemini's responseSchema is an OpenAPI 3.0 subset; everything else in a JSON schema is dropped.
-_SCHEMA_KEYS = frozenset({
-    "type", "format", "description", "nullable", "enum", "properties", "required", "items",
-    "minItems", "maxItems", "minimum", "maximum", "anyOf", "propertyOrdering",
-})  # fmt: skip
+log = logging.getLogger(__name__)
+
 _BLOCKING_FINISH = frozenset(
-    {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_SAFETY"}
+    {
+        "SAFETY",
+        "PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "RECITATION",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+    }
 )
+# Stages after which a model is on its way out (python-genai types.ModelStage).
+_LEAVING_STAGES = {"LEGACY": "deprecated (legacy)", "DEPRECATED": "deprecated", "RETIRED": "retired"}
+# Gemini's image sizes are named by their long side; 1K is enough for a reference or a card.
+IMAGE_SIZE = "1K"
 
 
-def to_gemini_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Convert a JSON schema to the OpenAPI subset `responseSchema` accepts, keeping property order."""
-    out: dict[str, Any] = {}
-    kind = schema.get("type")
-    if isinstance(kind, list):  # ["string", "null"] → type string, nullable
-        non_null = [k for k in kind if k != "null"]
-        kind = non_null[0] if non_null else "string"
-        out["nullable"] = True
-    for key, value in schema.items():
-        if key not in _SCHEMA_KEYS or key == "type":
-            continue
-        if key == "properties":
-            out[key] = {name: to_gemini_schema(sub) for name, sub in value.items()}
-            out["propertyOrdering"] = list(value)
-        elif key == "items":
-            out[key] = to_gemini_schema(value)
-        elif key == "anyOf":
-            out[key] = [to_gemini_schema(sub) for sub in value]
-        else:
-            out[key] = value
-    if kind:
-        out["type"] = str(kind).upper()
-    return out
+@dataclass(frozen=True)
+class ServedModel:
+    """Which model answered a call and what the API says about its life stage."""
+
+    requested: str
+    served: str
+    stage: str = ""  # MODEL_STAGE name, e.g. "STABLE", "DEPRECATED"
+    retirement: str = ""  # an RFC 3339 time, when announced
+    message: str = ""
+
+    @property
+    def rerouted(self) -> bool:
+        """Whether a different model than the one asked for answered."""
+        return bool(self.served) and not self.served.startswith(self.requested)
+
+    def warning(self) -> str | None:
+        """A sentence with the word retired, shut down or deprecated, or None when nothing is wrong."""
+        parts: list[str] = []
+        if self.stage in _LEAVING_STAGES:
+            parts.append(_LEAVING_STAGES[self.stage])
+        if self.retirement:
+            parts.append(f"shuts down {self.retirement[:10]}")
+        if self.rerouted:
+            parts.append(f"answered by {self.served} (the requested id is retired)")
+        if not parts:
+            return None
+        return "; ".join(parts) + (f": {self.message}" if self.message else "")
+
+
+def served_model(reply: Mapping[str, Any], requested: str) -> ServedModel:
+    """The served model and its status as a generateContent reply reports them."""
+    status = reply.get("modelStatus") or {}
+    if not isinstance(status, dict):
+        status = {}
+    return ServedModel(
+        requested=requested,
+        served=str(reply.get("modelVersion") or requested),
+        stage=str(status.get("modelStage") or ""),
+        retirement=str(status.get("retirementTime") or ""),
+        message=str(status.get("message") or ""),
+    )
+
+
+def _note_served(http: ProviderHttp, reply: Mapping[str, Any], requested: str) -> ServedModel:
+    served = served_model(reply, requested)
+    warning = served.warning()
+    if warning:
+        log.warning("%s: model %s is %s", http.provider, requested, warning)
+    return served
+
+
+def _first_candidate(http: ProviderHttp, reply: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The first candidate's finish reason and parts; a blocked prompt is a permanent failure."""
+    blocked = (reply.get("promptFeedback") or {}).get("blockReason")
+    if blocked:
+        raise http.fail(f"prompt blocked: {blocked}", permanent=True)
+    candidates = reply.get("candidates") or []
+    if not candidates or not isinstance(candidates[0], dict):
+        raise http.fail("reply has no candidates")
+    candidate = candidates[0]
+    parts = (candidate.get("content") or {}).get("parts") or []
+    return str(candidate.get("finishReason") or ""), [p for p in parts if isinstance(p, dict)]
 
 
 class GeminiTextModel:
-    """JSON replies from :generateContent with responseMimeType application/json."""
+    """JSON replies from :generateContent with responseMimeType application/json and a JSON schema."""
 
     name = "gemini"
 
@@ -70,20 +123,13 @@ class GeminiTextModel:
             "contents": [{"role": "user", "parts": [{"text": request.user}]}],
             "generationConfig": {
                 "responseMimeType": "application/json",
-                "responseSchema": to_gemini_schema(request.schema),
+                # responseJsonSchema takes JSON Schema as is (responseSchema wanted an OpenAPI subset).
+                "responseJsonSchema": dict(request.schema),
             },
         }
         reply = self.http.json("POST", f"models/{self.model}:generateContent", json_body=body)
-        blocked = (reply.get("promptFeedback") or {}).get("blockReason")
-        if blocked:
-            raise self.http.fail(f"prompt blocked: {blocked}", permanent=True)
-        candidates = reply.get("candidates") or []
-        if not candidates:
-            raise self.http.fail("reply has no candidates")
-        candidate = candidates[0]
-        finish = str(candidate.get("finishReason") or "")
-        parts = (candidate.get("content") or {}).get("parts") or []
-        raw = "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+        finish, parts = _first_candidate(self.http, reply)
+        raw = "".join(str(p.get("text", "")) for p in parts if not p.get("thought"))
         if finish in _BLOCKING_FINISH and not raw:
             raise self.http.fail(f"reply blocked: {finish}", permanent=True)
         try:
@@ -98,14 +144,14 @@ class GeminiTextModel:
         return TextResult(
             data=data,
             raw=raw,
-            model=str(reply.get("modelVersion") or self.model),
+            model=_note_served(self.http, reply, self.model).served,
             input_tokens=int(usage.get("promptTokenCount") or 0),
             output_tokens=int(usage.get("candidatesTokenCount") or 0),
         )
 
 
-class GeminiVideoModel:
-    """Veo clips: :predictLongRunning → GET /{operation} → the sample's file URI (or inline bytes)."""
+class GeminiImageModel:
+    """One image from :generateContent with responseModalities IMAGE and imageConfig."""
 
     name = "gemini"
 
@@ -113,77 +159,53 @@ class GeminiVideoModel:
         self.http = http
         self.model = model
 
-    def submit(self, request: ClipRequest) -> JobHandle:
-        """Start the operation; its name (`models/…/operations/…`) is the job id."""
-        instance: dict[str, Any] = {"prompt": clip_prompt(request, with_negative=False)}
-        if request.reference_images:
-            b64, mime = image_base64(request.reference_images[0], provider=self.name)
-            instance["image"] = {"bytesBase64Encoded": b64, "mimeType": mime}
-        parameters: dict[str, Any] = {
-            "sampleCount": 1,
-            "durationSeconds": nearest(request.duration_s, VEO_SECONDS),
-            # Veo makes no square video; 1:1 scenes get landscape and the stitcher fits them.
-            "aspectRatio": "9:16" if request.aspect == "9:16" else "16:9",
-        }
+    def generate_image(self, request: ImageRequest, dest: Path) -> None:
+        """Generate one image and write it to `dest` as PNG."""
+        prompt = request.prompt
         if request.negative_prompt:
-            parameters["negativePrompt"] = request.negative_prompt
-        headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
-        op = self.http.json(
-            "POST",
-            f"models/{self.model}:predictLongRunning",
-            json_body={"instances": [instance], "parameters": parameters},
-            headers=headers,
-        )
-        if not op.get("name"):
-            raise self.http.fail("predictLongRunning returned no operation name")
-        return JobHandle(external_id=str(op["name"]), poll_after_s=VEO_POLL_S)
-
-    def poll(self, external_id: str) -> JobStatus:
-        """Map the operation: not done → running; done → a sample, a filter reason or an error."""
-        op = self.http.json("GET", external_id)
-        if not op.get("done"):
-            return JobStatus("running", poll_after_s=VEO_POLL_S)
+            prompt += f" Avoid: {request.negative_prompt}."
+        body = {
+            "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+            "generationConfig": {
+                "responseModalities": ["IMAGE"],
+                "imageConfig": {"aspectRatio": str(request.aspect), "imageSize": IMAGE_SIZE},
+            },
+        }
+        reply = self.http.json("POST", f"models/{self.model}:generateContent", json_body=body)
+        finish, parts = _first_candidate(self.http, reply)
+        _note_served(self.http, reply, self.model)
+        inline = next((p.get("inlineData") for p in parts if isinstance(p.get("inlineData"), dict)), None)
+        if inline is None:
+            if finish in _BLOCKING_FINISH:
+                raise self.http.fail(f"image blocked: {finish}", permanent=True)
+            text = " ".join(str(p.get("text", "")) for p in parts).strip()
+            raise self.http.fail(
+                f"reply has no image (finishReason {finish or '?'}){': ' + text if text else ''}"
+            )
         try:
-            self._sample(op)
-        except _Failed as failed:
-            return JobStatus("failed", reason=failed.reason, permanent=failed.permanent)
-        return JobStatus("succeeded", progress=1.0, poll_after_s=0.0)
-
-    def fetch(self, external_id: str, dest: Path) -> None:
-        """Download the sample's URI with the key header (following redirects), or decode inline bytes."""
-        op = self.http.json("GET", external_id)
-        try:
-            video = self._sample(op)
-        except _Failed as failed:
-            raise self.http.fail(failed.reason, permanent=failed.permanent) from None
-        if video.get("uri"):
-            self.http.download(str(video["uri"]), dest, follow_redirects=True)
-            return
-        try:
-            write_atomic(dest, base64.b64decode(str(video["encodedVideo"]), validate=True))
-        except (KeyError, binascii.Error) as e:
-            raise self.http.fail("the sample has neither a uri nor valid encodedVideo") from e
-
-    @staticmethod
-    def _sample(op: Mapping[str, Any]) -> dict[str, Any]:
-        if op.get("error"):
-            err = op["error"]
-            message = str(err.get("message") or err)
-            permanent = err.get("code") == 400 or looks_like_policy(message, err.get("status"))
-            raise _Failed(message, permanent)
-        generated = (op.get("response") or {}).get("generateVideoResponse") or {}
-        reasons = generated.get("raiMediaFilteredReasons") or []
-        if reasons or generated.get("raiMediaFilteredCount"):
-            raise _Failed("filtered by safety policy: " + ("; ".join(map(str, reasons)) or "no reason"), True)
-        samples = generated.get("generatedSamples") or []
-        video = samples[0].get("video") if samples and isinstance(samples[0], dict) else None
-        if not isinstance(video, dict) or not (video.get("uri") or video.get("encodedVideo")):
-            raise _Failed("the operation finished without a video", False)
-        return video
+            data = base64.b64decode(str(inline.get("data", "")), validate=True)
+        except binascii.Error as e:
+            raise self.http.fail("the image's inlineData is not valid base64") from e
+        save_png(data, dest, provider=self.name)
 
 
-class _Failed(Exception):
-    def __init__(self, reason: str, permanent: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
+def check_model(http: ProviderHttp, model: str, kind: str) -> str | None:
+    """Ask Gemini about `model`; a warning sentence (retired / shut down / deprecated) or None.
+
+    A text model is asked with a one-token generateContent, the only reply that carries
+    `modelStatus`; other models with GET /models/{id} (free), where a 404 means the id is gone.
+    """
+    try:
+        if kind != "text":
+            http.request("GET", f"models/{model}")
+            return None
+        body = {
+            "contents": [{"role": "user", "parts": [{"text": "ok"}]}],
+            "generationConfig": {"maxOutputTokens": 1},
+        }
+        reply = http.json("POST", f"models/{model}:generateContent", json_body=body)
+    except ProviderError as e:
+        if "HTTP 404" in e.message:
+            return "retired: the API does not know this model id"
+        raise
+    return served_model(reply, model).warning()

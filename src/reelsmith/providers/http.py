@@ -5,14 +5,26 @@ jitter on 408/409/429/5xx and on connection errors and timeouts, honouring `retr
 `Retry-After`; any other 4xx is permanent; a reply that should be JSON and is not is transient.
 Credentials go only to the provider's own origin: downloads of CDN URLs and cross-origin redirects
 are sent without the auth headers the client carries.
+
+A request that creates a paid job (`creates=True`) is different: no provider honours an
+`Idempotency-Key`, so once the request may have reached the provider (a timeout or a dropped
+connection after sending, a 5xx, a 2xx whose body cannot be read) sending it again may start and
+bill a second job. Such a failure is raised as `UncertainSubmit` and never retried here; only
+failures that prove nothing was created (the connection was never made, 408, 409, 429) are.
+
+Downloads are capped in size and refused for private, loopback and link-local addresses unless
+the provider's configured base URL is itself one (a self-hosted server, a test fake): a job's
+output URL comes from the provider's reply and must not make us fetch from our own network.
 """
 
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
 import os
 import random
+import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -28,8 +40,15 @@ from reelsmith.errors import ProviderError
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 409, 429})
-AUTH_HEADERS = ("authorization", "x-goog-api-key")
+AUTH_HEADERS = ("authorization", "x-goog-api-key", "xi-api-key")
 _MAX_REDIRECTS = 5
+# Clips are tens of megabytes; a reply far beyond that is a mistake or an attack on the disk.
+MAX_DOWNLOAD_BYTES = 1 << 30
+# Transport failures that prove the request never reached the server.
+_NEVER_SENT: tuple[type[Exception], ...] = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+)  # fmt: skip
 # Words providers use when they refuse content; such a refusal is permanent and its text is shown.
 _POLICY_WORDS = (
     "policy", "moderation", "safety", "nsfw", "sensitive", "prohibited", "blocked", "harm", "flagged",
@@ -40,6 +59,13 @@ def looks_like_policy(*texts: object) -> bool:
     """True when an error code or message reads like a content-policy refusal."""
     blob = " ".join(str(t) for t in texts if t).lower()
     return any(word in blob for word in _POLICY_WORDS)
+
+
+class UncertainSubmit(ProviderError):
+    """A create whose outcome is unknown: the provider may have started (and will bill) a job."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False)
 
 
 def make_client(base_url: str, headers: Mapping[str, str], timeout_s: float) -> httpx.Client:
@@ -125,12 +151,17 @@ class ProviderHttp:
     max_delay_s: float = 30.0
     missing: str | None = None  # the unset setting that makes this provider unusable
     rng: random.Random = field(default_factory=random.Random)
+    max_download_bytes: int = MAX_DOWNLOAD_BYTES
 
     def fail(
         self, message: str, *, permanent: bool = False, retry_after: float | None = None
     ) -> ProviderError:
         """A ProviderError whose message names the provider."""
         return ProviderError(f"{self.provider}: {message}", permanent=permanent, retry_after_s=retry_after)
+
+    def uncertain(self, message: str) -> UncertainSubmit:
+        """An UncertainSubmit whose message names the provider and says the outcome is unknown."""
+        return UncertainSubmit(f"{self.provider}: submission uncertain: {message}")
 
     def check_configured(self) -> None:
         """Raise a permanent error when the provider's key or URL is not set."""
@@ -153,16 +184,27 @@ class ProviderHttp:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = False,
+        creates: bool = False,
     ) -> httpx.Response:
-        """Send with retries; return a 2xx response (body read) or raise a classified ProviderError."""
+        """Send with retries; return a 2xx response (body read) or raise a classified ProviderError.
+
+        `creates` marks a request that starts a paid job: see the module docstring.
+        """
         return request_with_retries(
             self, method, url, json_body=json_body, data=data, files=files, params=params,
-            headers=headers, follow_redirects=follow_redirects,
+            headers=headers, follow_redirects=follow_redirects, creates=creates,
         )  # fmt: skip
 
     def json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        """`request` and parse the reply as a JSON object; malformed JSON is a transient error."""
-        return parse_json(self, self.request(method, url, **kwargs))
+        """`request` and parse the reply as a JSON object; malformed JSON is a transient error
+        (and, for a create, an uncertain one: the 2xx says the job exists)."""
+        response = self.request(method, url, **kwargs)
+        try:
+            return parse_json(self, response)
+        except ProviderError as e:
+            if kwargs.get("creates"):
+                raise self.uncertain(e.message.removeprefix(f"{self.provider}: ")) from e
+            raise
 
     def download(
         self, url: str, dest: Path, *, params: Mapping[str, str] | None = None, follow_redirects: bool = True
@@ -195,11 +237,43 @@ def write_atomic(dest: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _send(http: ProviderHttp, request: httpx.Request, follow_redirects: bool) -> httpx.Response:
+def is_private_host(host: str, *, unresolved: bool = True) -> bool:
+    """Whether `host` (a name or an address) is, or resolves to, a private, loopback, link-local or
+    otherwise non-public address; a name that does not resolve counts as `unresolved` says."""
+    try:
+        addresses = [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return unresolved
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        return unresolved
+    return any(not a.is_global or a.is_multicast for a in addresses)
+
+
+def _check_download_host(http: ProviderHttp, url: httpx.URL) -> None:
+    """Refuse a download from a non-public address, unless the provider itself lives on one."""
+    base_host = http.client.base_url.host
+    if url.host == base_host or is_private_host(base_host, unresolved=False):
+        return
+    if is_private_host(url.host):
+        raise http.fail(
+            f"refusing to download from a private or loopback address: {url.host}", permanent=True
+        )
+
+
+def _send(
+    http: ProviderHttp, request: httpx.Request, follow_redirects: bool, *, download: bool = False
+) -> httpx.Response:
     """Send one request (body not yet read), following redirects by hand so that credentials never
-    leave the provider's origin (httpx itself strips only `Authorization`)."""
+    leave the provider's origin (httpx itself strips only `Authorization`); a download checks the
+    address of every hop."""
     base = http.client.base_url
     for _ in range(_MAX_REDIRECTS + 1):
+        if download:
+            _check_download_host(http, request.url)
         if not same_origin(request.url, base):
             for name in AUTH_HEADERS:
                 if name in request.headers:
@@ -212,21 +286,41 @@ def _send(http: ProviderHttp, request: httpx.Request, follow_redirects: bool) ->
     raise http.fail(f"too many redirects from {request.url}")
 
 
-def _stream_to(response: httpx.Response, dest: Path) -> None:
-    """Stream the body to `dest` through a temp file; an interrupted transfer leaves nothing behind."""
+def _stream_to(http: ProviderHttp, response: httpx.Response, dest: Path) -> None:
+    """Stream the body to `dest` through a temp file, within the size cap; an interrupted or
+    oversized transfer leaves nothing behind."""
+    cap = http.max_download_bytes
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        size = int(declared)
+        raise http.fail(
+            f"the file at {response.request.url} is {size} bytes, over the {cap}-byte cap", permanent=True
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
     try:
         size = 0
         with open(tmp, "wb") as f:
             for chunk in response.iter_bytes(1 << 16):
-                f.write(chunk)
                 size += len(chunk)
+                if size > cap:
+                    raise http.fail(
+                        f"the file at {response.request.url} is over the {cap}-byte cap", permanent=True
+                    )
+                f.write(chunk)
         if size == 0:
             raise httpx.ReadError("empty body", request=response.request)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _transport_problem(http: ProviderHttp, what: str, error: Exception, *, creates: bool) -> str:
+    """How a transport failure reads; raises UncertainSubmit when a create may have been received."""
+    problem = f"{what}: {type(error).__name__}: {error}".rstrip(": ")
+    if creates and not isinstance(error, _NEVER_SENT):
+        raise http.uncertain(f"{problem} after the request was sent") from error
+    return problem
 
 
 def request_with_retries(
@@ -241,10 +335,12 @@ def request_with_retries(
     headers: Mapping[str, str] | None = None,
     follow_redirects: bool = False,
     stream_to: Path | None = None,
+    creates: bool = False,
 ) -> httpx.Response:
     """Send a request within the retry budget and classify the outcome (see the module docstring).
 
     With `stream_to`, a 2xx body is streamed into that file (atomically) instead of into memory.
+    With `creates`, a failure after which the job may exist raises UncertainSubmit at once.
     """
     http.check_configured()
     what = f"{method} {httpx.URL(url).path or url}"
@@ -255,16 +351,16 @@ def request_with_retries(
         )
         wait: float | None = None
         try:
-            response = _send(http, request, follow_redirects)
+            response = _send(http, request, follow_redirects, download=stream_to is not None)
             try:
                 if response.status_code < 300 and stream_to is not None:
-                    _stream_to(response, stream_to)
+                    _stream_to(http, response, stream_to)
                 else:
                     response.read()
             finally:
                 response.close()
         except (httpx.TimeoutException, httpx.TransportError) as e:
-            problem = f"{what}: {type(e).__name__}: {e}".rstrip(": ")
+            problem = _transport_problem(http, what, e, creates=creates)
             if attempt >= http.retries:
                 raise http.fail(f"{problem} (gave up after {attempt + 1} attempts)") from e
         else:
@@ -279,6 +375,9 @@ def request_with_retries(
                 raise http.fail(f"{prefix}{what} → HTTP {status}: {text}", permanent=True)
             wait = retry_after_s(response)
             problem = f"{what} → HTTP {status}: {text}"
+            if creates and status >= 500:
+                # The server may have made the job before it failed to answer.
+                raise http.uncertain(problem)
             if attempt >= http.retries:
                 raise http.fail(f"{problem} (gave up after {attempt + 1} attempts)", retry_after=wait)
             if wait is not None and wait > http.max_delay_s:

@@ -98,3 +98,8 @@ def save_png(data: bytes, dest: Path, *, provider: str) -> None:
         # A garbled download is worth another try; the provider may hand out a good file next time.
         raise ProviderError(f"{provider}: the returned image is not readable: {e}") from e
     write_atomic(dest, out.getvalue())
+
+
+def idempotency_header(key: str) -> dict[str, str]:
+    """A create's `Idempotency-Key` header: no provider documents honouring it, but it costs nothing."""
+    return {"Idempotency-Key": key} if key else {}

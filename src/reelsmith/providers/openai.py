@@ -1,45 +1,36 @@
-"""OpenAI: chat completions with a strict JSON schema, gpt-image-1 images and Sora 2 videos.
+"""OpenAI, and any server that speaks its API: chat completions with a strict JSON schema, images.
 
-OpenAI announced the end of the Videos API / sora-2 for 2026-09-24 (unverified whether in force):
-the video adapter is kept and works against any server speaking the protocol, but is never a default.
+`OPENAI_BASE_URL` may point at an OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp's
+server); such a server needs no API key, and its replies are read leniently (no usage block, JSON
+wrapped in a Markdown fence). OpenAI has no video API any more: the Videos API (Sora 2) was shut
+down 2026-09-24; openai_video.py keeps its protocol for servers that still speak it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-from reelsmith.providers.base import (
-    ClipRequest,
-    ImageRequest,
-    JobHandle,
-    JobState,
-    JobStatus,
-    TextRequest,
-    TextResult,
-)
-from reelsmith.providers.http import ProviderHttp, looks_like_policy, parse_json
-from reelsmith.providers.inputs import clip_prompt, fitted_png, nearest, save_png
+from reelsmith.errors import ProviderError
+from reelsmith.providers.base import ImageRequest, TextRequest, TextResult
+from reelsmith.providers.http import ProviderHttp
+from reelsmith.providers.inputs import idempotency_header, save_png
 
-VIDEO_SECONDS = (4, 8, 12)
-# Sora 2 has no square size; a 1:1 scene gets landscape and the stitcher pads it like any odd size.
-VIDEO_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (1280, 720)}
 IMAGE_SIZES = {"16:9": "1536x1024", "9:16": "1024x1536", "1:1": "1024x1024"}
-_STATES: dict[str, JobState] = {
-    "queued": "queued",
-    "in_progress": "running",
-    "completed": "succeeded",
-    "failed": "failed",
-}
 _SCHEMA_NAME = re.compile(r"[^a-zA-Z0-9_-]")
+# Local servers often wrap a JSON reply in a Markdown code fence despite response_format.
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
-def _idempotency(key: str) -> dict[str, str]:
-    return {"Idempotency-Key": key} if key else {}
+def reply_json(raw: str) -> Any:
+    """Parse a reply's content as JSON, unwrapping a Markdown code fence around it."""
+    fenced = _FENCE.match(raw)
+    return json.loads(fenced.group(1) if fenced else raw)
 
 
 class OpenAITextModel:
@@ -80,7 +71,7 @@ class OpenAITextModel:
             raise self.http.fail("reply withheld by the content filter", permanent=True)
         raw = message.get("content") or ""
         try:
-            data = json.loads(raw)
+            data = reply_json(raw)
         except ValueError as e:
             raise self.http.fail(f"reply content is not JSON: {raw[:120]!r}") from e
         if not isinstance(data, dict):
@@ -96,7 +87,7 @@ class OpenAITextModel:
 
 
 class OpenAIImageModel:
-    """One PNG from /images/generations (gpt-image-1 always answers base64)."""
+    """One PNG from /images/generations (GPT Image models always answer base64)."""
 
     name = "openai"
 
@@ -117,7 +108,7 @@ class OpenAIImageModel:
             "output_format": "png",
         }
         reply = self.http.json(
-            "POST", "images/generations", json_body=body, headers=_idempotency(request.idempotency_key)
+            "POST", "images/generations", json_body=body, headers=idempotency_header(request.idempotency_key)
         )
         try:
             data = base64.b64decode(reply["data"][0]["b64_json"], validate=True)
@@ -126,65 +117,26 @@ class OpenAIImageModel:
         save_png(data, dest, provider=self.name)
 
 
-class OpenAIVideoModel:
-    """Sora 2 clips through POST /videos → GET /videos/{id} → GET /videos/{id}/content."""
+def check_model(http: ProviderHttp, model: str, today: dt.date | None = None) -> str | None:
+    """Ask GET /models/{id}; a warning sentence (shut down / deprecated / retired) or None.
 
-    name = "openai"
-
-    def __init__(self, http: ProviderHttp, model: str) -> None:
-        self.http = http
-        self.model = model
-
-    def submit(self, request: ClipRequest) -> JobHandle:
-        """Create the video job; the idempotency key travels as the `Idempotency-Key` header."""
-        width, height = VIDEO_SIZES.get(request.aspect, VIDEO_SIZES["16:9"])
-        fields = {
-            "model": self.model,
-            "prompt": clip_prompt(request),
-            "seconds": str(nearest(request.duration_s, VIDEO_SECONDS)),
-            "size": f"{width}x{height}",
-        }
-        headers = _idempotency(request.idempotency_key)
-        if request.reference_images:
-            # Sora wants the reference at exactly the output size, sent as a multipart file.
-            png = fitted_png(request.reference_images[0], (width, height), provider=self.name)
-            files = {"input_reference": ("reference.png", png, "image/png")}
-            job = self.http.json("POST", "videos", data=fields, files=files, headers=headers)
-        else:
-            job = self.http.json("POST", "videos", json_body=fields, headers=headers)
-        if not job.get("id"):
-            raise self.http.fail("POST /videos returned no id")
-        return JobHandle(external_id=str(job["id"]), poll_after_s=1.0)
-
-    def poll(self, external_id: str) -> JobStatus:
-        """Map the job's status and progress; the server's `openai-poll-after-ms` sets the next look."""
-        response = self.http.request("GET", f"videos/{external_id}")
-        job = parse_json(self.http, response)
-        poll_after = _poll_after(response.headers.get("openai-poll-after-ms"))
-        state = _STATES.get(str(job.get("status")))
-        if state is None:
-            return JobStatus("running", poll_after_s=poll_after)
-        progress = max(0.0, min(1.0, float(job.get("progress") or 0) / 100.0))
-        if state == "failed":
-            err = job.get("error") or {}
-            code, message = err.get("code", ""), err.get("message") or "video generation failed"
-            reason = f"{message} ({code})" if code else str(message)
-            return JobStatus("failed", progress, reason=reason, permanent=looks_like_policy(code, message))
-        if state == "succeeded":
-            progress = 1.0
-        return JobStatus(state, progress, poll_after_s=poll_after)
-
-    def fetch(self, external_id: str, dest: Path) -> None:
-        """Stream the finished MP4 to `dest`."""
-        self.http.download(f"videos/{external_id}/content?variant=video", dest)
-
-    def cancel(self, external_id: str) -> None:
-        """DELETE /videos/{id} (stops a queued job; removes a finished one)."""
-        self.http.request("DELETE", f"videos/{external_id}")
-
-
-def _poll_after(header: str | None) -> float:
+    OpenAI's model object carries `shutdown_date` once a shutdown is announced; an id the server
+    does not know is reported as retired (or, on a compatible server, not installed).
+    """
+    day = today or dt.datetime.now(dt.UTC).date()
     try:
-        return max(0.0, float(header) / 1000.0) if header else 1.0
+        info = http.json("GET", f"models/{model}")
+    except ProviderError as e:
+        if "HTTP 404" in e.message:
+            return "retired: the server does not offer this model id (or it is not installed)"
+        raise
+    shutdown = str(info.get("shutdown_date") or "")
+    if not shutdown:
+        return None
+    try:
+        when = dt.date.fromisoformat(shutdown[:10])
     except ValueError:
-        return 1.0
+        return f"deprecated: shutdown announced for {shutdown}"
+    if when <= day:
+        return f"shut down {when.isoformat()}"
+    return f"deprecated: shuts down {when.isoformat()}"

@@ -25,6 +25,7 @@ class Price:
     per_image: float = 0.0
     per_1k_input: float = 0.0  # text tokens
     per_1k_output: float = 0.0
+    per_1k_chars: float = 0.0  # speech
     source: str = "estimate"
 
 
@@ -46,6 +47,7 @@ def catalogued_price(provider: str, model: str, catalogue: Catalogue | None = No
         per_image=p.per_image,
         per_1k_input=p.per_1m_input / 1000.0,
         per_1k_output=p.per_1m_output / 1000.0,
+        per_1k_chars=p.per_1k_chars,
         source=p.source,
     )
 
@@ -114,6 +116,14 @@ def text_cost(provider: str, model: str, in_tokens: int, out_tokens: int, *, pri
     return round((price.per_1k_input * in_tokens + price.per_1k_output * out_tokens) / 1000.0, 6)
 
 
+def speech_cost(
+    provider: str, model: str, characters: int, *, prices: str = "", catalogue: Catalogue | None = None
+) -> float:
+    """Cost of speaking `characters` characters of text."""
+    price = price_for(provider, model, prices, catalogue)
+    return round(price.per_1k_chars * max(0, characters) / 1000.0, 6) if price else 0.0
+
+
 def describe(price: Price | None) -> str:
     """A short human description of a price, for the CLI."""
     if price is None:
@@ -127,4 +137,6 @@ def describe(price: Price | None) -> str:
         parts.append(f"${price.per_image:g}/image")
     if price.per_1k_input or price.per_1k_output:
         parts.append(f"${price.per_1k_input:g}+${price.per_1k_output:g}/1k tok")
+    if price.per_1k_chars:
+        parts.append(f"${price.per_1k_chars:g}/1k chars")
     return (", ".join(parts) or "free") + (" (est.)" if price.source == "estimate" else "")

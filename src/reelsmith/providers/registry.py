@@ -14,15 +14,16 @@ from dataclasses import dataclass
 
 from reelsmith.config import Settings
 from reelsmith.errors import InvalidInput
-from reelsmith.providers.base import ImageModel, TextModel, VideoModel
+from reelsmith.providers.base import ImageModel, SpeechModel, TextModel, VideoModel
 from reelsmith.providers.catalogue import Catalogue, Kind, ModelEntry
 from reelsmith.providers.catalogue import load as load_catalogue
 from reelsmith.providers.http import ProviderHttp
 
 TEXT_PROVIDERS = ("local", "openai", "gemini")
-IMAGE_PROVIDERS = ("local", "openai", "replicate", "fal")
+IMAGE_PROVIDERS = ("local", "openai", "replicate", "fal", "gemini")
 VIDEO_PROVIDERS = ("local", "openai", "gemini", "replicate", "fal", "runway", "luma", "comfyui")
-ALL_PROVIDERS = ("local", "openai", "gemini", "replicate", "fal", "runway", "luma", "comfyui")
+SPEECH_PROVIDERS = ("local", "elevenlabs", "gemini")
+ALL_PROVIDERS = ("local", "openai", "gemini", "replicate", "fal", "runway", "luma", "comfyui", "elevenlabs")
 # Providers whose models are not chosen by name (the offline renderer; ComfyUI runs the configured workflow).
 FIXED_MODEL_PROVIDERS = ("local", "comfyui")
 
@@ -69,14 +70,18 @@ def _setting_models(settings: Settings, name: str) -> dict[str, str]:
     """The model settings of provider `name` by kind ("" where the catalogue's default applies)."""
     s = settings
     table: dict[str, dict[str, str]] = {
-        "local": {"text": "", "image": "", "video": ""},
+        "local": {"text": "", "image": "", "video": "", "speech": ""},
         "openai": {"text": s.openai_text_model, "image": s.openai_image_model, "video": s.openai_video_model},
-        "gemini": {"text": s.gemini_text_model, "video": s.gemini_video_model},
+        "gemini": {
+            "text": s.gemini_text_model, "image": s.gemini_image_model, "video": s.gemini_video_model,
+            "speech": s.gemini_speech_model,
+        },
         "replicate": {"image": s.replicate_image_model, "video": s.replicate_video_model},
         "fal": {"image": s.fal_image_model, "video": s.fal_video_model},
         "runway": {"video": s.runway_video_model},
         "luma": {"video": s.luma_video_model},
         "comfyui": {"video": f"comfyui:{s.comfyui_workflow.stem}" if s.comfyui_workflow else "comfyui"},
+        "elevenlabs": {"speech": s.elevenlabs_speech_model},
     }
     return table[name]
 
@@ -105,15 +110,18 @@ class ProviderRegistry:
         self._text: dict[str, TextModel] = {}
         self._image: dict[str, ImageModel] = {}
         self._video: dict[str, VideoModel] = {}
+        self._speech: dict[str, SpeechModel] = {}
 
-    def http(self, name: str) -> ProviderHttp:
-        """The shared connection of remote provider `name` (one httpx client per provider)."""
+    def http(self, name: str, base_attr: str = "") -> ProviderHttp:
+        """The shared connection of remote provider `name` (one httpx client per provider and API;
+        `base_attr` names the Settings attribute of a second API's base URL)."""
         from reelsmith.providers.endpoints import connect
 
+        key = f"{name}@{base_attr}" if base_attr else name
         with self._lock:
-            if name not in self._http:
-                self._http[name] = connect(name, self.settings, sleep=self._sleep)
-            return self._http[name]
+            if key not in self._http:
+                self._http[key] = connect(name, self.settings, sleep=self._sleep, base_attr=base_attr)
+            return self._http[key]
 
     @functools.cached_property
     def catalogue(self) -> Catalogue:
@@ -162,6 +170,10 @@ class ProviderRegistry:
                 from reelsmith.providers.openai import OpenAIImageModel
 
                 self._image[name] = OpenAIImageModel(self.http(provider), model)
+            elif provider == "gemini":
+                from reelsmith.providers.gemini import GeminiImageModel
+
+                self._image[name] = GeminiImageModel(self.http(provider), model)
             elif provider == "replicate":
                 from reelsmith.providers.replicate import ReplicateImageModel
 
@@ -189,20 +201,48 @@ class ProviderRegistry:
             from reelsmith.providers.comfyui import ComfyUIVideoModel
 
             return ComfyUIVideoModel(self.http(name), self.settings.comfyui_workflow)
-        from reelsmith.providers import fal, gemini, luma, openai, replicate, runway
+        from reelsmith.providers import fal, gemini_video, luma, luma_agents, openai_video, replicate, runway
 
         entry = self.entry(item, "video")
         if name == "replicate":
             return replicate.ReplicateVideoModel(self.http(name), entry.id, entry)
         if name == "fal":
             return fal.FalVideoModel(self.http(name), entry.id, entry)
+        if name == "gemini":
+            return gemini_video.GeminiVideoModel(self.http(name), entry.id, entry)
+        if name == "luma" and entry.protocol == luma_agents.PROTOCOL:
+            return luma_agents.LumaAgentsVideoModel(self.http(name, "luma_agents_base_url"), entry.id, entry)
+        if name == "luma":
+            return luma.LumaVideoModel(self.http(name), entry.id, entry)
         classes: dict[str, Callable[[ProviderHttp, str], VideoModel]] = {
-            "openai": openai.OpenAIVideoModel,
-            "gemini": gemini.GeminiVideoModel,
+            "openai": openai_video.OpenAIVideoModel,
             "runway": runway.RunwayVideoModel,
-            "luma": luma.LumaVideoModel,
         }
         return classes[name](self.http(name), entry.id)
+
+    def speech(self, item: str) -> SpeechModel:
+        """The speech model of chain item `item` (`provider` or `provider:model`)."""
+        with self._lock:
+            cached = self._speech.get(item)
+        if cached is not None:
+            return cached
+        parse_chain(item, SPEECH_PROVIDERS, "speech_providers")
+        provider, model = split_item(item)[0], self.model_for(item, "speech")
+        built: SpeechModel
+        if provider == "local":
+            from reelsmith.providers.local.speech import LocalSpeechModel
+
+            built = LocalSpeechModel()
+        elif provider == "elevenlabs":
+            from reelsmith.providers.elevenlabs import ElevenLabsSpeechModel
+
+            built = ElevenLabsSpeechModel(self.http(provider), model)
+        else:
+            from reelsmith.providers.gemini_speech import GeminiSpeechModel
+
+            built = GeminiSpeechModel(self.http(provider), model)
+        with self._lock:
+            return self._speech.setdefault(item, built)
 
     def configured(self) -> list[ProviderInfo]:
         """Every known provider with its kinds, models and whether its settings are complete."""
@@ -216,6 +256,7 @@ class ProviderRegistry:
                     ("text", TEXT_PROVIDERS),
                     ("image", IMAGE_PROVIDERS),
                     ("video", VIDEO_PROVIDERS),
+                    ("speech", SPEECH_PROVIDERS),
                 )
                 if name in names
             )

@@ -3,6 +3,14 @@
 A clip's input is built from the model's catalogue entry (its field names for the start image,
 duration and aspect differ per model); a model the catalogue does not know gets the common shape:
 one reference image as `image` (the first frame), two or more as `reference_images`.
+
+Replicate ignores idempotency keys, so a create whose answer was lost is looked up, not resent:
+`GET /predictions` lists the account's predictions (API and web), newest first, each with its model
+and input. Ours is the newest one of our model whose input matches what we sent field by field (the
+scene's seed, derived from the generation and scene, makes the input unique to the scene; the pipeline
+tells an earlier attempt's job from this one's by its id). Image fields are left out of the comparison,
+as Replicate may store an uploaded file's URL instead of the data URI we sent. The listing is the
+account's own record of what it will bill, so a lookup that finds nothing means nothing was made.
 """
 
 from __future__ import annotations
@@ -14,11 +22,17 @@ from reelsmith.errors import ProviderError
 from reelsmith.providers.base import ClipRequest, ImageRequest, JobHandle, JobState, JobStatus
 from reelsmith.providers.body import clip_body
 from reelsmith.providers.catalogue import ModelEntry, generic_entry
-from reelsmith.providers.http import ProviderHttp, looks_like_policy
+from reelsmith.providers.http import ProviderHttp, UncertainSubmit, looks_like_policy
 from reelsmith.providers.inputs import save_png
 
 VIDEO_POLL_S = 5.0
 IMAGE_POLL_S = 1.0
+# `Prefer: wait` holds the reply up to 60 s; the wait asked for stays this far inside our timeout, so
+# the reply never races the timeout (a timed-out create would look uncertain).
+MAX_WAIT_S = 60
+_WAIT_MARGIN_S = 2.0
+# Pages of the prediction list (100 each, newest first) a lookup reads before it gives up.
+LIST_PAGES = 3
 _STATES: dict[str, JobState] = {
     "starting": "running",
     "processing": "running",
@@ -44,6 +58,48 @@ def output_url(prediction: dict[str, Any]) -> str | None:
     if isinstance(output, dict):  # some models name their outputs
         output = next((v for v in output.values() if isinstance(v, str)), None)
     return output if isinstance(output, str) and output else None
+
+
+def _comparable(value: Any) -> Any:
+    """An input value as compared by a lookup: images (data URIs, file URLs) are left out."""
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if _comparable(v) is not _SKIP}
+    if isinstance(value, list):
+        items = [_comparable(v) for v in value]
+        return _SKIP if any(v is _SKIP for v in items) else items
+    if isinstance(value, str) and value.startswith(("data:", "https://", "http://")):
+        return _SKIP
+    return value
+
+
+_SKIP = object()
+
+
+def find_prediction(http: ProviderHttp, model: str, sent: dict[str, Any]) -> str | None:
+    """The id of the newest prediction of `model` whose input matches `sent`, or None when none does."""
+    wanted = _comparable(sent)
+    url = "predictions"
+    for _ in range(LIST_PAGES):
+        page = http.json("GET", url)
+        for prediction in page.get("results") or []:
+            if not isinstance(prediction, dict) or prediction.get("model") != model:
+                continue
+            listed = prediction.get("input")
+            if not isinstance(listed, dict):
+                continue
+            if all(_comparable(listed.get(k)) == v for k, v in wanted.items()):
+                return str(prediction["id"]) if prediction.get("id") else None
+        url = str(page.get("next") or "")
+        if not url:
+            break
+    return None
+
+
+def wait_header(http: ProviderHttp) -> dict[str, str]:
+    """`Prefer: wait=N` with N safely inside the client's read timeout (no header when it is too short)."""
+    timeout = http.client.timeout.read or float(MAX_WAIT_S + 10)
+    seconds = min(MAX_WAIT_S, int(timeout - max(_WAIT_MARGIN_S, timeout * 0.1)))
+    return {"Prefer": f"wait={seconds}"} if seconds >= 1 else {}
 
 
 def _status(prediction: dict[str, Any], poll_after_s: float) -> JobStatus:
@@ -79,10 +135,17 @@ class ReplicateVideoModel:
         if request.webhook_url:
             body["webhook"] = request.webhook_url
             body["webhook_events_filter"] = ["completed"]
-        prediction = self.http.json("POST", _model_path(self.model), json_body=body, headers=headers)
+        prediction = self.http.json(
+            "POST", _model_path(self.model), json_body=body, headers=headers, creates=True
+        )
         if not prediction.get("id"):
-            raise self.http.fail("the prediction has no id")
+            raise self.http.uncertain("the created prediction has no id")
         return JobHandle(external_id=str(prediction["id"]), poll_after_s=VIDEO_POLL_S)
+
+    def reconcile(self, request: ClipRequest) -> JobHandle | None:
+        """The prediction this request's create made, found in the account's prediction list."""
+        found = find_prediction(self.http, self.model, self._input(request))
+        return JobHandle(found, poll_after_s=0.0) if found else None
 
     def poll(self, external_id: str) -> JobStatus:
         """Map the prediction's status; `error` is the failure reason."""
@@ -114,10 +177,19 @@ class ReplicateImageModel:
         """Run the prediction to completion and save its output as PNG."""
         prompt = request.prompt + (f" Avoid: {request.negative_prompt}." if request.negative_prompt else "")
         body = {"input": {"prompt": prompt, "aspect_ratio": request.aspect, "output_format": "png"}}
-        headers = {"Prefer": "wait"}
+        headers = wait_header(self.http)
         if request.idempotency_key:
             headers["Idempotency-Key"] = request.idempotency_key
-        prediction = self.http.json("POST", _model_path(self.model), json_body=body, headers=headers)
+        try:
+            prediction = self.http.json(
+                "POST", _model_path(self.model), json_body=body, headers=headers, creates=True
+            )
+        except UncertainSubmit:
+            # The prediction may exist: go on with it if the list shows it, never create a second.
+            found = find_prediction(self.http, self.model, body["input"])
+            if found is None:
+                raise
+            prediction = {"id": found, "status": "starting"}
         for _ in range(self.max_polls):
             status = _status(prediction, IMAGE_POLL_S)
             if status.state == "failed":

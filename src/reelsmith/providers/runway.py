@@ -1,7 +1,9 @@
 """Runway: image-to-video tasks (POST /v1/image_to_video → GET /v1/tasks/{id}).
 
 Runway animates a first frame, so a scene without a reference image cannot run here: that is a
-permanent error, which moves the scene to the next provider of the chain.
+permanent error, which moves the scene to the next provider of the chain. Each model has its own
+frame sizes and durations (veo3.1 makes no 960:960). The API cannot list tasks, so a create whose
+answer was lost cannot be looked up: it stays uncertain (the pipeline does not send it again).
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from reelsmith.providers.inputs import clip_prompt, data_uri, nearest
 
 POLL_S = 6.0  # what the official SDK waits between polls
 RATIOS = {"16:9": "1280:720", "9:16": "720:1280", "1:1": "960:960"}
-# Durations each model accepts; an unknown model gets gen4's.
+# Models that cannot make every one of RATIOS' frame sizes.
+MODEL_RATIOS = {
+    "veo3.1": {"16:9": "1280:720", "9:16": "720:1280"},
+    "veo3.1_fast": {"16:9": "1280:720", "9:16": "720:1280"},
+    "veo3": {"16:9": "1280:720", "9:16": "720:1280"},
+    "gemini_omni_flash": {"16:9": "1280:720", "9:16": "720:1280"},
+}
+# Durations each model accepts; a model not named here takes the (already fitted) whole seconds.
 SECONDS = {
     "gen4.5": tuple(range(2, 11)),
     "gen4_turbo": (5, 10),
@@ -33,7 +42,16 @@ _STATES: dict[str, JobState] = {
     "FAILED": "failed",
     "CANCELLED": "failed",
 }
-MAX_PROMPT_CHARS = 1000
+# promptText is limited to 1000 UTF-16 code units (an emoji counts two).
+MAX_PROMPT_UNITS = 1000
+
+
+def utf16_prefix(text: str, units: int) -> str:
+    """The longest prefix of `text` of at most `units` UTF-16 code units (never half a pair)."""
+    encoded = text.encode("utf-16-le")
+    if len(encoded) <= 2 * units:
+        return text
+    return encoded[: 2 * units].decode("utf-16-le", errors="ignore")
 
 
 class RunwayVideoModel:
@@ -52,18 +70,24 @@ class RunwayVideoModel:
             raise self.http.fail(
                 "image_to_video needs a reference image and this scene has none", permanent=True
             )
+        ratios = MODEL_RATIOS.get(self.model, RATIOS)
+        if request.aspect not in ratios:
+            raise self.http.fail(f"{self.model} cannot make {request.aspect} clips", permanent=True)
+        allowed = SECONDS.get(self.model)
         body: dict[str, Any] = {
             "model": self.model,
             "promptImage": data_uri(request.reference_images[0], provider=self.name),
-            "promptText": clip_prompt(request)[:MAX_PROMPT_CHARS],
-            "ratio": RATIOS.get(request.aspect, RATIOS["16:9"]),
-            "duration": nearest(request.duration_s, SECONDS.get(self.model, (5, 10))),
+            "promptText": utf16_prefix(clip_prompt(request), MAX_PROMPT_UNITS),
+            "ratio": ratios[request.aspect],
+            "duration": nearest(request.duration_s, allowed)
+            if allowed
+            else max(1, round(request.duration_s)),
             "seed": request.seed % 4_294_967_296,
         }
         headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
-        task = self.http.json("POST", "v1/image_to_video", json_body=body, headers=headers)
+        task = self.http.json("POST", "v1/image_to_video", json_body=body, headers=headers, creates=True)
         if not task.get("id"):
-            raise self.http.fail("image_to_video returned no id")
+            raise self.http.uncertain("image_to_video returned no id")
         return JobHandle(external_id=str(task["id"]), poll_after_s=POLL_S)
 
     def cancel(self, external_id: str) -> None:

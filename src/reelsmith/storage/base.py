@@ -9,6 +9,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from reelsmith.errors import ServiceUnavailable
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The blob store cannot be reached (a network or server outage): worth trying again later, unlike
+    a missing blob."""
+
+    code = "storage_unavailable"
+
 
 @dataclass(frozen=True)
 class BlobInfo:

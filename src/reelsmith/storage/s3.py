@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from reelsmith.errors import InvalidInput, NotFound, ReelsmithError
-from reelsmith.storage.base import BlobInfo
+from reelsmith.storage.base import BlobInfo, StorageUnavailable
 
 _DELETE_BATCH = 1000  # S3's limit per DeleteObjects request
 _MISSING = ("404", "NoSuchKey", "NotFound")
@@ -27,6 +27,24 @@ _MISSING = ("404", "NoSuchKey", "NotFound")
 def _missing(error: Exception) -> bool:
     response = getattr(error, "response", None) or {}
     return str(response.get("Error", {}).get("Code", "")) in _MISSING
+
+
+@contextmanager
+def _reachable(what: str) -> Iterator[None]:
+    """Turn "the server cannot be reached" (after boto3's own retries) into StorageUnavailable, so that
+    callers can tell an outage, worth waiting out, from a missing or refused object."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    try:
+        yield
+    except (BotoConnectionError, HTTPClientError) as e:
+        raise StorageUnavailable(f"storage unreachable while {what}: {e}") from e
+    except ClientError as e:
+        status = int(e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if status >= 500:
+            raise StorageUnavailable(f"storage failing while {what}: HTTP {status}") from e
+        raise
 
 
 class _RangedReader(io.RawIOBase):
@@ -55,8 +73,11 @@ class _RangedReader(io.RawIOBase):
         if self._pos >= self._size or len(view) == 0:
             return 0
         last = min(self._size, self._pos + len(view)) - 1
-        body = self._client.get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-{last}")
-        data = body["Body"].read()
+        with _reachable(f"reading {self._key}"):
+            body = self._client.get_object(
+                Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-{last}"
+            )
+            data = body["Body"].read()
         view[: len(data)] = data
         self._pos += len(data)
         return len(data)
@@ -92,14 +113,18 @@ class S3BlobStore:
 
     def put_file(self, key: str, source: Path, content_type: str) -> int:
         """Upload `source` (multipart when large) under `key`."""
-        self._client.upload_file(
-            str(source), self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
-        )
+        with _reachable(f"storing {key}"):
+            self._client.upload_file(
+                str(source), self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
+            )
         return source.stat().st_size
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> int:
         """Store `data` under `key`."""
-        self._client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type)
+        with _reachable(f"storing {key}"):
+            self._client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+            )
         return len(data)
 
     def _size(self, key: str) -> int:
@@ -108,7 +133,10 @@ class S3BlobStore:
     def _head(self, key: str) -> dict[str, Any]:
         """The object's metadata; NotFound when there is no such object."""
         try:
-            head: dict[str, Any] = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+            with _reachable(f"looking at {key}"):
+                head: dict[str, Any] = self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except StorageUnavailable:
+            raise
         except Exception as e:
             if _missing(e):
                 raise NotFound(f"blob not found: {key}") from e
@@ -135,7 +163,10 @@ class S3BlobStore:
         with tempfile.TemporaryDirectory(dir=self.scratch, prefix="s3-") as tmp:
             path = Path(tmp) / f"blob{suffix}"
             try:
-                self._client.download_file(self.bucket, self._key(key), str(path))
+                with _reachable(f"fetching {key}"):
+                    self._client.download_file(self.bucket, self._key(key), str(path))
+            except StorageUnavailable:
+                raise
             except Exception as e:
                 if _missing(e):
                     raise NotFound(f"blob not found: {key}") from e
@@ -163,7 +194,8 @@ class S3BlobStore:
         fd, partial = tempfile.mkstemp(dir=cached.parent, prefix=".part-")
         os.close(fd)
         try:
-            self._client.download_file(self.bucket, self._key(key), partial)
+            with _reachable(f"fetching {key}"):
+                self._client.download_file(self.bucket, self._key(key), partial)
             os.replace(partial, cached)
         finally:
             Path(partial).unlink(missing_ok=True)
@@ -183,13 +215,14 @@ class S3BlobStore:
             raise InvalidInput("prefix", "refusing to delete the whole store")
         full = self._key(prefix.rstrip("/")) + ("/" if prefix.endswith("/") else "")
         removed = 0
-        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full)
-        for page in pages:
-            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            for start in range(0, len(keys), _DELETE_BATCH):
-                batch = keys[start : start + _DELETE_BATCH]
-                self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
-                removed += len(batch)
+        with _reachable(f"deleting {prefix}"):
+            pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full)
+            for page in pages:
+                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                for start in range(0, len(keys), _DELETE_BATCH):
+                    batch = keys[start : start + _DELETE_BATCH]
+                    self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+                    removed += len(batch)
         return removed
 
     def list_blobs(self, prefix: str = "") -> Iterator[BlobInfo]:
@@ -198,7 +231,11 @@ class S3BlobStore:
         pages = self._client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=root + prefix
         )
-        for page in pages:
-            for item in page.get("Contents", []):
-                modified = item["LastModified"]  # boto3 parses it as an aware datetime
-                yield BlobInfo(item["Key"].removeprefix(root), int(item["Size"]), modified.astimezone(UTC))
+        with _reachable(f"listing {prefix or 'the bucket'}"):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    modified = item["LastModified"]  # boto3 parses it as an aware datetime
+                    info = BlobInfo(
+                        item["Key"].removeprefix(root), int(item["Size"]), modified.astimezone(UTC)
+                    )
+                    yield info

@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelsmith.creative.references import MAX_IMAGES, ReferenceOrder, make_references
 from reelsmith.creative.storyboard import draft_storyboard
 from reelsmith.generations.service import create_stitch_job
+from reelsmith.generations.voices import list_voices, voice_sample
 from reelsmith.server.deps import RuntimeDep, UserDep
 from reelsmith.vocabulary import MAX_SCENES, AspectRatio, GenerationStatus, Mode, Transition
 
@@ -86,3 +87,50 @@ def stitch(body: StitchRequest, user: UserDep, rt: RuntimeDep, request: Request)
         content={"id": job_id, "status": GenerationStatus.QUEUED, "url": f"/api/generations/{job_id}"},
         headers={"Location": f"/api/generations/{job_id}"},
     )
+
+
+class VoiceRead(BaseModel):
+    """One voice a speech provider offers."""
+
+    name: str
+    language: str
+    description: str = ""
+
+
+class ProviderVoicesRead(BaseModel):
+    """The voices of one provider of the configured speech chain."""
+
+    provider: str
+    voices: list[VoiceRead]
+    error: str | None = None
+
+
+@router.get("/voices", response_model=list[ProviderVoicesRead])
+def voices(user: UserDep, rt: RuntimeDep) -> list[ProviderVoicesRead]:
+    """The narration voices of each configured speech provider."""
+    return [
+        ProviderVoicesRead(
+            provider=p.provider, voices=[VoiceRead(**asdict(v)) for v in p.voices], error=p.error
+        )
+        for p in list_voices(rt)
+    ]
+
+
+@router.get(
+    "/voices/sample",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}, "audio/mpeg": {}}, "description": "A spoken sentence."}},
+)
+def sample(
+    user: UserDep,
+    rt: RuntimeDep,
+    request: Request,
+    voice: str = Query(default="", max_length=100),
+    provider: str | None = Query(default=None, max_length=200),
+) -> Response:
+    """A fixed sentence spoken by the voice (made once per voice, then served from storage)."""
+    limiter = request.app.state.reference_limiter
+    key, content_type = voice_sample(rt, provider, voice, lambda: limiter.hit(user.id))
+    with rt.blobs.open(key) as f:
+        data = f.read()
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})

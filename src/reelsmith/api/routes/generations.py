@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from reelsmith.api.events import event_stream
-from reelsmith.api.schemas import SceneAdd, SceneEdit, SceneOrder
-from reelsmith.generations import lifecycle, storyboard_review
+from reelsmith.api.schemas import NarrationEdit, SceneAdd, SceneEdit, SceneOrder
+from reelsmith.generations import lifecycle, revoice, storyboard_review, versions
 from reelsmith.generations.archive import ConversationFormat, export_conversation, plan_archive, zip_chunks
 from reelsmith.generations.listing import ListFilter, list_generations
 from reelsmith.generations.read_models import ConversationTurn, GenerationPage, GenerationRead
@@ -21,6 +21,7 @@ from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation
 from reelsmith.generations.stats import StatsRead, user_stats
 from reelsmith.generations.storyboard_review import NewScene, SceneChanges
+from reelsmith.generations.version_schemas import VersionEdit, VersionPage, VersionRead
 from reelsmith.server.deps import GenerationDep, GenerationIdDep, ReadSession, RuntimeDep, UserDep
 from reelsmith.vocabulary import GenerationStatus, Mode
 
@@ -170,6 +171,20 @@ def regenerate(scene_id: str, user: UserDep, rt: RuntimeDep) -> GenerationRead:
     return read_fresh(rt, generation_id)
 
 
+@router.post(
+    "/generations/{generation_id}/scenes/{scene_id}/narration", status_code=202, response_model=GenerationRead
+)
+def revoice_scene(
+    generation_id: str, scene_id: str, body: NarrationEdit, user: UserDep, rt: RuntimeDep
+) -> GenerationRead:
+    """Re-voice one scene of a finished narrated generation: its new line is spoken and mixed in again
+    (the price table's `narration` charge; no clip is re-rendered; refunded if it fails)."""
+    revoice.revoice_scene(
+        rt, generation_id, scene_id, user.id, body.narration, body.voice, is_admin=user.is_admin
+    )
+    return read_fresh(rt, generation_id)
+
+
 @router.delete("/generations/{generation_id}", status_code=204)
 def delete(gen: GenerationDep, rt: RuntimeDep) -> Response:
     """Delete the generation, its rows and its files."""
@@ -213,6 +228,28 @@ def approve(generation_id: str, user: UserDep, rt: RuntimeDep) -> GenerationRead
     """Approve a storyboard: charge its scenes' clips and render them."""
     storyboard_review.approve(rt, generation_id, user.id)
     return read_fresh(rt, generation_id)
+
+
+@router.get("/generations/{generation_id}/versions", response_model=VersionPage)
+def list_versions(gen: GenerationDep, rt: RuntimeDep) -> VersionPage:
+    """Every version of the finished video, newest first; `current` marks the one that plays."""
+    return VersionPage(items=versions.list_versions(rt, gen.id))
+
+
+@router.post("/generations/{generation_id}/versions", status_code=202, response_model=VersionRead)
+def edit_video(generation_id: str, body: VersionEdit, user: UserDep, rt: RuntimeDep) -> VersionRead:
+    """Edit the finished video (text, trims, order, removals, transition, soundtrack, clips from
+    uploads): a new version, re-stitched from the stored clips with no provider call, priced as a
+    stitch of its clips. It plays once made; poll the versions for its status."""
+    version_id = versions.edit(rt, generation_id, user.id, body)
+    return versions.read_one(rt, version_id)
+
+
+@router.post("/generations/{generation_id}/versions/{version_id}/restore", response_model=VersionRead)
+def restore_version(generation_id: str, version_id: str, user: UserDep, rt: RuntimeDep) -> VersionRead:
+    """Play an earlier version again (the player, library card and share links follow it)."""
+    versions.restore(rt, generation_id, user.id, version_id)
+    return versions.read_one(rt, version_id)
 
 
 @router.get("/stats", response_model=StatsRead)

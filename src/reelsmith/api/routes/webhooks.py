@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 @router.post("/{provider}/{token}", status_code=202)
 async def webhook(
-    provider: Literal["replicate", "fal", "luma"], token: str, rt: RuntimeDep
+    provider: Literal["replicate", "fal", "luma", "gemini"], token: str, rt: RuntimeDep
 ) -> dict[str, bool]:
     """Accept a provider's completion call; the unguessable token identifies the job."""
     if not await run_in_threadpool(webhook_received, rt, provider, token):

@@ -104,6 +104,11 @@ def copy_join(scans: Sequence[ClipScan], out: Path) -> bool:
     return True
 
 
+def index_room(samples: int) -> int:
+    """Bytes to reserve up front for the MP4 index of ``samples`` samples (video frames + audio packets)."""
+    return _INDEX_FIXED_BYTES + _INDEX_BYTES_PER_SAMPLE * samples
+
+
 def write_with_index_room(args: Sequence[str], out: Path, room: int, *, timeout_s: float) -> None:
     """Run ffmpeg ``args`` into the MP4 ``out`` with ``room`` bytes kept for the index at the front.
 

@@ -2,7 +2,9 @@
 
 A transient failure is retried on the same provider up to `clip_attempts` submissions; a permanent
 one (a refusal, a bad request) moves straight on. With the chain used up the scene fails, and with
-it the generation, unless the scene was being regenerated and its previous clip can be kept.
+it the generation, unless the scene was being regenerated and its previous clip can be kept. A
+`final` failure (a submission that may have started a paid job nobody can find) neither retries
+nor moves on: either could pay for the clip twice.
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ def video_chain(rt: Runtime, gen: Generation) -> list[str]:
 
 
 def handle_failure(
-    rt: Runtime, scene_id: str, reason: str, *, permanent: bool, plain: str = PROVIDER_FAILED
+    rt: Runtime,
+    scene_id: str,
+    reason: str,
+    *,
+    permanent: bool,
+    plain: str = PROVIDER_FAILED,
+    final: bool = False,
 ) -> None:
     """Retry the scene, fail over to the next provider, or fail the generation with the reason.
 
@@ -56,7 +64,7 @@ def handle_failure(
         session.scalars(select(Variant).where(Variant.id == scene.variant_id).with_for_update()).one()
         if scene.status not in _FAILABLE:
             return
-        retry = _set_up_next_attempt(rt, session, scene, text, permanent=permanent)
+        retry = _set_up_next_attempt(rt, session, scene, text, permanent=permanent, final=final)
         gen = scene.variant.generation
         record_event(
             session,
@@ -79,7 +87,7 @@ def handle_failure(
 
 
 def _set_up_next_attempt(
-    rt: Runtime, session: Session, scene: Scene, text: FailureText, *, permanent: bool
+    rt: Runtime, session: Session, scene: Scene, text: FailureText, *, permanent: bool, final: bool = False
 ) -> bool:
     """Close the failed call and make the scene pending again where a try is left; False if none is.
 
@@ -98,6 +106,9 @@ def _set_up_next_attempt(
     public = text.public
     scene.error_message = public if public.startswith(provider) else f"{provider}: {public}"
     scene.updated_at = utcnow()
+    if final:
+        scene.status = SceneStatus.FAILED
+        return False
     if not permanent and tries_here < rt.settings.clip_attempts:
         scene.status = SceneStatus.PENDING
         return True

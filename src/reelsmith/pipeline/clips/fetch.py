@@ -9,6 +9,7 @@ in-band) and converts only what it cannot cut, does less work with it than a who
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +18,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Scene
+from reelsmith.db.models import Asset, Scene
 from reelsmith.pipeline.assets import StoredBlob, store_image, store_video
 from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,43 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
         converted = not last and to_house_format(delivered_path, house_path) is not None
         clip_path = house_path if converted else delivered_path
         size = make_thumbnail(clip_path, thumb_path)
-        clip = store_video(rt, keys.scene_clip(gen_id, kind, index, render), clip_path)
-        delivered = None
-        if converted:
-            delivered = store_video(rt, keys.scene_delivered(gen_id, kind, index, render), delivered_path)
-        thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
-        thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
+        stored: list[str] = []
+        try:
+            clip = store_video(rt, keys.scene_clip(gen_id, kind, index, render), clip_path)
+            stored.append(clip.key)
+            delivered = None
+            if converted:
+                delivered_key = keys.scene_delivered(gen_id, kind, index, render)
+                delivered = store_video(rt, delivered_key, delivered_path)
+                stored.append(delivered.key)
+            thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
+            thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
+        except Exception:
+            # No row will ever name a blob of a fetch that did not finish: do not leave them behind.
+            discard_blobs(rt, stored)
+            raise
     return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered, last)
+
+
+def discard_blobs(rt: Runtime, blob_keys: list[str]) -> None:
+    """Delete blobs that no row names (best effort: what stays is left to the orphan collector)."""
+    for key in blob_keys:
+        try:
+            rt.blobs.delete_prefix(key)
+        except Exception:
+            log.warning("could not delete unrecorded blob %s; the orphan collector will", key, exc_info=True)
+
+
+def discard_unrecorded(rt: Runtime, fetched: FetchedClip) -> bool:
+    """Delete the fetch's blobs if its clip was not recorded (another task recorded the scene's clip
+    first, or the recording failed); True if they were deleted."""
+    with rt.db.read() as session:
+        recorded = session.scalar(select(Asset.id).where(Asset.storage_key == fetched.clip.key).limit(1))
+    if recorded is not None:
+        return False
+    extra = [fetched.delivered.key] if fetched.delivered is not None else []
+    discard_blobs(rt, [fetched.clip.key, fetched.thumbnail.key, *extra])
+    return True
 
 
 def _others_done(session: Session, variant_id: str, scene_id: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant, utcnow
@@ -95,8 +95,14 @@ def _report_progress(session: Session, gen: Generation, done: int, total: int) -
 
 
 def join_variant(session: Session, variant_id: str) -> bool:
-    """Move the variant to stitching if no scene is unfinished; True only for the one caller that did."""
-    unfinished = exists().where(Scene.variant_id == variant_id, Scene.status != SceneStatus.COMPLETED)
+    """Move the variant to stitching if no scene is unfinished; True only for the one caller that did.
+
+    A narrated scene is finished once it has both its clip and its speech (they are made in parallel).
+    """
+    unspoken = and_(Scene.narration != "", Scene.speech_asset_id.is_(None))
+    unfinished = exists().where(
+        Scene.variant_id == variant_id, or_(Scene.status != SceneStatus.COMPLETED, unspoken)
+    )
     result = session.execute(
         update(Variant)
         .where(Variant.id == variant_id, Variant.status == VariantStatus.RENDERING, ~unfinished)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from reelsmith.db.models import Scene, utcnow
-from reelsmith.errors import ProviderError, ReelsmithError
+from reelsmith.db.models import ProviderCall, Scene, utcnow
+from reelsmith.errors import ProviderError, ReelsmithError, ServiceUnavailable
 from reelsmith.pipeline.clips.failover import handle_failure
-from reelsmith.pipeline.clips.fetch import fetch_clip
+from reelsmith.pipeline.clips.fetch import discard_unrecorded, fetch_clip
 from reelsmith.pipeline.clips.join import complete_scene
 from reelsmith.pipeline.clips.windows import prepare_windows
 from reelsmith.vocabulary import SCENES_AT_PROVIDER, GenerationStatus, SceneStatus
@@ -49,6 +49,8 @@ def poll_scene(rt: Runtime, scene_id: str) -> None:
         reason = status.reason or "the provider reported a failure"
         handle_failure(rt, scene_id, reason, permanent=status.permanent)
     else:
+        if status.served_model:
+            _note_served_model(rt, provider, job_id, status.served_model)
         _finish(rt, scene_id, provider, job_id)
 
 
@@ -72,14 +74,35 @@ def _note_progress(rt: Runtime, scene_id: str, progress: float) -> None:
         )
 
 
+def _note_served_model(rt: Runtime, provider: str, job_id: str, served: str) -> None:
+    """Record the model that made the clip when the provider routed the request to another one.
+
+    Providers retire model ids by silently serving a successor; the call's record should say which
+    model the user actually paid for.
+    """
+    with rt.db.write() as session:
+        changed = session.execute(
+            update(ProviderCall)
+            .where(
+                ProviderCall.provider == provider,
+                ProviderCall.external_id == job_id,
+                ProviderCall.model != served[:100],
+            )
+            .values(model=served[:100])
+        )
+    if changed.rowcount:  # type: ignore[attr-defined]
+        log.warning("%s served job %s with %s, not the model asked for", provider, job_id, served)
+
+
 def _finish(rt: Runtime, scene_id: str, provider: str, job_id: str) -> None:
     """Fetch the finished clip, store it with its poster, mark the scene done, and join."""
     try:
         fetched = fetch_clip(rt, scene_id, provider, job_id)
     except ReelsmithError as e:
-        if isinstance(e, ProviderError) and not e.permanent:
-            # The job finished and is paid for: a hiccup while downloading it is retried by polling
-            # again, never by throwing the job away and paying for a new one.
+        if (isinstance(e, ProviderError) and not e.permanent) or isinstance(e, ServiceUnavailable):
+            # The job finished and is paid for: a hiccup while downloading it (or while storing it: the
+            # blob store unreachable for a while) is retried by polling again, never by throwing the
+            # job away and paying for a new one.
             log.warning("fetch of scene %s failed transiently: %s", scene_id, e.message)
             rt.dispatch.poll_scene(scene_id, e.retry_after_s or POLL_ERROR_DELAY_S)
             return
@@ -93,8 +116,15 @@ def _finish(rt: Runtime, scene_id: str, provider: str, job_id: str) -> None:
         return
     if fetched is None:
         return
-    if complete_scene(rt, fetched):
+    try:
+        joined = complete_scene(rt, fetched)
+    except Exception:
+        discard_unrecorded(rt, fetched)
+        raise
+    if joined:
         rt.dispatch.advance(fetched.generation_id)
+    elif discard_unrecorded(rt, fetched):
+        return  # another task recorded this scene's clip first
     elif not fetched.last:
         # Other scenes are still rendering: make this clip's transitions now, off the critical path.
         prepare_windows(rt, fetched.scene_id)

@@ -17,8 +17,9 @@ from reelsmith.vocabulary import SCENES_AT_PROVIDER
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-# Providers that can call us back when a job ends (when REELSMITH_PUBLIC_URL is set).
-WEBHOOK_PROVIDERS = ("replicate", "fal", "luma")
+# Providers that can call us back when a job ends (when REELSMITH_PUBLIC_URL is set). A call only
+# makes us poll sooner (its body is never trusted), so a provider without a signature scheme is safe here.
+WEBHOOK_PROVIDERS = ("replicate", "fal", "luma", "gemini")
 
 
 def wants_webhook(rt: Runtime, provider: str) -> bool:
@@ -29,10 +30,14 @@ def wants_webhook(rt: Runtime, provider: str) -> bool:
 
 def webhook_url(rt: Runtime, call: ProviderCall) -> str:
     """Where the provider reports this call's job ("" when the call has no webhook)."""
-    if not call.webhook_token or not rt.settings.public_url:
+    return webhook_url_for(rt, call.provider, call.webhook_token)
+
+
+def webhook_url_for(rt: Runtime, provider: str, token: str | None) -> str:
+    """Where `provider` (a chain item) reports the job of the call with webhook `token` ("" for none)."""
+    if not token or not rt.settings.public_url:
         return ""
-    provider = split_item(call.provider)[0]
-    return f"{rt.settings.public_url.rstrip('/')}/api/webhooks/{provider}/{call.webhook_token}"
+    return f"{rt.settings.public_url.rstrip('/')}/api/webhooks/{split_item(provider)[0]}/{token}"
 
 
 def webhook_received(rt: Runtime, provider: str, token: str) -> bool:

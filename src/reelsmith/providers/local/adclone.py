@@ -47,8 +47,9 @@ def variant(
     intensity: str,
     scene_count: int,
     lengths: Sequence[float],
+    narration: bool = False,
 ) -> dict[str, Any]:
-    """A SceneList-shaped dict for one intensity, using the given scene lengths."""
+    """A SceneList-shaped dict for one intensity, using the given scene lengths (and lines sized to them)."""
     reply = writer.write_scenes(
         prompt,
         story=story,
@@ -58,6 +59,8 @@ def variant(
         target_s=sum(lengths) if lengths else None,
         mode="ad_clone",
         variation=intensity,
+        narration=narration,
+        lengths=lengths,
     )
     seed = stable_seed(prompt, intensity)
     device = _DEVICES[seed % len(_DEVICES)]

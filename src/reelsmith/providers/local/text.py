@@ -16,6 +16,10 @@ dict and passes it both to `render_prompt` and as the context:
 - ``variant``: ``prompt``, ``story`` (the transform's StoryDraft dict), ``intensity`` ("soft" |
   "medium" | "aggressive" | "ultra"), ``scene_count``, ``lengths_s`` (one length per scene).
 
+``scenes`` and ``variant`` also read ``narration`` (bool, optional, default false): with it, each
+scene's ``narration`` is an English line sized to the scene (about 2.5 words per second); without
+it, or in a music video, ``narration`` is "".
+
 Replies validate with `reelsmith.prompts.parse_reply(task, result.data)`. The same context always
 gives the same reply (the seed is a hash of the prompt, or of the story for enhance/align).
 A malformed context raises `ProviderError(permanent=True)`: retrying cannot fix it.
@@ -94,6 +98,13 @@ def _lengths(context: Mapping[str, Any]) -> list[float]:
     return [float(x) for x in value]
 
 
+def _narration(context: Mapping[str, Any]) -> bool:
+    value = context.get("narration", False)
+    if not isinstance(value, bool):
+        raise ProviderError(f"local text: narration must be true or false, got {value!r}", permanent=True)
+    return value
+
+
 def _mode(context: Mapping[str, Any]) -> str:
     # Lenient on purpose: a mode this writer has no arc for gets the story arc.
     mode = str(context.get("mode") or Mode.STORY)
@@ -132,6 +143,7 @@ class LocalTextModel:
                     max_s=_optional_float(ctx, "max_duration_s"),
                     target_s=_optional_float(ctx, "target_total_s"),
                     mode=_mode(ctx),
+                    narration=_narration(ctx),
                 )
             except ValueError as e:  # contradictory duration bounds
                 raise ProviderError(f"local text: {e}", permanent=True) from e
@@ -153,5 +165,6 @@ class LocalTextModel:
                 intensity=_intensity(ctx),
                 scene_count=_scene_count(ctx),
                 lengths=_lengths(ctx),
+                narration=_narration(ctx),
             )
         raise ProviderError(f"local text: unknown task {task!r}", permanent=True)

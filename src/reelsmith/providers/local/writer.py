@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reelsmith.providers.local import vocab
+from reelsmith.providers.local.narration import narration_line
 from reelsmith.providers.local.story_beats import CAMERA_MOVES, Genre, beat, plan_beats
 from reelsmith.providers.local.subject import Brief, read_brief, stable_seed, title_case, with_article
 from reelsmith.providers.local.timing import plan_durations
@@ -130,14 +131,24 @@ def write_scenes(
     target_s: float | None,
     mode: str = "story",
     variation: str = "",
+    narration: bool = False,
+    lengths: Sequence[float] | None = None,
 ) -> dict[str, Any]:
-    """Return a SceneList-shaped dict with exactly `scene_count` scenes."""
+    """Return a SceneList-shaped dict with exactly `scene_count` scenes.
+
+    With `narration` each scene carries a spoken line sized to its length (a music video's never);
+    `lengths` fixes the scenes' lengths instead of planning them.
+    """
     world = _World(prompt, mode, fallback_subject=str(story.get("title", "")), variation=variation)
     kinds = plan_beats(world.genre, scene_count)
     beats = [beat(world.genre, kind) for kind in kinds]
-    durations = plan_durations(
-        [b.weight for b in beats], seed=world.seed, min_s=min_s, max_s=max_s, target_s=target_s
-    )
+    if lengths is not None and len(lengths) == scene_count:
+        durations = [float(x) for x in lengths]
+    else:
+        durations = plan_durations(
+            [b.weight for b in beats], seed=world.seed, min_s=min_s, max_s=max_s, target_s=target_s
+        )
+    spoken = narration and world.genre != "music"
     negative = f"{vocab.NEGATIVE['base']}, {vocab.NEGATIVE[world.genre]}"
     scenes: list[dict[str, Any]] = []
     previous_camera = ""
@@ -158,6 +169,9 @@ def write_scenes(
                 "on_screen_text": _on_screen_text(
                     vocab.pick(b.texts, world.seed, "text", b.kind, offset=seen), fields
                 ),
+                "narration": narration_line(b.kind, fields, seed=world.seed, index=i, duration_s=duration)
+                if spoken
+                else "",
             }
         )
     return {"scenes": scenes}

@@ -1,4 +1,4 @@
-"""The library (everything of mine) and drafts (everything not published)."""
+"""The library (everything of mine) and drafts (everything not published, and what is scheduled)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from reelsmith.feed.scheduling import scheduled_items
 from reelsmith.generations.listing import SORTS, ListFilter, Sort
 from reelsmith.server.deps import ReadSession
 from reelsmith.vocabulary import CREATIVE_MODES, MODE_LABELS, STATUS_LABELS, GenerationStatus
@@ -91,6 +92,8 @@ def drafts(
     page = cards_page(session, flt, cursor or None)
     context = {
         "cards": page.cards,
+        # Scheduled publishes wait here too, soonest first, each cancellable (the first page only).
+        "scheduled": [] if cursor else scheduled_items(session, viewer.user.id),
         "status": status,
         "tabs": DRAFT_TABS,
         **_urls("/drafts", {"status": status}, cursor, page.next_cursor),

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from reelsmith.feed.scheduling import scheduled_at
+from reelsmith.generations.schemas import CAPTION_STYLES
 from reelsmith.server.deps import ReadSession, RuntimeDep, base_url
 from reelsmith.vocabulary import INTENSITY_LABELS, MODE_LABELS, PRICES, Intensity, Mode
 from reelsmith.web.loaders import generation_page
@@ -85,6 +87,7 @@ def create_page(request: Request, viewer: SignedIn, rt: RuntimeDep) -> Response:
         "aspects": ASPECTS,
         "intensities": INTENSITIES,
         "video_providers": _providers(rt, "video"),
+        "caption_styles": CAPTION_STYLES,
         "image_providers": _providers(rt, "image"),
     }
     return render(request, "create.html", context, viewer=viewer, nav="create")
@@ -96,4 +99,5 @@ def generation(
 ) -> Response:
     """One generation: live progress, scenes, player, story, publishing and share links."""
     context = generation_page(rt, session, generation_id, viewer, base_url(rt, request))
+    context["published_at"] = scheduled_at(session, generation_id)  # shown while a publish is scheduled
     return render(request, "generation.html", context, viewer=viewer)

@@ -48,11 +48,18 @@
     return Array.from(form.querySelectorAll("input[name=variants]:checked")).map((box) => box.value);
   }
 
+  // Whether the scenes are to speak (the switch is shown only for modes that can be narrated).
+  function narrating() {
+    const box = form.querySelector("[data-narration]");
+    return Boolean(box && box.checked && !box.closest("[data-when]").hidden);
+  }
+
   function update() {
     const current = mode();
     form.querySelectorAll("[data-when]").forEach((el) => {
       el.hidden = !el.dataset.when.split(" ").includes(current);
     });
+    form.querySelector("[data-narration-options]").hidden = !narrating();
     const cost = price();
     form.querySelector("[data-price-total]").textContent = String(cost);
     const after = form.querySelector("[data-after]");
@@ -234,6 +241,14 @@
     };
     if (current === "story") body.scenes = sceneCount();
     if (reviewing()) body.review = true;
+    if (VOCAB.narrated_modes.includes(current)) {
+      body.narration = narrating();
+      if (body.narration) {
+        body.voice = form.voice.value;
+        body.captions = form.captions.value;
+        body.caption_style = form.caption_style.value;
+      }
+    }
     if (current === "music_video") {
       if (!song) return fail("Upload a song first.");
       body.song_asset_id = song.id;
@@ -277,6 +292,36 @@
     update();
     form.prompt.focus();
   });
+
+  // The voice picker: the first configured speech provider's voices, each with a sample to play.
+  const voiceSelect = form.querySelector("[data-voice]");
+  const voiceAudio = form.querySelector("[data-voice-audio]");
+  const voiceInfo = form.querySelector("[data-voice-info]");
+  async function loadVoices() {
+    const result = await RS.api("GET", "/api/voices");
+    if (!result.ok || !result.data.length) return;
+    const first = result.data[0];
+    if (first.error) {
+      voiceInfo.textContent = first.provider + ": " + first.error;
+      return;
+    }
+    first.voices.forEach((v) => {
+      const option = document.createElement("option");
+      option.value = v.name;
+      option.textContent = v.name + " (" + v.language + ")" + (v.description ? " — " + v.description : "");
+      voiceSelect.append(option);
+    });
+    voiceInfo.textContent = "Voices of " + first.provider + ".";
+  }
+  form.querySelector("[data-voice-sample]").addEventListener("click", async () => {
+    voiceAudio.src = "/api/voices/sample?voice=" + encodeURIComponent(voiceSelect.value);
+    try {
+      await voiceAudio.play();
+    } catch (error) {
+      RS.toast("The sample could not be played.", "bad");
+    }
+  });
+  loadVoices();
 
   update();
 })();

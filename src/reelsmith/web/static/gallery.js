@@ -1,4 +1,5 @@
-// Library and drafts: select several and delete; per-card cancel / retry / delete.
+// Library and drafts: select several and delete, publish, schedule or compare; per-card cancel / retry /
+// delete; scheduled publishes cancelled.
 "use strict";
 (function () {
   const grid = document.querySelector("[data-grid]");
@@ -6,6 +7,8 @@
   const bar = document.querySelector("[data-selectbar]");
   const countText = bar && bar.querySelector("[data-selected-count]");
   const deleteBtn = bar && bar.querySelector("[data-delete-selected]");
+  const compareLink = bar && bar.querySelector("[data-compare-selected]");
+  if (countText) countText.dataset.idle = countText.textContent;
 
   function selected() {
     return Array.from(grid.querySelectorAll("[data-select]:checked")).map((box) => box.value);
@@ -14,9 +17,18 @@
   function updateBar() {
     if (!bar) return;
     const n = selected().length;
-    countText.textContent = n ? n + " selected" : "Select items to delete several at once";
-    deleteBtn.disabled = n === 0;
-    deleteBtn.textContent = n ? "Delete " + n : "Delete selected";
+    countText.textContent = n ? n + " selected" : countText.dataset.idle || (countText.dataset.idle = countText.textContent);
+    if (deleteBtn) {
+      deleteBtn.disabled = n === 0;
+      deleteBtn.textContent = n ? "Delete " + n : "Delete selected";
+    }
+    bar.querySelectorAll("[data-batch]").forEach((btn) => { btn.disabled = n === 0; });
+    if (compareLink) {
+      // Two or more side by side; the link carries the selection in the library's order.
+      const ready = n >= 2;
+      compareLink.setAttribute("aria-disabled", ready ? "false" : "true");
+      compareLink.href = ready ? "/compare?ids=" + selected().map(encodeURIComponent).join(",") : "/compare";
+    }
     bar.classList.toggle("active", n > 0);
     grid.querySelectorAll(".card").forEach((card) => {
       const box = card.querySelector("[data-select]");
@@ -48,6 +60,45 @@
     });
   }
 
+  if (compareLink) {
+    compareLink.addEventListener("click", (event) => {
+      if (compareLink.getAttribute("aria-disabled") === "true") {
+        event.preventDefault();
+        RS.toast("Select two or more to compare", "bad");
+      }
+    });
+  }
+
+  // Drafts: publish, schedule or delete the selected ones in one request (a result per item).
+  if (bar) {
+    bar.addEventListener("click", async (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      const button = target && target.closest("[data-batch]");
+      if (!button) return;
+      const ids = selected();
+      if (!ids.length) return;
+      const action = button.dataset.batch;
+      const body = { action: action === "schedule" ? "publish" : action, ids: ids };
+      if (action === "schedule") {
+        const when = bar.querySelector("[data-batch-at]");
+        if (!when || !when.value) return RS.toast("Pick a date and time to publish at", "bad");
+        body.at = new Date(when.value).toISOString();
+      }
+      if (action === "delete" && !window.confirm("Delete " + ids.length + " for good?")) return;
+      button.disabled = true;
+      const result = await RS.api("POST", "/api/generations/batch", body);
+      if (!result.ok) {
+        button.disabled = false;
+        return RS.toast(result.error, "bad");
+      }
+      const failed = result.data.results.filter((r) => !r.ok);
+      const first = failed.length ? ": " + failed[0].detail : "";
+      RS.toast(result.data.succeeded + " done" + (failed.length ? ", " + failed.length + " not" + first : ""),
+        failed.length ? "bad" : "ok");
+      window.setTimeout(() => window.location.reload(), failed.length ? 1500 : 300);
+    });
+  }
+
   grid.addEventListener("click", async (event) => {
     const target = event.target instanceof Element ? event.target : null;
     const button = target && target.closest("[data-card-action]");
@@ -65,4 +116,26 @@
     }
     window.location.reload();
   });
+})();
+
+// Drafts: scheduled publishes, shown in local time, each cancellable.
+(function () {
+  const scheduled = document.querySelector("[data-scheduled]");
+  if (scheduled) {
+    scheduled.querySelectorAll("[data-local-time]").forEach((el) => {
+      el.textContent = new Date(el.getAttribute("datetime")).toLocaleString();
+    });
+    scheduled.addEventListener("click", async (event) => {
+      const target = event.target instanceof Element ? event.target : null;
+      const button = target && target.closest("[data-card-action=unpublish]");
+      if (!button) return;
+      button.disabled = true;
+      const result = await RS.api("POST", "/api/generations/" + button.dataset.id + "/unpublish");
+      if (!result.ok) {
+        button.disabled = false;
+        return RS.toast(result.error, "bad");
+      }
+      window.location.reload();
+    });
+  }
 })();

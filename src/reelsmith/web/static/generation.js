@@ -211,6 +211,18 @@
     });
   });
 
+  // A finished narrated scene's line: edited and spoken again (the clip is kept), then followed live.
+  root.querySelectorAll("[data-revoice]").forEach((lineForm) => {
+    lineForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = lineForm.querySelector("button[type=submit]");
+      button.disabled = true;
+      const url = "/api/generations/" + id + "/scenes/" + lineForm.dataset.revoice + "/narration";
+      if (await act("POST", url, { narration: lineForm.narration.value }, "Re-voicing")) window.location.reload();
+      button.disabled = false;
+    });
+  });
+
   const addForm = root.querySelector("[data-add-scene]");
   if (addForm) {
     addForm.addEventListener("submit", async (event) => {
@@ -224,11 +236,18 @@
     publishForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       const caption = publishForm.caption.value.trim();
-      if (await act("POST", "/api/generations/" + id + "/publish", { caption: caption || null }, "Published")) {
+      const body = { caption: caption || null };
+      // A time picked in the viewer's zone is sent as UTC; a later one schedules the publish.
+      if (publishForm.at && publishForm.at.value) body.at = new Date(publishForm.at.value).toISOString();
+      if (await act("POST", "/api/generations/" + id + "/publish", body, body.at ? "Scheduled" : "Published")) {
         window.location.reload();
       }
     });
   }
+
+  root.querySelectorAll("[data-scheduled-at] [data-local-time]").forEach((el) => {
+    if (el.getAttribute("datetime")) el.textContent = new Date(el.getAttribute("datetime")).toLocaleString();
+  });
 
   const shareForm = root.querySelector("[data-share-form]");
   if (shareForm) {

@@ -1,0 +1,111 @@
+"""Re-voicing a scene: its owner edits the spoken line (or picks another voice) of a finished generation.
+
+Only the line is spoken again and the variant re-stitched with it (the clips are reused as they are), so
+the price is the price table's small `narration` charge, not a clip's. If the new line cannot be made,
+the previous one is restored and the charge refunded (see `pipeline/revoicing.py`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from reelsmith.accounts import ledger
+from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
+from reelsmith.errors import Conflict, InvalidInput, NotFound, WrongState
+from reelsmith.generations.voices import check_voice
+from reelsmith.pipeline.billing import completed_clips, run_number
+from reelsmith.pipeline.narration import narrated
+from reelsmith.pipeline.progress import record_event
+from reelsmith.pipeline.revoicing import REVOICE_STEPS, remember_line
+from reelsmith.pipeline.speech_task import speech_chain
+from reelsmith.speech.words import split_words
+from reelsmith.vocabulary import NARRATION_PRICE, GenerationStatus, StepStatus
+
+if TYPE_CHECKING:
+    from reelsmith.runtime import Runtime
+
+# A line is said within a scene of at most a few seconds; this bounds what one re-voice may ask for.
+MAX_LINE_CHARS = 600
+
+
+def revoice_scene(
+    rt: Runtime,
+    generation_id: str,
+    scene_id: str,
+    user_id: str,
+    narration: str,
+    voice: str | None = None,
+    *,
+    is_admin: bool = False,
+    bill: bool = True,
+) -> None:
+    """Replace a scene's spoken line (and voice), charge the re-voice, and speak and re-stitch it."""
+    text = " ".join(narration.split())
+    if not split_words(text):
+        raise InvalidInput("narration", "must have words to speak")
+    if len(text) > MAX_LINE_CHARS:
+        raise InvalidInput("narration", f"at most {MAX_LINE_CHARS} characters, not {len(text)}")
+    with rt.db.read() as session:
+        gen, scene = _scene_of(session, generation_id, scene_id, user_id, is_admin=is_admin)
+        chain = speech_chain(rt, gen)
+    if voice:
+        check_voice(rt, chain[0], voice, "voice")
+    with rt.db.write() as session:
+        gen, scene = _scene_of(session, generation_id, scene_id, user_id, is_admin=is_admin, lock=True)
+        if gen.status != GenerationStatus.COMPLETED:
+            raise WrongState(f"generation is {gen.status}; lines of completed generations can be re-voiced")
+        run = run_number(gen) + 1
+        charged = _charge(session, gen, scene, run) if bill else 0
+        gen.update_state(run=run, paid_clips=0, clips_delivered_before_run=completed_clips(session, gen.id))
+        remember_line(gen, scene, charged=charged)  # before the scene lets go of its line
+        scene.narration = text
+        scene.voice = scene.voice if voice is None else voice
+        scene.speech_asset_id, scene.words, scene.error_message = None, None, None
+        scene.updated_at = utcnow()
+        session.execute(
+            update(Step)
+            .where(Step.generation_id == gen.id, Step.name.in_(REVOICE_STEPS))
+            .values(status=StepStatus.PENDING)
+        )
+        gen.status, gen.error_message = GenerationStatus.PROCESSING, None
+        gen.current_step = f"Re-voicing scene {scene.index + 1}"
+        gen.completed_at, gen.updated_at = None, utcnow()
+        record_event(session, gen.id, "scene", {"index": scene.index, "speech": "pending", "revoice": True})
+    rt.dispatch.speak_scene(scene_id)
+
+
+def _scene_of(
+    session: Session, generation_id: str, scene_id: str, user_id: str, *, is_admin: bool, lock: bool = False
+) -> tuple[Generation, Scene]:
+    """The narrated generation and its scene, if the user may change them (404 otherwise)."""
+    gen = session.get(Generation, generation_id, with_for_update=lock, populate_existing=lock)
+    if gen is None or (gen.user_id != user_id and not is_admin):
+        raise NotFound(f"generation not found: {generation_id}")
+    scene = session.scalar(
+        select(Scene).join(Variant).where(Scene.id == scene_id, Variant.generation_id == gen.id)
+    )
+    if scene is None:
+        raise NotFound(f"scene not found: {scene_id}")
+    if not narrated(gen.mode, gen.inputs):
+        raise WrongState("this generation is not narrated; its scenes have no lines to re-voice")
+    return gen, scene
+
+
+def _charge(session: Session, gen: Generation, scene: Scene, run: int) -> int:
+    """Take the re-voice's tokens (402 when short); returns what was charged."""
+    charged = ledger.charge(
+        session,
+        gen.user_id,
+        NARRATION_PRICE,
+        f"charge:revoice:{scene.id}:{run}",
+        generation_id=gen.id,
+        scene_id=scene.id,
+        note="re-voice scene",
+    )
+    if not charged:
+        raise Conflict("this re-voice was already charged to another request")
+    gen.tokens_charged += NARRATION_PRICE
+    return NARRATION_PRICE
