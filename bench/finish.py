@@ -10,7 +10,8 @@ still rendering; what is left after the last one (its own conversion, the stitch
 loudness, poster and preview) is the finish latency. The baseline, measured in the same run on the
 same clips, is finishing without that: the full transition re-encode that clips from another encoder
 used to get, then the same loudness, poster and preview.
-``--scenes 2 --seconds 2`` is a smoke run.
+``--scenes 2 --seconds 2`` is a smoke run. The story is silent unless ``--narration`` is given (then the
+finish also mixes the spoken lines in and writes the caption files).
 """
 
 from __future__ import annotations
@@ -100,6 +101,11 @@ def main() -> None:
     parser.add_argument("--transition", choices=[t.value for t in Transition if t != Transition.NONE],
                         default=Transition.FADE.value)  # fmt: skip
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument(
+        "--narration",
+        action="store_true",
+        help="narrate the story (offline voice, caption files): the mix joins the finish",
+    )
     args = parser.parse_args()
     if args.scenes < 2 or args.seconds < 2:
         parser.error("needs --scenes >= 2 and --seconds >= 2")
@@ -120,6 +126,7 @@ def main() -> None:
                 request = GenerationCreate(
                     mode=Mode.STORY, prompt="A lighthouse keeper's long night, told in short scenes",
                     scenes=args.scenes, transition=transition, providers=ProviderChoice(video="replicate"),
+                    narration=args.narration,
                 )  # fmt: skip
                 gen_id = create_generation(rt, ensure_local_user(rt), request, bill=False)
                 deadline = time.monotonic() + args.timeout

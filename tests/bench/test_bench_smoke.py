@@ -86,3 +86,14 @@ def test_finish_bench_prints_the_latency_and_its_baseline() -> None:
     out = run_bench("finish.py", "--scenes", "2", "--seconds", "2", timeout_s=240)
     assert re.search(r"^finish latency \(last arrival -> done\) +\d+\.\d+$", out, re.M), out
     assert re.search(rf"^ratio finish latency / baseline: {RATIO}", out, re.M), out
+
+
+def test_captions_bench_compares_the_windowed_burn_with_a_full_encode() -> None:
+    out = run_bench("captions.py", "--seconds", "4", "--size", "320x180", "--runs", "1")
+    for encoder in ("foreign", "house"):
+        assert re.search(rf"^{encoder} +cpu: .* ratio full/windowed {RATIO}$", out, re.M), out
+
+
+def test_narration_bench_prints_what_speech_adds() -> None:
+    out = run_bench("narration.py", "--scenes", "1", timeout_s=300)
+    assert re.search(rf"^speech adds -?\d+\.\d+ s \({RATIO} the baseline\)$", out, re.M), out

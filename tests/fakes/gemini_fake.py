@@ -5,6 +5,12 @@ Shapes follow python-genai 3.6: `types.GenerateContentResponse` (with `modelVers
 `Interaction` out, the clip a `video` content block of a `model_output` step, inline or by URI.
 Interactions run in the background only; they can be cancelled while unfinished. Like the real API,
 the fake refuses fields it does not know, so a misspelt field is a 400 here too.
+
+An interaction's `input` is what `InteractionsInput` allows: a string, one content block, a list of
+content blocks, or a list of steps (`{"type": "user_input", "content": [...]}`, the form the SDK's
+client sends a list of blocks in). Errors of the Interactions API carry a string `code`
+(`_gaos/types/interactions/error.py`; values as in python-genai's own tests, e.g. "invalid_argument"),
+unlike generateContent's numeric `code` with a `status`.
 """
 
 from __future__ import annotations
@@ -41,8 +47,18 @@ def _bad(message: str) -> Reply:
     return _error(400, "INVALID_ARGUMENT", message)
 
 
+def _interaction_error(status: int, code: str, message: str) -> Reply:
+    """An error of the Interactions API: `{"error": {"code": "invalid_argument", "message": …}}`."""
+    return Reply(status, {"error": {"code": code, "message": message}})
+
+
 class GeminiFake(FakeServer):
-    """Speaks the Gemini API's JSON; URI deliveries redirect to a separate CDN origin."""
+    """Speaks the Gemini API's JSON; URI deliveries redirect to a separate CDN origin.
+
+    Like the API, it ignores an Idempotency-Key header: every create is a new interaction.
+    """
+
+    honours_idempotency_key = False
 
     def __init__(self, video: bytes, cdn: CdnServer, *, key: str = "gm-test", polls_needed: int = 3) -> None:
         super().__init__(polls_needed=polls_needed)
@@ -75,7 +91,10 @@ class GeminiFake(FakeServer):
     def check_auth(self, request: Recorded) -> Reply | None:
         """Gemini's 400 for a bad key (it does not answer 401)."""
         if request.headers.get("x-goog-api-key") != self.key:
-            return _bad("API key not valid. Please pass a valid API key.")
+            message = "API key not valid. Please pass a valid API key."
+            if "/interactions" in request.path:
+                return _interaction_error(400, "invalid_argument", message)
+            return _bad(message)
         return None
 
     # -- models and generateContent ---------------------------------------------------------------
@@ -136,7 +155,7 @@ class GeminiFake(FakeServer):
         body = request.json()
         problem = self._invalid(body)
         if problem:
-            return _bad(problem)
+            return _interaction_error(400, "invalid_argument", problem)
         reason = None
         if self.refuses(body["input"]):
             reason = "The request was blocked because it may violate the usage policy (celebrity likeness)."
@@ -185,20 +204,26 @@ class GeminiFake(FakeServer):
             out["webhook_config"] = body["webhook_config"]
         if status == "completed":
             out["steps"] = [
-                self._user_step(body),
+                *self._input_steps(body),
                 {"type": "model_output", "content": [self._video_block(job)]},
             ]
             out["usage"] = {"total_input_tokens": 12, "total_output_tokens": 4000, "total_tokens": 4012}
         elif status == "failed":
-            out["steps"] = [self._user_step(body)]
+            out["steps"] = self._input_steps(body)
             out["errors"] = [{"code": "https://ai.google.dev/errors/safety", "message": job.fail_reason}]
         return out
 
     @staticmethod
-    def _user_step(body: dict[str, Any]) -> dict[str, Any]:
+    def _input_steps(body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The interaction's input as the steps it opens with."""
         given = body["input"]
-        content = [{"type": "text", "text": given}] if isinstance(given, str) else given
-        return {"type": "user_input", "content": content}
+        if isinstance(given, str):
+            return [{"type": "user_input", "content": [{"type": "text", "text": given}]}]
+        if isinstance(given, dict):
+            return [{"type": "user_input", "content": [given]}]
+        if all(_is_step(item) for item in given):
+            return list(given)
+        return [{"type": "user_input", "content": given}]
 
     def _video_block(self, job: FakeJob) -> dict[str, Any]:
         delivery = self.delivery_override or job.body["response_format"].get("delivery", "uri")
@@ -213,7 +238,7 @@ class GeminiFake(FakeServer):
     def _get(self, request: Recorded, match: re.Match[str]) -> Reply:
         job = self.jobs.get(match["id"])
         if job is None:
-            return _error(404, "NOT_FOUND", "interaction not found")
+            return _interaction_error(404, "not_found", "interaction not found")
         if job.id in self.cancelled:
             return Reply(200, self._interaction(job, "cancelled"))
         if job.step() != "done":
@@ -223,9 +248,9 @@ class GeminiFake(FakeServer):
     def _cancel(self, request: Recorded, match: re.Match[str]) -> Reply:
         job = self.jobs.get(match["id"])
         if job is None:
-            return _error(404, "NOT_FOUND", "interaction not found")
+            return _interaction_error(404, "not_found", "interaction not found")
         if job.polls >= job.polls_needed:
-            return _error(400, "FAILED_PRECONDITION", "the interaction has already finished")
+            return _interaction_error(400, "failed_precondition", "the interaction has already finished")
         self.cancelled.add(job.id)
         return Reply(200, self._interaction(job, "cancelled"))
 
@@ -236,13 +261,38 @@ class GeminiFake(FakeServer):
         return Reply(302, b"", {"Location": url})
 
 
+STEP_TYPES = frozenset({"user_input", "model_output"})
+
+
+def _is_step(item: object) -> bool:
+    return isinstance(item, dict) and item.get("type") in STEP_TYPES
+
+
 def _invalid_input(given: object) -> str | None:
-    """Why an interaction's `input` is malformed (a string, or text and image content blocks), or None."""
+    """Why an interaction's `input` is malformed, or None: a string, a content block, a list of content
+    blocks, or a list of steps each holding a list of content blocks."""
     if isinstance(given, str):
         return None if given.strip() else "input must not be empty"
+    if isinstance(given, dict):
+        return _invalid_blocks([given])
     if not isinstance(given, list) or not given:
-        return "input must be a string or a list of content blocks"
-    for block in given:
+        return "input must be a string, a content block, or a list of content blocks or of steps"
+    if not any(_is_step(item) for item in given):
+        return _invalid_blocks(given)
+    for step in given:
+        if not _is_step(step):
+            return f"{step!r} is not a step: a list of steps cannot hold bare content blocks"
+        problem = _invalid_blocks(step.get("content"))
+        if problem:
+            return problem
+    return None
+
+
+def _invalid_blocks(blocks: object) -> str | None:
+    """Why a list of content blocks is malformed (only text and image blocks are faked), or None."""
+    if not isinstance(blocks, list) or not blocks:
+        return "content must be a non-empty list of content blocks"
+    for block in blocks:
         kind = block.get("type") if isinstance(block, dict) else None
         if kind == "text" and isinstance(block.get("text"), str):
             continue

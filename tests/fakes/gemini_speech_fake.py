@@ -6,6 +6,10 @@ candidates[0].content.parts[0].inlineData {mimeType "audio/L16;codec=pcm;rate=24
 audio is little-endian 16-bit PCM with a buzzing tone where each word of the text is "said", at a
 pace the fake chooses (longer words longer, a pause after punctuation), and the fake remembers
 those spans so a test can compare the derived word timings with them.
+
+Like the API (protobuf's JSON mapping), the fake reads a field under its lowerCamelCase name or its
+original snake_case one: google-genai 3.6 sends `speechConfig`'s inner fields as `voice_config`,
+`prebuilt_voice_config` and `voice_name`, the REST docs spell them `voiceConfig` and so on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ VOICES = frozenset({"Kore", "Puck", "Charon", "Zephyr", "Leda"})
 
 def _bad(message: str) -> Reply:
     return Reply(400, {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}})
+
+
+def proto_field(message: object, json_name: str) -> Any:
+    """A field of a JSON-encoded protobuf message read as the API reads it: by its lowerCamelCase
+    name or by its original snake_case name; None when absent."""
+    if not isinstance(message, dict):
+        return None
+    if json_name in message:
+        return message[json_name]
+    return message.get(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), json_name))
 
 
 def spoken_spans(text: str) -> list[tuple[str, float, float]]:
@@ -86,9 +100,10 @@ class GeminiSpeechFake(FakeServer):
         config = body.get("generationConfig") or {}
         if config.get("responseModalities") != ["AUDIO"]:
             return _bad("TTS models answer only with responseModalities [AUDIO]")
-        voice = (
-            ((config.get("speechConfig") or {}).get("voiceConfig") or {}).get("prebuiltVoiceConfig") or {}
-        ).get("voiceName")
+        voice = proto_field(
+            proto_field(proto_field(config.get("speechConfig"), "voiceConfig"), "prebuiltVoiceConfig"),
+            "voiceName",
+        )
         if voice not in VOICES:
             return _bad(f"Voice name {voice!r} is not supported")
         parts = (body.get("contents") or [{}])[0].get("parts") or []

@@ -33,7 +33,12 @@ MODERATED = "400: prompt not allowed because advanced moderation failed"
 
 
 class LumaFake(FakeServer):
-    """Both Luma APIs on one loopback server; generations advance one state per poll."""
+    """Both Luma APIs on one loopback server; generations advance one state per poll.
+
+    Like Luma (whose SDKs send no Idempotency-Key), it ignores the header: every create is a new job.
+    """
+
+    honours_idempotency_key = False
 
     def __init__(
         self, video: bytes, cdn: CdnServer, *, key: str = "luma-test", polls_needed: int = 3

@@ -1,5 +1,9 @@
 """A fake OpenAI API (base `{url}/v1`): models, chat completions, image generations and the (shut-down)
-Videos API, which servers that still speak it answer as OpenAI did."""
+Videos API, which servers that still speak it answer as OpenAI did.
+
+Its replies pass openai-python's response types with strict validation (`ChatCompletion`,
+`ImagesResponse` with its `usage`, `Model`), which tests/contracts checks.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,12 @@ def _error(status: int, message: str, code: str, kind: str = "invalid_request_er
 
 
 class OpenAIFake(FakeServer):
-    """Speaks OpenAI's JSON shapes; jobs advance one state per poll."""
+    """Speaks OpenAI's JSON shapes; jobs advance one state per poll.
+
+    Like OpenAI (whose SDK sends no Idempotency-Key), it ignores the header: every create is a new job.
+    """
+
+    honours_idempotency_key = False
 
     def __init__(self, video: bytes, *, key: str = "sk-test", polls_needed: int = 3) -> None:
         super().__init__(polls_needed=polls_needed)
@@ -74,7 +83,8 @@ class OpenAIFake(FakeServer):
             "refusal": "I'm sorry, I can't help with that request." if refused else None,
         }
         return Reply(200, {
-            "id": "chatcmpl-1", "object": "chat.completion", "model": body["model"] + "-2024-07-18",
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 1764237600,
+            "model": body["model"] + "-2024-07-18",
             "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 120, "completion_tokens": 45, "total_tokens": 165},
         })  # fmt: skip
@@ -94,7 +104,14 @@ class OpenAIFake(FakeServer):
                 "image_generation_user_error",
             )  # fmt: skip
         png = base64.b64encode(image_bytes("PNG")).decode()
-        return Reply(200, {"created": 1, "data": [{"b64_json": png}], "usage": {"total_tokens": 10}})
+        usage = {
+            "input_tokens": 10, "input_tokens_details": {"image_tokens": 0, "text_tokens": 10},
+            "output_tokens": 272, "total_tokens": 282,
+        }  # fmt: skip
+        return Reply(200, {
+            "created": 1764237600, "data": [{"b64_json": png}], "usage": usage,
+            "output_format": body.get("output_format", "png"), "size": body.get("size", "1024x1024"),
+        })  # fmt: skip
 
     def _create_video(self, request: Recorded, match: re.Match[str]) -> Reply:
         content_type = request.headers.get("content-type", "")

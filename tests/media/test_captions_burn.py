@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from reelsmith.media.captions import CaptionStyle, Cue, burn_captions, caption_cues
+from reelsmith.media.captions.ass import SafeArea
 from reelsmith.media.captions.burn import caption_windows
 from reelsmith.media.encode import audio_args, mp4_args, video_args
 from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
-from reelsmith.media.render.captions import SafeArea
 from reelsmith.providers.base import WordTiming
 from tests.support.foreign_clips import foreign_clip
 

@@ -19,7 +19,8 @@ from PIL import Image
 from reelsmith.media.captions import CaptionStyle, burn_captions, caption_cues
 from reelsmith.media.encode import mp4_args, video_args
 from reelsmith.media.ffmpeg import run_ffmpeg
-from reelsmith.providers.base import WordTiming
+from reelsmith.providers.base import SpeechRequest, WordTiming
+from reelsmith.providers.local.speech import LocalSpeechModel
 
 SPOKEN = [
     WordTiming("Quick", 0.5, 0.9),
@@ -107,3 +108,21 @@ def test_the_burned_words_are_the_spoken_ones_and_the_spoken_word_is_lit(
         w.word.lower() for w in showing.words
     ]
     assert [w.lower() for w in ocr(tesseract, near(rgb, lit), tmp_path)] == [spoken.word.lower()]
+
+
+def test_captions_of_the_offline_voice_light_each_word_as_it_is_heard(tesseract: str, tmp_path: Path) -> None:
+    # The real voice and its own word timings (loading it takes a second or two, once per process).
+    spoken = LocalSpeechModel().speak(SpeechRequest("Every story can speak, offline too."))
+    breath = 0.3
+    words = [WordTiming(w.word, w.start_s + breath, w.end_s + breath) for w in spoken.words]
+    source = tmp_path / "scene.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", f"color=c=0x3a5f8a:s=640x360:r={FPS}:d={spoken.duration_s + 0.5}",
+                *video_args(crf=20), *mp4_args(), str(source)])  # fmt: skip
+    out = tmp_path / "captioned.mp4"
+    burn_captions(source, caption_cues(words), out)
+    _, lit = COLOURS[CaptionStyle.BOLD]
+    read = [
+        ocr(tesseract, near(lower_third(out, round((w.start_s + w.end_s) / 2 * FPS)), lit), tmp_path)
+        for w in words
+    ]
+    assert [" ".join(r).lower() for r in read] == [w.word.lower() for w in words]

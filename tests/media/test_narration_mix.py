@@ -15,6 +15,8 @@ from reelsmith.media.loudness import loudness
 from reelsmith.media.narration import NarrationLine, mix_narration, scene_starts
 from reelsmith.media.stitch import stitch
 from reelsmith.media.stitch.scan import scan_clip
+from reelsmith.providers.base import SpeechRequest
+from reelsmith.providers.local.speech import LocalSpeechModel
 from reelsmith.vocabulary import BREATH_S
 
 FPS = 30
@@ -62,6 +64,14 @@ def speechy(workdir: Path) -> Path:
         "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.25:r=22050:d=2.5:seed=7",
         "-af", f"lowpass=f=3500,highpass=f=120,volume='{envelope}':eval=frame", str(dest),
     ])  # fmt: skip
+    return dest
+
+
+@pytest.fixture(scope="module")
+def spoken(workdir: Path) -> Path:
+    """A line spoken by the offline voice (loading it takes a second or two, once per process)."""
+    dest = workdir / "spoken.wav"
+    dest.write_bytes(LocalSpeechModel().speak(SpeechRequest("Every story can speak, offline too.")).audio)
     return dest
 
 
@@ -141,6 +151,15 @@ def test_the_mix_is_levelled_to_minus_14_lufs(
     video, transition_s = joined
     out = workdir / f"loud_{transition_s}.mp4"
     mix_narration(video, [NarrationLine(speechy, 0.3), NarrationLine(speechy, 3.0)], out)
+    assert loudness(out) == pytest.approx(-14.0, abs=1.0)
+
+
+def test_the_offline_voice_is_levelled_to_minus_14_lufs(
+    joined: tuple[Path, float], spoken: Path, workdir: Path
+) -> None:
+    video, transition_s = joined
+    out = workdir / f"spoken_{transition_s}.mp4"
+    mix_narration(video, [NarrationLine(spoken, 0.3)], out)
     assert loudness(out) == pytest.approx(-14.0, abs=1.0)
 
 

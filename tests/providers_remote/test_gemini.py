@@ -172,7 +172,9 @@ def test_one_reference_is_image_to_video(
     video(registry).submit(clip_request(reference_images=(reference_png,)))
     body = fake.calls("create_interaction")[0].json()
     assert body["generation_config"]["video_config"]["task"] == "image_to_video"
-    text, image = body["input"]
+    (step,) = body["input"]
+    assert step["type"] == "user_input"
+    text, image = step["content"]
     assert text["type"] == "text"
     assert image["type"] == "image"
     assert image["mime_type"] == "image/png"
@@ -185,7 +187,7 @@ def test_several_references_are_reference_to_video_up_to_the_catalogued_count(
     video(registry).submit(clip_request(reference_images=(reference_png,) * 4))
     body = fake.calls("create_interaction")[0].json()
     assert body["generation_config"]["video_config"]["task"] == "reference_to_video"
-    assert [b["type"] for b in body["input"]] == ["text", "image", "image", "image"]
+    assert [b["type"] for b in body["input"][0]["content"]] == ["text", "image", "image", "image"]
 
 
 def test_a_webhook_is_asked_for_only_when_given(registry: ProviderRegistry, fake: GeminiFake) -> None:

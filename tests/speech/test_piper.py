@@ -13,10 +13,12 @@ from reelsmith.providers.local.speech import LocalSpeechModel
 from reelsmith.speech.align import align_words, voiced_spans
 from reelsmith.speech.audio import read_wav
 from reelsmith.speech.words import split_words
+from tests.support import wait_until
 
 LINE = "Meet the scent of a summer night in the city. It lingers, and you will remember it."
-# Measured on this voice: the aligner's word starts are 50-70 ms from Piper's on average.
-ALIGNER_MEAN_ERROR_S = 0.12
+# Measured on this voice: the aligner's word starts are 50-90 ms from Piper's on average (Piper's own
+# output varies a little from run to run, hence the margin).
+ALIGNER_MEAN_ERROR_S = 0.15
 
 
 @functools.cache
@@ -74,3 +76,13 @@ def test_requests_the_offline_voice_cannot_serve_are_permanent_errors(
     with pytest.raises(ProviderError, match=message) as info:
         LocalSpeechModel().speak(request_)
     assert info.value.permanent
+
+
+def test_warming_loads_the_voice_in_the_background_once() -> None:
+    from reelsmith.providers.local import speech
+
+    speech._voice.cache_clear()
+    speech.warm_voice()
+    speech.warm_voice()  # while loading: no second load
+    wait_until(lambda: speech._voice.cache_info().currsize == 1, timeout_s=120)
+    assert speech._voice.cache_info().misses == 1

@@ -79,7 +79,9 @@ class Cut:
         """A cut read back from the `versions.cut` column (keys stored beside the cut are left out)."""
         scene_fields = {f.name for f in fields(CutScene)}
         scenes = tuple(
-            CutScene(**{k: v for k, v in s.items() if k in scene_fields} | {"words": tuple(s.get("words") or ())})
+            CutScene(
+                **{k: v for k, v in s.items() if k in scene_fields} | {"words": tuple(s.get("words") or ())}
+            )
             for s in data.get("scenes", ())
         )
         known = {f.name for f in fields(cls)}

@@ -3,6 +3,14 @@
 Only the line is spoken again and the variant re-stitched with it (the clips are reused as they are), so
 the price is the price table's small `narration` charge, not a clip's. If the new line cannot be made,
 the previous one is restored and the charge refunded (see `pipeline/revoicing.py`).
+
+A generation whose video plays an edited version (trimmed, reordered, a clip swapped...) is re-voiced
+as a new version of that cut instead: the pipeline's stitch would join the scenes' whole clips in their
+first order and lose the edits. The version, "Re-voiced scene N", carries the re-voice's charge (given
+back if its render fails); its render speaks the new line first (through the same speech task, so a
+line that cannot be spoken is put back and refunded as above), then stitches the cut with it. Otherwise
+the pipeline re-stitches the variant, and that render is recorded as a version when the generation
+already has versions (see `forget_line`).
 """
 
 from __future__ import annotations
@@ -13,8 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
-from reelsmith.db.models import Generation, Scene, Step, Variant, utcnow
+from reelsmith.db.models import Generation, Scene, Step, Variant, Version, utcnow
 from reelsmith.errors import Conflict, InvalidInput, NotFound, WrongState
+from reelsmith.generations.cut import Cut
+from reelsmith.generations.version_records import next_number, plays_edit, record_playing
+from reelsmith.generations.versions import queue_render, refuse_while_rendering
 from reelsmith.generations.voices import check_voice
 from reelsmith.pipeline.billing import completed_clips, run_number
 from reelsmith.pipeline.narration import narrated
@@ -22,7 +33,7 @@ from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.revoicing import REVOICE_STEPS, remember_line
 from reelsmith.pipeline.speech_task import speech_chain
 from reelsmith.speech.words import split_words
-from reelsmith.vocabulary import NARRATION_PRICE, GenerationStatus, StepStatus
+from reelsmith.vocabulary import NARRATION_PRICE, GenerationStatus, StepStatus, VersionStatus
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
@@ -57,6 +68,7 @@ def revoice_scene(
         gen, scene = _scene_of(session, generation_id, scene_id, user_id, is_admin=is_admin, lock=True)
         if gen.status != GenerationStatus.COMPLETED:
             raise WrongState(f"generation is {gen.status}; lines of completed generations can be re-voiced")
+        edited = _edited_cut(session, gen, scene)
         run = run_number(gen) + 1
         charged = _charge(session, gen, scene, run) if bill else 0
         gen.update_state(run=run, paid_clips=0, clips_delivered_before_run=completed_clips(session, gen.id))
@@ -65,16 +77,64 @@ def revoice_scene(
         scene.voice = scene.voice if voice is None else voice
         scene.speech_asset_id, scene.words, scene.error_message = None, None, None
         scene.updated_at = utcnow()
-        session.execute(
-            update(Step)
-            .where(Step.generation_id == gen.id, Step.name.in_(REVOICE_STEPS))
-            .values(status=StepStatus.PENDING)
-        )
+        version_id = None
+        if edited is not None:
+            version_id = _revoiced_version(session, gen, scene, edited, text, charged)
+        else:
+            session.execute(
+                update(Step)
+                .where(Step.generation_id == gen.id, Step.name.in_(REVOICE_STEPS))
+                .values(status=StepStatus.PENDING)
+            )
         gen.status, gen.error_message = GenerationStatus.PROCESSING, None
         gen.current_step = f"Re-voicing scene {scene.index + 1}"
         gen.completed_at, gen.updated_at = None, utcnow()
         record_event(session, gen.id, "scene", {"index": scene.index, "speech": "pending", "revoice": True})
-    rt.dispatch.speak_scene(scene_id)
+    if version_id is not None:
+        queue_render(rt, version_id)  # it speaks the line, then stitches the edited cut with it
+    else:
+        rt.dispatch.speak_scene(scene_id)
+
+
+def _edited_cut(session: Session, gen: Generation, scene: Scene) -> Version | None:
+    """The edited version the scene's variant plays (None: it plays the pipeline's own cut).
+
+    409 while a version of the variant renders, or when the version that plays left the scene out.
+    """
+    variant = session.get_one(Variant, scene.variant_id)
+    if session.scalar(select(Version.id).where(Version.variant_id == variant.id).limit(1)) is None:
+        return None  # never edited: nothing to keep
+    refuse_while_rendering(session, gen, variant)
+    playing = record_playing(session, gen, variant)
+    if playing is None or not plays_edit(session, gen, variant, playing):
+        return None
+    if scene.id not in {s.scene_id for s in Cut.from_json(playing.cut).scenes}:
+        raise WrongState(
+            f"scene {scene.index + 1} is not in the version that plays (version {playing.number}); "
+            "restore a version with it to re-voice it"
+        )
+    return playing
+
+
+def _revoiced_version(
+    session: Session, gen: Generation, scene: Scene, playing: Version, text: str, charged: int
+) -> str:
+    """Record the re-voiced cut as a version to render (its line not yet spoken); its id."""
+    cut = Cut.from_json(playing.cut)
+    position = next(n for n, s in enumerate(cut.scenes) if s.scene_id == scene.id) + 1
+    version = Version(
+        generation_id=gen.id,
+        variant_id=scene.variant_id,
+        number=next_number(session, session.get_one(Variant, scene.variant_id)),
+        status=VersionStatus.RENDERING,
+        change=f"Re-voiced scene {position}",
+        cut=cut.with_line(scene.id, text, None, ()).to_json(),
+        tokens_charged=charged,
+    )
+    session.add(version)
+    session.flush()
+    record_event(session, gen.id, "version", {"version": version.number, "status": version.status})
+    return version.id
 
 
 def _scene_of(

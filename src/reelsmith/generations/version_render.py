@@ -3,6 +3,8 @@
 A scene that plays its whole clip with nothing drawn on it goes to the stitch as it is stored, so the
 stitch copies it; only a trimmed scene, a scene with new text, or an uploaded clip is encoded again
 (near-transparent, in the format of the generation's own clips, which keeps the join a copy).
+The steps are separate functions so that a narrated cut can have its lines mixed in between the stitch
+and the poster (see `version_making.py`).
 """
 
 from __future__ import annotations
@@ -72,16 +74,23 @@ def _text_filters(text: str, target: Target, workdir: Path, name: str) -> list[s
     return filters
 
 
-def prepare_scene(clip: Path, scene: CutScene, target: Target, dest: Path, workdir: Path) -> None:
-    """Write the scene's span of `clip`, with its text drawn on, in the target format to `dest`."""
+def prepare_scene(
+    clip: Path, scene: CutScene, target: Target, dest: Path, workdir: Path, hold_s: float = 0.0
+) -> None:
+    """Write the scene's span of `clip`, with its text drawn on, in the target format to `dest`.
+
+    `hold_s` holds the span's last frame (over silence) that much longer: the last scene of a narrated
+    cut is held until its line has been said.
+    """
     has_audio = probe(clip).has_audio
     duration = scene.duration_s
     drawn = _text_filters(scene.on_screen_text, target, workdir, dest.stem) if scene.on_screen_text else []
+    held = [f"tpad=stop_mode=clone:stop_duration={num(hold_s)}"] if hold_s > 0 else []
     graph = ";".join(
         [
             video_chain(target, "0:v", duration, "fit"),
-            f"[fit]{','.join([*drawn, 'format=yuv420p'])}[v]",
-            audio_chain("0:a" if has_audio else None, duration, "a"),
+            f"[fit]{','.join([*drawn, *held, 'format=yuv420p'])}[v]",
+            audio_chain("0:a" if has_audio else None, duration + hold_s, "a"),
         ]
     )
     run_ffmpeg(
@@ -101,21 +110,16 @@ def prepare_scene(clip: Path, scene: CutScene, target: Target, dest: Path, workd
             *video_args(crf=REENCODE_CRF, fps=target.fps, timescale=target.timescale),
             *audio_args(),
             "-t",
-            num(duration),
+            num(duration + hold_s),
             *mp4_args(),
             str(dest),
         ],
-        timeout_s=60 + duration * 10,
+        timeout_s=60 + (duration + hold_s) * 10,
     )
 
 
-def render_cut(
-    cut: Cut, clips: Sequence[Path], soundtrack: Path | None, target: Target, workdir: Path
-) -> RenderedCut:
-    """Stitch the cut (`clips[i]` is scene i's stored clip) with its poster and hover preview."""
-    from reelsmith.media.preview import make_preview
-    from reelsmith.media.thumbnail import make_thumbnail
-
+def prepare_parts(cut: Cut, clips: Sequence[Path], target: Target, workdir: Path) -> list[Path]:
+    """Each scene of the cut as the stitch takes it: its stored clip if untouched, else its prepared span."""
     parts: list[Path] = []
     for n, (scene, clip) in enumerate(zip(cut.scenes, clips, strict=True)):
         if scene.untouched:
@@ -124,9 +128,21 @@ def render_cut(
         part = workdir / f"scene_{n}.mp4"
         prepare_scene(clip, scene, target, part, workdir)
         parts.append(part)
+    return parts
+
+
+def hold_last(cut: Cut, clips: Sequence[Path], target: Target, workdir: Path, hold_s: float) -> Path:
+    """The cut's last scene prepared again with its last frame held `hold_s` longer."""
+    part = workdir / f"scene_{len(cut.scenes) - 1}_held.mp4"
+    prepare_scene(clips[-1], cut.scenes[-1], target, part, workdir, hold_s=hold_s)
+    return part
+
+
+def stitch_parts(cut: Cut, parts: Sequence[Path], soundtrack: Path | None, workdir: Path) -> Path:
+    """Join the prepared scenes with the cut's transition and soundtrack, levelled like every final."""
     video = workdir / "final.mp4"
     stitch(
-        parts,
+        list(parts),
         video,
         transition=cut.transition,
         transition_s=cut.transition_s,
@@ -134,12 +150,27 @@ def render_cut(
         audio=soundtrack,
         replace_audio=soundtrack is not None,
     )
+    return video
+
+
+def finish(video: Path, workdir: Path) -> RenderedCut:
+    """The final video with its poster and hover preview."""
+    from reelsmith.media.preview import make_preview
+    from reelsmith.media.thumbnail import make_thumbnail
+
     poster, preview = workdir / "poster.jpg", workdir / "preview.webp"
     size = make_thumbnail(video, poster)
     make_preview(video, preview, width=PREVIEW_WIDTH)
     return RenderedCut(
         video, poster, size, preview, (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
     )
+
+
+def render_cut(
+    cut: Cut, clips: Sequence[Path], soundtrack: Path | None, target: Target, workdir: Path
+) -> RenderedCut:
+    """Stitch the cut (`clips[i]` is scene i's stored clip) with its poster and hover preview, unspoken."""
+    return finish(stitch_parts(cut, prepare_parts(cut, clips, target, workdir), soundtrack, workdir), workdir)
 
 
 def scratch(root: Path) -> tempfile.TemporaryDirectory[str]:

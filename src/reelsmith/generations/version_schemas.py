@@ -64,6 +64,7 @@ class CutSceneRead(BaseModel):
     start_s: float
     duration_s: float
     on_screen_text: str = Field(description="Text the edit draws over the scene (empty: none).")
+    narration: str = Field(default="", description="The line spoken over the scene (empty: silent).")
 
 
 class CutRead(BaseModel):
@@ -91,6 +92,8 @@ class VersionRead(BaseModel):
     video_url: str | None
     thumbnail_url: str | None
     preview_url: str | None
+    captions_srt_url: str | None = Field(default=None, description="The version's captions (narrated).")
+    captions_vtt_url: str | None = Field(default=None, description="The same captions as WebVTT.")
     duration_s: float | None
     tokens_charged: int
     error_message: str | None

@@ -6,10 +6,8 @@ version 1; it is recorded the first time the versions are asked for or edited (a
 pipeline made again later, say after a scene was regenerated), so the pipeline itself knows nothing
 of versions.
 
-Files: a version names its files through asset rows of its own (`version_*` kinds) and the variant
-through its own rows, each naming the same blob. A blob is deleted only once no row names it, so
-whatever the pipeline later releases from the variant, every version keeps its files; and what the
-variant plays (the player, the library card, share links, the feed) is simply the current version's.
+Which version plays, and the rows naming each version's files (its narration and captions too), are
+`version_records.py`'s; this module is the service the routes call.
 """
 
 from __future__ import annotations
@@ -17,27 +15,36 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Asset, Generation, Scene, Variant, Version, utcnow
 from reelsmith.errors import InvalidInput, NotFound, WrongState
-from reelsmith.generations.cut import Cut, CutScene, Edit, SceneEdit, apply_edit
+from reelsmith.generations.cut import Cut, Edit, SceneEdit, apply_edit
 from reelsmith.generations.reading import asset_url
+from reelsmith.generations.version_records import (
+    captions_of,
+    make_current,
+    next_number,
+    playing_unrecorded,
+    record_playing,
+)
 from reelsmith.generations.version_schemas import CutRead, CutSceneRead, VersionEdit, VersionRead
-from reelsmith.pipeline.assets import owned_upload, release_asset
+from reelsmith.pipeline.assets import owned_upload
 from reelsmith.pipeline.main_variant import main_of
 from reelsmith.pipeline.progress import record_event
-from reelsmith.vocabulary import STITCH_PRICE, VERSION, GenerationStatus, Mode, VersionStatus
+from reelsmith.vocabulary import (
+    STITCH_PRICE,
+    VERSION,
+    GenerationStatus,
+    Mode,
+    VersionStatus,
+)
 
 if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
-# The asset kinds of a version's own rows, by the role of the file.
-VERSION_KINDS = {"video": "version_video", "thumbnail": "version_poster", "preview": "version_preview"}
-SOURCE_CLIP = "version_clip"
-SOURCE_AUDIO = "version_audio"
 # A render silent for this long is taken for lost (its worker died): it is failed and refunded
 # when the next edit or restore comes, instead of blocking them for ever.
 STALE_RENDER = timedelta(minutes=15)
@@ -56,7 +63,7 @@ def list_versions(rt: Runtime, generation_id: str) -> list[VersionRead]:
     """Every version of the generation's variants, newest first (recording what plays, if it is new)."""
     with rt.db.read() as session:
         gen = _generation(session, generation_id)
-        unrecorded = [v.id for v in _variants(session, gen) if _playing_unrecorded(session, v)]
+        unrecorded = [v.id for v in _variants(session, gen) if playing_unrecorded(session, v)]
     if unrecorded:
         with rt.db.write() as session:
             gen = _generation(session, generation_id, lock=True)
@@ -78,7 +85,7 @@ def edit(rt: Runtime, generation_id: str, user_id: str, body: VersionEdit, *, bi
     with rt.db.write() as session:
         gen = _editable(session, generation_id, user_id)
         variant = _variant(session, gen, body.variant_id)
-        _refuse_while_rendering(session, gen, variant)
+        refuse_while_rendering(session, gen, variant)
         base = record_playing(session, gen, variant)
         if base is None:
             raise WrongState("this generation has no finished video to edit")
@@ -86,7 +93,7 @@ def edit(rt: Runtime, generation_id: str, user_id: str, body: VersionEdit, *, bi
         version = Version(
             generation_id=gen.id,
             variant_id=variant.id,
-            number=_next_number(session, variant),
+            number=next_number(session, variant),
             status=VersionStatus.RENDERING,
             change=change,
             cut=cut.to_json(),
@@ -122,7 +129,7 @@ def restore(rt: Runtime, generation_id: str, user_id: str, version_id: str) -> N
         variant = session.get(Variant, version.variant_id)
         if variant is None:
             raise NotFound(f"version not found: {version_id}")
-        _refuse_while_rendering(session, gen, variant)
+        refuse_while_rendering(session, gen, variant)
         if version.status != VersionStatus.COMPLETED or version.video_asset_id is None:
             raise WrongState(f"version {version.number} is {version.status}; only finished versions play")
         record_playing(session, gen, variant)  # a render nobody recorded yet stays restorable too
@@ -149,72 +156,6 @@ def queue_render(rt: Runtime, version_id: str) -> None:
     render_version(rt, version_id)
 
 
-def record_playing(session: Session, gen: Generation, variant: Variant) -> Version | None:
-    """The version the variant plays, recorded now if no version has its video yet (None: no video)."""
-    video = session.get(Asset, variant.video_asset_id) if variant.video_asset_id else None
-    if video is None:
-        return None
-    versions = list(session.scalars(select(Version).where(Version.variant_id == variant.id)))
-    playing = _with_video_key(session, versions, video.storage_key)
-    if playing is not None:
-        return playing
-    number = _next_number(session, variant)
-    version = Version(
-        generation_id=gen.id,
-        variant_id=variant.id,
-        number=number,
-        status=VersionStatus.COMPLETED,
-        change="First render" if number == 1 else "Rendered again by the pipeline",
-        cut=_cut_of_scenes(session, gen, variant).to_json(),
-        created_at=variant.updated_at,
-        completed_at=variant.updated_at,
-    )
-    for role, asset_id in _variant_files(variant).items():
-        if asset_id is not None:
-            setattr(version, f"{role}_asset_id", copy_row(session, asset_id, VERSION_KINDS[role]))
-    session.add(version)
-    session.flush()
-    for other in versions:
-        other.is_current = False
-    version.is_current = True
-    return version
-
-
-def make_current(session: Session, gen: Generation, variant: Variant, version: Version) -> None:
-    """Point the variant at the version's files (through rows of its own) and flag the version current."""
-    for role, replaced in _variant_files(variant).items():
-        source = getattr(version, f"{role}_asset_id")
-        kind = {"video": "video", "thumbnail": "thumbnail", "preview": "preview"}[role]
-        setattr(variant, f"{role}_asset_id", copy_row(session, source, kind) if source else None)
-        release_asset(session, gen.id, replaced)
-    for other in session.scalars(select(Version).where(Version.variant_id == variant.id)):
-        other.is_current = other.id == version.id
-    variant.updated_at = gen.updated_at = utcnow()
-
-
-def copy_row(session: Session, asset_id: str, kind: str) -> str:
-    """A new asset row of `kind` naming the same blob as `asset_id` (so either may go without the file)."""
-    source = session.get(Asset, asset_id)
-    if source is None:
-        raise NotFound(f"asset not found: {asset_id}")
-    row = Asset(
-        user_id=source.user_id,
-        generation_id=source.generation_id,
-        kind=kind,
-        storage_key=source.storage_key,
-        content_type=source.content_type,
-        bytes=source.bytes,
-        sha256=source.sha256,
-        width=source.width,
-        height=source.height,
-        duration_s=source.duration_s,
-        fps=source.fps,
-    )
-    session.add(row)
-    session.flush()
-    return row.id
-
-
 def read_version(session: Session, version: Version) -> VersionRead:
     """A version as the API shows it."""
     cut = Cut.from_json(version.cut)
@@ -225,6 +166,7 @@ def read_version(session: Session, version: Version) -> VersionRead:
         ).all()
     )
     video = session.get(Asset, version.video_asset_id) if version.video_asset_id else None
+    captions = captions_of(version)
     scenes = [
         CutSceneRead(
             scene_id=s.scene_id,
@@ -235,6 +177,7 @@ def read_version(session: Session, version: Version) -> VersionRead:
             start_s=s.start_s,
             duration_s=s.duration_s,
             on_screen_text=s.on_screen_text,
+            narration=s.line,
         )
         for n, s in enumerate(cut.scenes)
     ]
@@ -251,6 +194,8 @@ def read_version(session: Session, version: Version) -> VersionRead:
         video_url=asset_url(version.video_asset_id),
         thumbnail_url=asset_url(version.thumbnail_asset_id),
         preview_url=asset_url(version.preview_asset_id),
+        captions_srt_url=asset_url(captions.get("srt")),
+        captions_vtt_url=asset_url(captions.get("vtt")),
         duration_s=video.duration_s if video else None,
         tokens_charged=version.tokens_charged,
         error_message=version.error_message,
@@ -301,24 +246,7 @@ def _variant(session: Session, gen: Generation, variant_id: str | None) -> Varia
     return main
 
 
-def _playing_unrecorded(session: Session, variant: Variant) -> bool:
-    video = session.get(Asset, variant.video_asset_id) if variant.video_asset_id else None
-    if video is None:
-        return False
-    versions = list(session.scalars(select(Version).where(Version.variant_id == variant.id)))
-    return _with_video_key(session, versions, video.storage_key) is None
-
-
-def _with_video_key(session: Session, versions: list[Version], key: str) -> Version | None:
-    """The finished version whose video is the blob `key`."""
-    for version in versions:
-        video = session.get(Asset, version.video_asset_id) if version.video_asset_id else None
-        if version.status == VersionStatus.COMPLETED and video is not None and video.storage_key == key:
-            return version
-    return None
-
-
-def _refuse_while_rendering(session: Session, gen: Generation, variant: Variant) -> None:
+def refuse_while_rendering(session: Session, gen: Generation, variant: Variant) -> None:
     """409 while a version of the variant renders; a render silent past STALE_RENDER is failed first."""
     rendering = session.scalars(
         select(Version).where(Version.variant_id == variant.id, Version.status == VersionStatus.RENDERING)
@@ -345,52 +273,6 @@ def fail_version(session: Session, gen: Generation, version: Version, reason: st
     ):
         gen.tokens_charged -= version.tokens_charged
     record_event(session, gen.id, "version", {"version": version.number, "status": version.status})
-
-
-def _next_number(session: Session, variant: Variant) -> int:
-    top = session.scalar(select(func.max(Version.number)).where(Version.variant_id == variant.id))
-    return int(top or 0) + 1
-
-
-def _variant_files(variant: Variant) -> dict[str, str | None]:
-    return {
-        "video": variant.video_asset_id,
-        "thumbnail": variant.thumbnail_asset_id,
-        "preview": variant.preview_asset_id,
-    }
-
-
-def _cut_of_scenes(session: Session, gen: Generation, variant: Variant) -> Cut:
-    """The cut the pipeline stitched: every scene's whole clip in order, the generation's transition."""
-    scenes = []
-    for scene in session.scalars(select(Scene).where(Scene.variant_id == variant.id).order_by(Scene.index)):
-        clip = session.get(Asset, scene.clip_asset_id) if scene.clip_asset_id else None
-        if clip is None or not clip.duration_s:
-            raise WrongState(f"scene {scene.index + 1} has no stored clip to edit")
-        source = _source_row(session, gen, clip, SOURCE_CLIP)
-        scenes.append(CutScene(scene.id, source, clip.duration_s, 0.0, clip.duration_s))
-    inputs = gen.inputs
-    return Cut(
-        scenes=tuple(scenes),
-        transition=inputs.transition,
-        transition_s=inputs.transition_s,
-        # The song is an input of the generation, which keeps the upload from being deleted.
-        soundtrack_asset_id=inputs.song_asset_id,
-    )
-
-
-def _source_row(session: Session, gen: Generation, clip: Asset, kind: str) -> str:
-    """The generation's own `kind` row naming the clip's blob, made on first use and shared by versions."""
-    found = session.scalar(
-        select(Asset.id).where(
-            Asset.generation_id == gen.id, Asset.kind == kind, Asset.storage_key == clip.storage_key
-        )
-    )
-    if found is not None:
-        return str(found)
-    row = copy_row(session, clip.id, kind)
-    session.get_one(Asset, row).generation_id = gen.id
-    return row
 
 
 def _resolve(session: Session, user_id: str, body: VersionEdit) -> Edit:

@@ -3,8 +3,10 @@
 Every pixel goes through ffmpeg (the static binary shipped by ``imageio-ffmpeg``) or PyAV. The doors, by job:
 
 - ``media.stitch``: ``stitch`` joins clips into one MP4, copying streams wherever the clips allow.
-- ``media.render``: ``render_clip`` and ``render_still``, the local renderer; ``burn_captions``,
-  ``write_srt`` and ``write_vtt`` for captions.
+- ``media.render``: ``render_clip`` and ``render_still``, the local renderer.
+- ``media.captions``: word-timed cues, ``.srt``/``.vtt`` text and ``burn_captions`` (re-encoding only what
+  the captions cover); ``media.narration``: ``mix_narration`` lays spoken lines over a video, ducking
+  its sound.
 - ``media.analysis``: ``analyze_audio`` and ``plan_cuts`` (a song's tempo and beats, scene cuts on them),
   ``analyze_video`` (a video's shots, palette and motion).
 - The core, in this folder, used by every job: ``probe.probe``, ``thumbnail.make_thumbnail``,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,10 +154,13 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
         ):
             thumb, preview = Path(tmp) / "thumb.jpg", Path(tmp) / "preview.webp"
             render = keys.render_id()
-            size = make_thumbnail(path, thumb)
+            # Poster and preview each decode a few seconds around the middle: side by side, one core each.
+            with ThreadPoolExecutor(1) as beside:
+                previewing = beside.submit(make_preview, path, preview, width=PREVIEW_WIDTH)
+                size = make_thumbnail(path, thumb)
+                previewing.result()
             thumb_key = keys.final_thumbnail(generation_id, kind, render)
             blob = store_image(rt, thumb_key, thumb, "image/jpeg", size)
-            make_preview(path, preview, width=PREVIEW_WIDTH)
             preview_size = (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
             moving = store_image(
                 rt, keys.final_preview(generation_id, kind, render), preview, "image/webp", preview_size

@@ -192,6 +192,26 @@ def video_length(plan: NarrationPlan) -> float:
     return sum(plan.clip_lengths) - overlap * (len(plan.clip_lengths) - 1)
 
 
+def spoken_end(plan: NarrationPlan) -> float:
+    """Where the last spoken word ends on the final timeline (0 when nothing is said)."""
+    ends = [
+        start + spoken_length(scene)
+        for start, scene in zip(line_starts(plan), plan.spoken, strict=True)
+        if scene is not None
+    ]
+    return max(ends, default=0.0)
+
+
+def overrun(plan: NarrationPlan) -> float:
+    """How much longer than the video the lines need, a breath after the last word included (0: they fit).
+
+    A cut whose scenes were trimmed shorter than their lines runs each line on into the next scene
+    (`line_starts`); whatever the last line still needs past the video's end, the video must add (an
+    edited version holds its last frame), or the line would be cut mid-word.
+    """
+    return max(0.0, spoken_end(plan) + BREATH_S - video_length(plan))
+
+
 def timeline_words(plan: NarrationPlan) -> list[WordTiming]:
     """Every spoken word with its time on the final video's timeline (none past the video's end)."""
     from reelsmith.providers.base import WordTiming

@@ -3,19 +3,21 @@
 Like a scene's regeneration, a failed re-voice must not cost the user the video they had: the scene gets
 its previous line, voice and speech back, the generation returns to completed with its final video
 untouched (it was not replaced, since the stitch that would replace it did not finish), and the re-voice
-is refunded. Once the re-voiced generation completes, the replaced speech is released.
+is refunded. Once the re-voiced generation completes, the replaced speech is released, and when the
+generation already has versions, the new render is recorded as one ("Re-voiced scene N"). A generation
+that plays an edited version is re-voiced as a version of that cut instead (`generations/revoice.py`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from reelsmith.accounts import ledger
 from reelsmith.db.documents import RevoiceBackup
-from reelsmith.db.models import Generation, Scene, Step, utcnow
+from reelsmith.db.models import Generation, Scene, Step, Variant, Version, utcnow
 from reelsmith.pipeline.assets import release_asset
 from reelsmith.pipeline.billing import run_number
 from reelsmith.pipeline.progress import record_event
@@ -42,15 +44,31 @@ def remember_line(gen: Generation, scene: Scene, *, charged: int) -> None:
 
 
 def forget_line(gen: Generation) -> None:
-    """The re-voice finished: drop the note and release the speech it replaced."""
+    """The re-voice finished: drop the note, record the render as a version, release the replaced speech."""
     saved = gen.state.revoicing
     if saved is None:
         return
     gen.update_state(revoicing=None)
     session = object_session(gen)
-    scene = session.get(Scene, saved.scene_id) if session is not None else None
-    if session is not None and (scene is None or scene.speech_asset_id != saved.speech_asset_id):
+    if session is None:
+        return
+    scene = session.get(Scene, saved.scene_id)
+    if scene is not None:
+        _record_version(session, gen, scene)
+    if scene is None or scene.speech_asset_id != saved.speech_asset_id:
         release_asset(session, gen.id, saved.speech_asset_id)
+
+
+def _record_version(session: Session, gen: Generation, scene: Scene) -> None:
+    """Record the pipeline's re-voiced render as a version, if the variant's versions are being kept."""
+    from reelsmith.generations.version_records import record_playing
+
+    variant = session.get(Variant, scene.variant_id)
+    if variant is None or variant.video_asset_id is None:
+        return
+    if session.scalar(select(Version.id).where(Version.variant_id == variant.id).limit(1)) is None:
+        return  # no versions yet: the first is recorded when they are first asked for
+    record_playing(session, gen, variant, change=f"Re-voiced scene {scene.index + 1}")
 
 
 def restore_line(session: Session, gen: Generation, reason: str) -> bool:

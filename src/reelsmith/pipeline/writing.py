@@ -146,8 +146,10 @@ def _short(error: ValidationError) -> str:
 
 
 def compute_story(rt: Runtime, generation_id: str) -> dict[str, Any]:
-    """Write the story."""
+    """Write the story (and, for a narrated story on the offline voice, start loading that voice)."""
     gen = load_generation(rt, generation_id)
+    if narrated(gen.mode, gen.inputs):
+        _warm_offline_voice(rt, gen)
     return ask(
         rt,
         gen,
@@ -159,6 +161,18 @@ def compute_story(rt: Runtime, generation_id: str) -> dict[str, Any]:
             "scene_count": gen.inputs.scene_count,
         },
     )
+
+
+def _warm_offline_voice(rt: Runtime, gen: Generation) -> None:
+    """Load the offline voice in the background while the writer writes: its ~2 s load would otherwise
+    sit in front of the first line, after the clips have started."""
+    from reelsmith.pipeline.speech_task import speech_chain
+
+    chain = speech_chain(rt, gen)
+    if chain and chain[0].split(":", 1)[0] == "local":
+        from reelsmith.providers.local.speech import warm_voice
+
+        warm_voice()
 
 
 def apply_story(session: Session, gen: Generation, output: dict[str, Any]) -> None:

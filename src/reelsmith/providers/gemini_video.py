@@ -1,6 +1,7 @@
 """Gemini clips through the Interactions API (Gemini Omni): a background interaction, polled.
 
-`POST /interactions` with `background: true` returns at once with the interaction's id; `GET
+`POST /interactions` with `background: true` returns at once with the interaction's id (the prompt
+is the `input` string; with images, one `user_input` step holding text and image blocks); `GET
 /interactions/{id}` reports `status` until it is completed (or failed, cancelled, incomplete,
 budget_exceeded); the clip is a `video` content block of the last `model_output` step, either inline
 base64 `data` or a `uri` to download with the API key; `POST /interactions/{id}/cancel` stops it.
@@ -73,16 +74,19 @@ class GeminiVideoModel:
         images = refs[: plan.as_references] if plan.as_references else refs[:1] if plan.as_start else ()
         prompt = clip_prompt(request)
         task = "text_to_video"
-        content: str | list[dict[str, Any]] = prompt
+        given: str | list[dict[str, Any]] = prompt
         if images:
             task = "reference_to_video" if plan.as_references else "image_to_video"
-            content = [{"type": "text", "text": prompt}]
+            blocks: list[dict[str, Any]] = [{"type": "text", "text": prompt}]
             for path in images:
                 data, mime = image_base64(path, provider=self.name)
-                content.append({"type": "image", "data": data, "mime_type": mime})
+                blocks.append({"type": "image", "data": data, "mime_type": mime})
+            # Text with images travels as one user_input step, the form python-genai's client wraps
+            # a list of content blocks in before sending it.
+            given = [{"type": "user_input", "content": blocks}]
         body: dict[str, Any] = {
             "model": self.model,
-            "input": content,
+            "input": given,
             "response_format": response_format,
             "generation_config": {"video_config": {"task": task}},
             "background": True,

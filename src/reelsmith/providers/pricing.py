@@ -3,7 +3,8 @@
 Prices live in the catalogue (providers/catalogue.toml and the user's catalogue file), each with
 its source; figures marked `estimate` are list prices as last seen. Every figure can be overridden
 with the `REELSMITH_PRICES` setting, e.g. `{"openai:sora-2": {"per_second": 0.1}}`; models without
-a price cost 0 and are reported as unpriced so nobody mistakes them for free.
+a price cost 0 and are reported as unpriced so nobody mistakes them for free. A clip is estimated at
+submit for the length asked for; once it is in, a per-second price bills the seconds it delivered.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ _FIELDS = tuple(f.name for f in fields(Price) if f.name != "source")
 FREE = Price(source="self-hosted")
 # Providers whose every model is free to us (they run on our own machines).
 FREE_PROVIDERS = ("local", "comfyui")
+# How far a delivered clip's length may stray from the length asked for and still be that length.
+DELIVERY_SLACK_S = 0.5
 
 
 def catalogued_price(provider: str, model: str, catalogue: Catalogue | None = None) -> Price | None:
@@ -100,6 +103,29 @@ def clip_cost(
     """Cost of one clip of `seconds` of generated video."""
     price = price_for(provider, model, prices, catalogue)
     return round(price.per_clip + price.per_second * max(0.0, seconds), 6) if price else 0.0
+
+
+def delivered_clip_cost(
+    provider: str,
+    model: str,
+    asked_s: float,
+    delivered_s: float,
+    *,
+    prices: str = "",
+    catalogue: Catalogue | None = None,
+) -> float | None:
+    """Cost of a clip from the seconds of video delivered, when that is not the estimate made for
+    `asked_s`; None when the estimate stands.
+
+    A per-second price is read as a price per second of video made: a model that delivers more or
+    less than it was asked for is billed for what it made. A length within DELIVERY_SLACK_S of the
+    one asked for is the same clip (containers round to whole frames, audio priming adds a little),
+    and a model without a per-second price costs the same at any length.
+    """
+    price = price_for(provider, model, prices, catalogue)
+    if price is None or not price.per_second or abs(delivered_s - asked_s) <= DELIVERY_SLACK_S:
+        return None
+    return clip_cost(provider, model, delivered_s, prices=prices, catalogue=catalogue)
 
 
 def image_cost(provider: str, model: str, n: int, *, prices: str = "") -> float:

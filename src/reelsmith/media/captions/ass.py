@@ -16,13 +16,25 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from reelsmith.media.captions.cues import Cue
-from reelsmith.media.render.captions import SafeArea
 from reelsmith.media.render.text_layout import fit_text, font_path, text_width
 from reelsmith.vocabulary import CaptionStyle
 
 FONT_FAMILY = "DejaVu Sans"  # the family name inside the shipped DejaVuSans-Bold.ttf
 _MAX_LINES = 2
 _LINE_EM = 1.2  # the shipped font's line box (ascender + descender) in ems
+
+
+@dataclass(frozen=True)
+class SafeArea:
+    """Where captions may go: the central ``width_frac`` of the frame, bottom edge at ``bottom_frac``."""
+
+    width_frac: float
+    bottom_frac: float
+
+    @classmethod
+    def for_size(cls, width: int, height: int) -> SafeArea:
+        """Vertical video loses its sides and bottom to app UI: central 80 %, above the bottom 15 %."""
+        return cls(0.8, 0.85) if height > width else cls(0.8, 0.92)
 
 
 Rgb = tuple[int, int, int]

@@ -1,15 +1,23 @@
 """Burn captions into a video, re-encoding only the stretches they cover.
 
-The cues' frames are widened to the video's keyframes around them; each such window is decoded, drawn
-on by libass (the ``ass`` filter, with the shipped font) and encoded at ``REENCODE_CRF``, and everything
-between windows is stream-copied, as the windowed stitch does for transitions: the copied stretches come
-from one video-only copy with the codec headers in-band (``video_with_inband_headers``), so the encoded
-windows may carry other parameter sets than a foreign source's, and the concat demuxer lays the parts
-end to end with exact durations (``write_listing``). The audio is copied as it is. The output has the
-input's frame count and duration; frames outside the windows are the input's own, bit for bit.
+The cues' frames are widened to the video's keyframes around them. The frames of all these windows are
+decoded, drawn on by libass (the ``ass`` filter, with the shipped font) and encoded back to back at
+``REENCODE_CRF`` by one encoder, each window from a forced keyframe; everything between windows is
+stream-copied, as the windowed stitch does for transitions: the copied stretches come from one
+video-only copy with the codec headers in-band (``video_with_inband_headers``), so the encoded windows
+may carry other parameter sets than a foreign source's, and the concat demuxer lays the parts end to end
+with exact durations (``write_listing``). The audio is copied as it is. The output has the input's frame
+count and duration; frames outside the windows are the input's own, bit for bit.
 
-A video that cannot be cut this way (not H.264 4:2:0, or a frame rate that is not a whole number) is
-encoded whole with the same filter. So is any video when ``whole`` is asked for.
+What it saves depends on how much the captions cover and how far apart the keyframes are. On a 32 s 720p
+video with a keyframe a second (as stitched videos have) and captions on 73 % of its frames, the
+windows cover 84 % and the burn-in takes 1.19x less CPU than encoding it whole (``bench/captions.py``),
+and the 16 % left alone keep their original quality. One encoder for all windows matters: a process per
+window cost more than the whole encode (x264's start and flush, and the lookahead, per window). With
+sparse keyframes (x264's default of one per 250 frames) the windows cover nearly everything, and when
+they would cover over 95 % of the frames the whole video is encoded instead, which costs the same
+without the copy and the join. So is a video that cannot be cut this way (not H.264 4:2:0, or a frame
+rate that is not a whole number), and any video when ``whole`` is asked for.
 """
 
 from __future__ import annotations

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from reelsmith.media.encode import REENCODE_CRF, audio_args, mp4_args, video_args
-from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
+from reelsmith.media.encode import REENCODE_CRF, mp4_args, video_args
+from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.filters import num
 from reelsmith.media.h264 import first_sps
-from reelsmith.media.loudness import METER, levelling_gain
 from reelsmith.media.stitch.concat import REZERO_VIDEO, Part, write_listing
 from reelsmith.media.stitch.inband import video_with_inband_headers
-from reelsmith.media.stitch.normalise import Target, audio_chain, normalise_clip
+from reelsmith.media.stitch.joined_audio import JoinedAudio, encode_joined_audio
+from reelsmith.media.stitch.normalise import Target, normalise_clip
 from reelsmith.media.stitch.scan import ClipScan, keyframes, scan_clip
-from reelsmith.media.stitch.soundtrack import SoundtrackMode, soundtrack_chain
+from reelsmith.media.stitch.soundtrack import SoundtrackMode
 from reelsmith.vocabulary import Transition
 
 log = logging.getLogger(__name__)
@@ -303,17 +303,16 @@ def windowed_crossfade(
         and (scans[i].path, scans[i + 1].path) == tuple(originals[i : i + 2])
     }
     copied = [i for i, c in enumerate(cuts) if c.tail > c.head]
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        # The mix is measured (for its loudness) while the video parts are being made: it needs no video.
-        levelling = (
-            pool.submit(_levelling, scans, overlap, fps, soundtrack, soundtrack_mode, target_lufs)
-            if target_lufs is not None
-            else None
-        )
+    joined = JoinedAudio(tuple(scans), overlap, fps, soundtrack, soundtrack_mode)
+    audio = workdir / "audio.m4a"
+    with ThreadPoolExecutor(1) as sound, ThreadPoolExecutor(_WORKERS) as pool:
+        # The whole audio track (measured, levelled, encoded) is made while the video parts are: it
+        # needs no video, and its AAC encode is then off the path the window encodes are on.
+        mixing = sound.submit(encode_joined_audio, joined, audio, target_lufs)
         extracting = pool.submit(_video_only, scans, copied, workdir)
         joins = _encode_joins(scans, cuts, transition, overlap, usable, pool, workdir)
         videos = extracting.result()
-        gain = levelling.result() if levelling is not None else None
+        mixing.result()
     parts: list[Part] = []
     for i, cut in enumerate(cuts):
         if i in videos:
@@ -327,7 +326,7 @@ def windowed_crossfade(
             parts.append(Part(videos[i], float((cut.tail - cut.head) / fps), inpoint, outpoint))
         if i < len(joins):
             parts.append(Part(joins[i][0], float(joins[i][1] / fps)))
-    _mux(scans, parts, overlap, fps, (soundtrack, soundtrack_mode, gain), workdir, out)
+    _mux(parts, audio, joined.length_s, workdir, out)
     made = len(joins) - len(usable)
     log.info(
         "stitch: %d transitions re-encoded in windows (%d made ahead), %d clip middles copied",
@@ -338,92 +337,14 @@ def windowed_crossfade(
     return True
 
 
-def _audio_graph(
-    scans: Sequence[ClipScan],
-    overlap: int,
-    fps: Fraction,
-    soundtrack: Path | None,
-    soundtrack_mode: SoundtrackMode,
-    first_input: int,
-) -> tuple[list[str], list[str], str]:
-    """Inputs, filter chains and output label of the whole audio track: the clips' sound crossfaded
-    at every join (and the soundtrack under it), the clips being inputs ``first_input`` on."""
-    fade = num(float(overlap / fps))
-    args: list[str] = []
-    chains: list[str] = []
-    for n, scan in enumerate(scans, start=first_input):
-        args += ["-i", str(scan.path)]
-        src = f"{n}:a:0" if scan.info.has_audio else None
-        chains.append(audio_chain(src, scan.video_duration_s, f"a{n}"))
-    current = f"a{first_input}"
-    for n in range(first_input + 1, first_input + len(scans)):
-        nxt = f"x{n}"
-        chains.append(f"[{current}][a{n}]acrossfade=d={fade}:c1=tri:c2=tri[{nxt}]")
-        current = nxt
-    if soundtrack is not None:
-        args += ["-i", str(soundtrack)]
-        track = f"{first_input + len(scans)}:a:0"
-        chains.append(
-            soundtrack_chain(current, track, _length(scans, overlap, fps), "mix", mode=soundtrack_mode)
-        )
-        current = "mix"
-    return args, chains, current
-
-
-def _length(scans: Sequence[ClipScan], overlap: int, fps: Fraction) -> float:
-    """Seconds the joined video lasts: every clip, less one transition per join."""
-    return float(sum(s.video_frames for s in scans) / fps - (len(scans) - 1) * overlap / fps)
-
-
-def _levelling(
-    scans: Sequence[ClipScan],
-    overlap: int,
-    fps: Fraction,
-    soundtrack: Path | None,
-    soundtrack_mode: SoundtrackMode,
-    target_lufs: float,
-) -> str:
-    """The gain filter that brings the joined audio to ``target_lufs``, measured on the mix alone.
-
-    Measuring the audio graph apart from the mux (a fraction of a second, alongside the window encodes:
-    no video is touched) lets the mux apply the gain itself, instead of a second pass over the finished
-    file. (Mixing once into a WAV for both was tried: slower, as encoding the AAC dominates the mux.)
-    """
-    args, chains, current = _audio_graph(scans, overlap, fps, soundtrack, soundtrack_mode, 0)
-    chains.append(f"[{current}]{METER}[measured]")
-    report = ffmpeg_report(
-        [*args, "-filter_complex", ";".join(chains), "-map", "[measured]", "-f", "null", "-"],
-        timeout_s=60 + _length(scans, overlap, fps),
-    )
-    _, gain = levelling_gain(report, target_lufs, "the joined audio")
-    return f"volume={num(gain)}dB"
-
-
-def _mux(
-    scans: Sequence[ClipScan],
-    parts: Sequence[Part],
-    overlap: int,
-    fps: Fraction,
-    audio: tuple[Path | None, SoundtrackMode, str | None],
-    workdir: Path,
-    out: Path,
-) -> None:
-    """Concat the video parts by copy and build the whole audio track (acrossfade chain) in one process.
-
-    ``audio`` is the soundtrack, how it is mixed, and the gain filter that levels the result (if any).
-    """
-    soundtrack, soundtrack_mode, gain = audio
+def _mux(parts: Sequence[Part], audio: Path, length_s: float, workdir: Path, out: Path) -> None:
+    """Concat the video parts and put the finished audio track beside them, both by copy."""
     listing = write_listing(parts, workdir / "windows.txt")
-    args, chains, current = _audio_graph(scans, overlap, fps, soundtrack, soundtrack_mode, 1)
-    if gain is not None:
-        chains.append(f"[{current}]{gain}[levelled]")
-        current = "levelled"
-    total = _length(scans, overlap, fps)
     run_ffmpeg(
         [
-            "-f", "concat", "-safe", "0", "-i", str(listing), *args, "-filter_complex", ";".join(chains),
-            "-map", "0:v:0", "-map", f"[{current}]", "-c:v", "copy", "-bsf:v", REZERO_VIDEO,
-            *audio_args(), "-t", num(total), *mp4_args(), str(out),
+            "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
+            "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-bsf:v", REZERO_VIDEO, "-c:a", "copy",
+            "-t", num(length_s), *mp4_args(), str(out),
         ],
-        timeout_s=120 + total,
+        timeout_s=120 + length_s,
     )  # fmt: skip

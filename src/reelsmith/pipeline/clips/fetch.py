@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Scene
 from reelsmith.pipeline.assets import StoredBlob, store_image, store_video
+from reelsmith.pipeline.clips.store import bill_delivered
 from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus
 
@@ -81,6 +82,10 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
             # No row will ever name a blob of a fetch that did not finish: do not leave them behind.
             discard_blobs(rt, stored)
             raise
+    # The job is paid for whether or not this task records the clip: its cost follows what it delivered.
+    made = delivered or clip
+    if made.duration_s is not None:
+        bill_delivered(rt, scene_id, job_id, made.duration_s)
     return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered, last)
 
 

@@ -58,6 +58,14 @@ def load_voice() -> PiperVoice:
         return _voice()
 
 
+def warm_voice() -> None:
+    """Start loading the shared voice in a background thread, unless it is loaded or loading."""
+    if _voice.cache_info().currsize or not _LOAD_LOCK.acquire(blocking=False):
+        return
+    _LOAD_LOCK.release()
+    threading.Thread(target=load_voice, name="piper-voice-load", daemon=True).start()
+
+
 class LocalSpeechModel:
     """Speaks offline with Piper; word timings from its phoneme alignments."""
 

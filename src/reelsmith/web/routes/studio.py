@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,6 +12,7 @@ from reelsmith.generations.schemas import CAPTION_STYLES
 from reelsmith.server.deps import ReadSession, RuntimeDep, base_url
 from reelsmith.vocabulary import INTENSITY_LABELS, MODE_LABELS, PRICES, Intensity, Mode
 from reelsmith.web.loaders import generation_page
+from reelsmith.web.model_choices import model_choices
 from reelsmith.web.presenters import MODE_ICONS
 from reelsmith.web.session import MaybeViewer, SignedIn
 from reelsmith.web.templating import render
@@ -61,18 +61,6 @@ ASPECTS = [
 ]
 
 
-def _providers(rt: Any, kind: str) -> list[dict[str, str]]:
-    """Configured providers of one kind, `local` first, labelled with their model."""
-    found = []
-    for info in rt.providers.configured():
-        if kind in info.kinds and (info.configured or info.name == "local"):
-            model = info.models.get(kind, "")
-            label = "local — offline templates (no AI)" if info.name == "local" else f"{info.name} · {model}"
-            found.append({"name": info.name, "label": label})
-    found.sort(key=lambda p: p["name"] != "local")
-    return found or [{"name": "local", "label": "local — offline templates (no AI)"}]
-
-
 @router.get("/")
 def home(viewer: MaybeViewer) -> Response:
     """Signed in: straight to creating; otherwise the public feed."""
@@ -86,9 +74,9 @@ def create_page(request: Request, viewer: SignedIn, rt: RuntimeDep) -> Response:
         "types": TYPES,
         "aspects": ASPECTS,
         "intensities": INTENSITIES,
-        "video_providers": _providers(rt, "video"),
+        "video_providers": model_choices(rt, "video"),
         "caption_styles": CAPTION_STYLES,
-        "image_providers": _providers(rt, "image"),
+        "image_providers": model_choices(rt, "image"),
     }
     return render(request, "create.html", context, viewer=viewer, nav="create")
 

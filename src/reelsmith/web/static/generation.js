@@ -109,9 +109,11 @@
       if (d.status === "running" && d.label) setProgress(undefined, d.label);
     });
     source.addEventListener("scene", refreshSoon);
-    source.addEventListener("done", () => { setProgress(100, "Done"); setEta(null); finish(); });
-    source.addEventListener("failed", finish);
-    source.addEventListener("canceled", finish);
+    // A re-voice or a regeneration runs again after an earlier ending, which the stream replays first:
+    // an ending is believed once the generation itself says it has ended (refreshSoon asks).
+    source.addEventListener("done", refreshSoon);
+    source.addEventListener("failed", refreshSoon);
+    source.addEventListener("canceled", refreshSoon);
     source.onerror = refreshSoon; // the server closes the stream when the work ends
   }
 
