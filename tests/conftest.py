@@ -37,6 +37,9 @@ def _redis_db_per_worker() -> None:
 
 
 _redis_db_per_worker()
+# The CLI's Rich consoles read the terminal width once, when their module is first imported (by
+# whichever test comes first in this process); the tests read the tables whole, so the terminal is wide.
+os.environ["COLUMNS"] = "200"
 PG_URL = os.environ.get("REELSMITH_TEST_DATABASE_URL", "")
 DB_BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from reelsmith.db.models import Asset, Generation
-from reelsmith.runtime import Runtime
 from tests.api.conftest import wait_done
 from tests.api.test_generations import _story
 
@@ -39,13 +37,16 @@ def test_the_archive_holds_every_video_poster_and_document(
     client: TestClient, alice: dict[str, str], finished: dict[str, Any]
 ) -> None:
     archive = _zip(client, alice, finished["id"])
-    scenes = [f"scenes/default/scene-{n:02d}-{role}" for n in (1, 2) for role in ("clip.mp4", "poster.jpg")]
+    roles = ("clip.mp4", "poster.jpg", "speech.wav")
+    scenes = [f"scenes/default/scene-{n:02d}-{role}" for n in (1, 2) for role in roles]
     expected = {
         "generation.json",
         "conversation.json",
         "conversation.md",
         "final/default-video.mp4",
         "final/default-poster.jpg",
+        "final/default-captions.srt",
+        "final/default-captions.vtt",
         *scenes,
     }
     assert set(archive.namelist()) == expected
@@ -59,29 +60,16 @@ def test_the_archive_holds_every_video_poster_and_document(
     assert archive.getinfo("final/default-video.mp4").compress_type == zipfile.ZIP_STORED
 
 
-def test_captions_go_into_the_archive_when_there_are_some(
+def test_the_captions_and_lines_in_the_archive_are_the_ones_that_play(
     client: TestClient, alice: dict[str, str], finished: dict[str, Any]
 ) -> None:
-    rt: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    cues = b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"
-    key = f"generations/{finished['id']}/captions.vtt"
-    size = rt.blobs.put_bytes(key, cues, "text/vtt")
-    with rt.db.write() as session:
-        gen = session.get(Generation, finished["id"])
-        assert gen is not None
-        session.add(
-            Asset(
-                user_id=gen.user_id,
-                generation_id=gen.id,
-                kind="captions",
-                storage_key=key,
-                content_type="text/vtt",
-                bytes=size,
-                sha256="0" * 64,
-            )
-        )
     archive = _zip(client, alice, finished["id"])
-    assert archive.read("captions/captions-01.vtt") == cues
+    for suffix in ("srt", "vtt"):
+        served = client.get(finished["captions"][f"{suffix}_url"], headers=alice).content
+        assert archive.read(f"final/default-captions.{suffix}") == served
+    for scene in finished["variants"][0]["scenes"]:
+        spoken = client.get(scene["speech_url"], headers=alice).content
+        assert archive.read(f"scenes/default/scene-{scene['index'] + 1:02d}-speech.wav") == spoken
 
 
 def test_someone_elses_generation_is_not_found(

@@ -32,7 +32,9 @@ def _in_use_keys(rt: Runtime, generation_id: str) -> set[str]:
         scenes = list(session.scalars(select(Scene).where(Scene.variant_id.in_([v.id for v in variants]))))
         ids = {v.video_asset_id for v in variants} | {v.thumbnail_asset_id for v in variants}
         ids |= {v.preview_asset_id for v in variants}
+        ids |= {v.captions_srt_asset_id for v in variants} | {v.captions_vtt_asset_id for v in variants}
         ids |= {s.clip_asset_id for s in scenes} | {s.thumbnail_asset_id for s in scenes}
+        ids |= {s.speech_asset_id for s in scenes}
         return set(session.scalars(select(Asset.storage_key).where(Asset.id.in_(ids - {None}))))
 
 

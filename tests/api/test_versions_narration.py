@@ -22,6 +22,8 @@ from tests.api.conftest import wait_done
 from tests.pipeline.test_narration import ONSET_TOLERANCE_S, _onset, _pcm
 from tests.support.waiting import wait_until
 
+# Every test makes a narrated story and renders versions of it.
+pytestmark = pytest.mark.slow
 _CUE = re.compile(r"(\d+):(\d+):(\d+)\.(\d+) --> ")
 
 

@@ -122,15 +122,19 @@ def test_servers_sharing_a_database_without_a_common_key_are_warned(tmp_path: Pa
 @pytest.mark.parametrize(
     ("env", "needle"),
     [
+        # OpenAI's own API needs a key; nothing is called without one.
         ({"REELSMITH_VIDEO_PROVIDER": "openai,local"}, "OPENAI_API_KEY is not set"),
         # A key is set: the live check calls the provider, which does not answer.
-        ({"REELSMITH_TEXT_PROVIDER": "openai", "OPENAI_API_KEY": "sk-test"}, ""),
+        ({"REELSMITH_TEXT_PROVIDER": "openai", "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "silent"}, ""),
+        # An OpenAI-compatible server of one's own needs no key, but must answer.
+        ({"REELSMITH_TEXT_PROVIDER": "openai", "OPENAI_BASE_URL": "silent"}, "Connection refused"),
     ],
 )
 def test_a_configured_provider_that_cannot_work_fails(
     tmp_path: Path, env: dict[str, str], needle: str
 ) -> None:
-    env = {**env, "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}
+    if env.get("OPENAI_BASE_URL") == "silent":  # a local port nothing listens on
+        env = {**env, "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1"}
     code, found = doctor(tmp_path / "data", REELSMITH_SECRET_KEY="s" * 32, **env)
     assert found["provider openai"][0] == "fail"
     assert needle in found["provider openai"][1]

@@ -1,21 +1,56 @@
-"""A fake Runway API (base `{url}`): POST /v1/image_to_video and GET /v1/tasks/{id}."""
+"""A fake Runway API (base `{url}`): POST /v1/text_to_video, POST /v1/image_to_video, GET /v1/tasks/{id}.
+
+Each create is checked against the published request schema of its model and endpoint (runwayml
+sdk-python 5.24, `types/text_to_video_create_params.py` and `image_to_video_create_params.py`):
+the model must exist on that endpoint, the ratio and duration must be among its values, and a
+field its params do not list is refused, as a validating API would.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from tests.fakes.server import CdnServer, FakeServer, Recorded, Reply
 
-RATIOS = {"1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"}
-# runwayml sdk-python v5.13: each model's ratios and durations.
-MODELS: dict[str, tuple[set[str], set[int]]] = {
-    "gen4.5": (RATIOS, set(range(2, 11))),
-    "gen4_turbo": (RATIOS, {5, 10}),
-    "veo3.1": ({"1280:720", "720:1280", "1080:1920", "1920:1080"}, {4, 6, 8}),
-    "veo3.1_fast": ({"1280:720", "720:1280", "1080:1920", "1920:1080"}, {4, 6, 8}),
-    "gemini_omni_flash": ({"1280:720", "720:1280"}, set(range(3, 11))),
-}
+GEN4_RATIOS = frozenset({"1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"})
+VEO_RATIOS = frozenset({"1280:720", "720:1280", "1080:1920", "1920:1080"})
+OMNI_RATIOS = frozenset({"1280:720", "720:1280"})
+OMNI_11_RATIOS = frozenset(
+    {"640:360", "360:640", "1280:720", "720:1280", "1920:1080", "1080:1920", "3840:2160", "2160:3840"}
+)
 MAX_PROMPT_UNITS = 1000  # promptText's limit, in UTF-16 code units
+CREDITS_PER_SECOND = 12  # the fake's own figure for estimatedCost; real prices differ per model
+
+
+@dataclass(frozen=True)
+class Schema:
+    """One model's request on one endpoint: its ratios, durations and the fields it may carry."""
+
+    ratios: frozenset[str]
+    durations: frozenset[int]
+    fields: frozenset[str]
+
+
+_GEN = frozenset({"model", "promptText", "ratio", "duration", "seed", "contentModeration", "outputFormat"})
+_VEO = frozenset({"model", "promptText", "ratio", "duration", "seed", "audio", "negativePrompt"})
+_OMNI = frozenset({"model", "promptText", "ratio", "duration"})
+TEXT_MODELS: dict[str, Schema] = {
+    "gen4.5": Schema(OMNI_RATIOS, frozenset(range(2, 11)), _GEN),  # no 960:960 from text
+    "veo3.1": Schema(VEO_RATIOS, frozenset({4, 6, 8}), _VEO),
+    "veo3.1_fast": Schema(VEO_RATIOS, frozenset({4, 6, 8}), _VEO),
+    "gemini_omni_flash": Schema(OMNI_RATIOS, frozenset(range(3, 11)), _OMNI),
+    "gemini_omni_flash_1.1": Schema(OMNI_11_RATIOS, frozenset(range(3, 11)), _OMNI | {"references"}),
+}
+IMAGE_MODELS: dict[str, Schema] = {
+    "gen4.5": Schema(GEN4_RATIOS, frozenset(range(2, 11)), _GEN | {"promptImage"}),
+    "gen4_turbo": Schema(GEN4_RATIOS, frozenset({5, 10}), (_GEN - {"outputFormat"}) | {"promptImage"}),
+    "veo3.1": Schema(VEO_RATIOS, frozenset({4, 6, 8}), _VEO | {"promptImage"}),
+    "veo3.1_fast": Schema(VEO_RATIOS, frozenset({4, 6, 8}), _VEO | {"promptImage"}),
+    "gemini_omni_flash": Schema(OMNI_RATIOS, frozenset(range(3, 11)), _OMNI | {"promptImage"}),
+    "gemini_omni_flash_1.1": Schema(OMNI_11_RATIOS, frozenset(range(3, 11)), _OMNI | {"promptImage"}),
+}
 
 
 class RunwayFake(FakeServer):
@@ -32,7 +67,8 @@ class RunwayFake(FakeServer):
         self.video = video
         self.cdn = cdn
         self.route("GET", "/v1/organization", "organization", lambda r, m: Reply(200, {"creditBalance": 100}))
-        self.route("POST", "/v1/image_to_video", "create", self._create)
+        self.route("POST", "/v1/image_to_video", "create", self._create_from_image)
+        self.route("POST", "/v1/text_to_video", "create_text", self._create_from_text)
         self.route("GET", r"/v1/tasks/(?P<id>[^/]+)", "task", self._task)
 
     @property
@@ -48,17 +84,33 @@ class RunwayFake(FakeServer):
             return Reply(400, {"error": "X-Runway-Version header is required"})
         return None
 
-    def _create(self, request: Recorded, match: re.Match[str]) -> Reply:
+    def _create_from_image(self, request: Recorded, match: re.Match[str]) -> Reply:
         body = request.json()
+        if not isinstance(body, dict):
+            return Reply(400, {"error": "the body must be a JSON object"})
         image = str(body.get("promptImage", ""))
         if not (image.startswith("data:image/") or image.startswith("https://")):
             return Reply(400, {"error": "promptImage must be an HTTPS URL or a data URI"})
-        model = MODELS.get(str(body.get("model")))
-        if model is None:
+        return self._create(request, body, IMAGE_MODELS)
+
+    def _create_from_text(self, request: Recorded, match: re.Match[str]) -> Reply:
+        body = request.json()
+        if not isinstance(body, dict):
+            return Reply(400, {"error": "the body must be a JSON object"})
+        if not str(body.get("promptText", "")).strip():
+            return Reply(400, {"error": "promptText is required"})
+        return self._create(request, body, TEXT_MODELS)
+
+    def _create(self, request: Recorded, body: dict[str, Any], models: dict[str, Schema]) -> Reply:
+        schema = models.get(str(body.get("model")))
+        if schema is None:
             return Reply(400, {"error": f"Invalid model {body.get('model')!r}"})
-        if body.get("ratio") not in model[0]:
+        unknown = sorted(set(body) - schema.fields)
+        if unknown:
+            return Reply(400, {"error": f"Unrecognized keys: {', '.join(unknown)}"})
+        if body.get("ratio") not in schema.ratios:
             return Reply(400, {"error": f"Invalid ratio {body.get('ratio')!r}"})
-        if body.get("duration") not in model[1]:
+        if body.get("duration") not in schema.durations:
             return Reply(400, {"error": f"Invalid duration {body.get('duration')!r}"})
         if len(str(body.get("promptText", "")).encode("utf-16-le")) > 2 * MAX_PROMPT_UNITS:
             return Reply(400, {"error": "promptText must be at most 1000 characters"})
@@ -66,7 +118,8 @@ class RunwayFake(FakeServer):
             "Prompt text did not pass content moderation" if self.refuses(body.get("promptText")) else None
         )
         job = self.create_job(request, body, prefix="task-", fail_reason=reason)
-        return Reply(200, {"id": job.id})
+        credits = CREDITS_PER_SECOND * int(body["duration"])
+        return Reply(200, {"id": job.id, "estimatedCost": {"credits": credits}})
 
     def _task(self, request: Recorded, match: re.Match[str]) -> Reply:
         job = self.jobs.get(match["id"])

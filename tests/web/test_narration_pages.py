@@ -83,6 +83,9 @@ def test_a_narrated_video_shows_its_lines_plays_captions_and_re_voices_a_line(
         "() => { const t = document.querySelector('video[data-final]').textTracks[0];"
         " return t && t.cues && t.cues.length > 0; }"
     )
+    # The editor of the cut shows each scene's line with it, as it will be kept through an edit.
+    page.wait_for_selector("[data-edit-scene] [data-edit-line]")
+    assert page.inner_text("[data-edit-line]").strip("“”") == line.inner_text().split("”")[0].strip("“ ")
     shoot(page, "generation-narrated")
 
     loads.clear()

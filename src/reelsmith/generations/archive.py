@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from reelsmith.runtime import Runtime
 
 CHUNK = 1 << 20  # bytes copied (and held) at a time
-CAPTION_TYPES = frozenset({"text/vtt", "application/x-subrip", "text/srt"})
 ConversationFormat = Literal["json", "md"]
 
 
@@ -82,34 +81,42 @@ def _member(asset: Asset, stem: str) -> Member:
 def _variant_members(
     session: Session, generation_id: str, assets: dict[str, Asset]
 ) -> Iterator[tuple[str, Member]]:
-    """(asset id, member) for each variant's final video and poster and each scene's clip and poster."""
+    """(asset id, member) for each variant's final video, poster and captions (those of the version that
+    plays) and each scene's clip, poster and spoken line."""
     variants = sorted(
         session.scalars(select(Variant).where(Variant.generation_id == generation_id)),
         key=lambda v: kind_rank(v.kind),
     )
     for variant in variants:
-        finals = ((variant.video_asset_id, "video"), (variant.thumbnail_asset_id, "poster"))
+        finals = (
+            (variant.video_asset_id, "video"),
+            (variant.thumbnail_asset_id, "poster"),
+            (variant.captions_srt_asset_id, "captions"),
+            (variant.captions_vtt_asset_id, "captions"),
+        )
         for asset_id, role in finals:
             if asset_id in assets:
                 yield asset_id, _member(assets[asset_id], f"final/{variant.kind}-{role}")
         scenes = session.scalars(select(Scene).where(Scene.variant_id == variant.id).order_by(Scene.index))
         for scene in scenes:
             stem = f"scenes/{variant.kind}/scene-{scene.index + 1:02d}"
-            for asset_id, role in ((scene.clip_asset_id, "clip"), (scene.thumbnail_asset_id, "poster")):
+            roles = (
+                (scene.clip_asset_id, "clip"),
+                (scene.thumbnail_asset_id, "poster"),
+                (scene.speech_asset_id, "speech"),
+            )
+            for asset_id, role in roles:
                 if asset_id in assets:
                     yield asset_id, _member(assets[asset_id], f"{stem}-{role}")
 
 
 def _members(session: Session, generation_id: str, image_asset_id: str | None) -> tuple[Member, ...]:
-    """Every blob of the archive: finals, scene clips and posters, the picture, and any captions."""
+    """Every blob of the archive: finals with their captions, scene clips, posters and lines, the picture."""
     rows = session.scalars(select(Asset).where(Asset.generation_id == generation_id))
     assets = {a.id: a for a in rows}
     taken = dict(_variant_members(session, generation_id, assets))
     if image_asset_id in assets and image_asset_id not in taken:
         taken[image_asset_id] = _member(assets[image_asset_id], "final/image")
-    captions = [a for a in assets.values() if a.kind.startswith("caption") or a.content_type in CAPTION_TYPES]
-    for n, asset in enumerate(sorted(captions, key=lambda a: a.created_at), start=1):
-        taken.setdefault(asset.id, _member(asset, f"captions/{asset.kind}-{n:02d}"))
     return tuple(taken.values())
 
 

@@ -68,6 +68,18 @@ class Capabilities(_Strict):
     end_image: bool = False
     audio: bool = False
     references: References = References()
+    # Some providers make clips from a prompt alone on another endpoint than from a first frame, and
+    # that endpoint may make fewer frame shapes (Runway's gen4.5: no 1:1 from text). `text_aspects`
+    # are the aspects when no image is sent (empty: the same as `aspects`); a model that only
+    # animates a first frame has `needs_start_image`.
+    text_aspects: tuple[str, ...] = ()
+    needs_start_image: bool = False
+
+    def aspects_for(self, with_image: bool | None = None) -> tuple[str, ...]:
+        """The aspects allowed with a start image, without one, or (None) with either (empty: any)."""
+        if with_image is False and self.text_aspects:
+            return self.text_aspects
+        return self.aspects
 
     def allowed_durations(self) -> tuple[float, ...]:
         """The durations the model accepts (empty: any)."""

@@ -3,7 +3,8 @@
 A model accepts some durations, some frame shapes and a number of reference images (sometimes
 only under conditions, like Veo 3.1's "references only at 16:9 and 8 s"). Fitting picks the
 nearest allowed duration, keeps the references the model can use (the rest are dropped with a
-plain sentence saying why) and refuses a frame shape the model cannot make. Adapters use the
+plain sentence saying why) and refuses a frame shape the model cannot make (from a first frame or
+from text alone, which some providers serve on another endpoint with fewer shapes). Adapters use the
 same reference plan to decide which input field each image goes to, so the two never disagree.
 """
 
@@ -57,12 +58,22 @@ def fitted_duration(entry: ModelEntry, seconds: float) -> float:
     return min(allowed, key=lambda a: (abs(a - seconds), -a))
 
 
-def aspect_refusal(entry: ModelEntry, aspect: str) -> str | None:
-    """Why `entry`'s model cannot make frames of `aspect`, or None when it can."""
-    aspects = entry.capabilities.aspects
+def aspect_refusal(entry: ModelEntry, aspect: str, *, with_image: bool | None = None) -> str | None:
+    """Why `entry`'s model cannot make frames of `aspect` with a start image, without one, or (None)
+    either way; None when it can."""
+    aspects = entry.capabilities.aspects_for(with_image)
     if not aspects or aspect in aspects:
         return None
-    return f"{entry.provider}:{entry.id} cannot make {aspect} clips (it makes {', '.join(aspects)})"
+    how = " from text alone" if with_image is False and entry.capabilities.text_aspects else ""
+    return f"{entry.provider}:{entry.id} cannot make {aspect} clips{how} (it makes {', '.join(aspects)})"
+
+
+def image_refusal(entry: ModelEntry, with_image: bool) -> str | None:
+    """Why the model cannot make this clip without a start image, or None when it can."""
+    if with_image or not entry.capabilities.needs_start_image:
+        return None
+    name = f"{entry.provider}:{entry.id}"
+    return f"{name} needs a reference image (it animates a first frame) and this scene has none"
 
 
 def reference_plan(entry: ModelEntry, aspect: str, duration_s: float, count: int) -> ReferencePlan:
@@ -103,17 +114,19 @@ def _reference_condition(entry: ModelEntry, aspect: str, duration_s: float) -> s
 
 def fit_clip(request: ClipRequest, entry: ModelEntry) -> Fit:
     """The request fitted to `entry`'s model; a permanent ProviderError when it cannot be fitted."""
-    refusal = aspect_refusal(entry, request.aspect)
+    seconds = fitted_duration(entry, request.duration_s)
+    plan = reference_plan(entry, request.aspect, seconds, len(request.reference_images))
+    # Whether an image is sent decides the endpoint some providers use, and so the frame shapes.
+    with_image = plan.used > 0
+    refusal = aspect_refusal(entry, request.aspect, with_image=with_image) or image_refusal(entry, with_image)
     if refusal:
         raise ProviderError(refusal, permanent=True)
-    seconds = fitted_duration(entry, request.duration_s)
     notes: list[str] = []
     if abs(seconds - request.duration_s) > 1e-6:
         notes.append(
             f"The clip is {seconds:g} s instead of {request.duration_s:g} s: "
             f"{entry.provider}:{entry.id} makes clips of {_durations_text(entry)}."
         )
-    plan = reference_plan(entry, request.aspect, seconds, len(request.reference_images))
     if plan.note:
         notes.append(plan.note)
     fitted = dataclasses.replace(

@@ -73,7 +73,9 @@ def _setting_models(settings: Settings, name: str) -> dict[str, str]:
         "local": {"text": "", "image": "", "video": "", "speech": ""},
         "openai": {"text": s.openai_text_model, "image": s.openai_image_model, "video": s.openai_video_model},
         "gemini": {
-            "text": s.gemini_text_model, "image": s.gemini_image_model, "video": s.gemini_video_model,
+            "text": s.gemini_text_model,
+            "image": s.gemini_image_model,
+            "video": s.gemini_video_model,
             "speech": s.gemini_speech_model,
         },
         "replicate": {"image": s.replicate_image_model, "video": s.replicate_video_model},
@@ -214,11 +216,9 @@ class ProviderRegistry:
             return luma_agents.LumaAgentsVideoModel(self.http(name, "luma_agents_base_url"), entry.id, entry)
         if name == "luma":
             return luma.LumaVideoModel(self.http(name), entry.id, entry)
-        classes: dict[str, Callable[[ProviderHttp, str], VideoModel]] = {
-            "openai": openai_video.OpenAIVideoModel,
-            "runway": runway.RunwayVideoModel,
-        }
-        return classes[name](self.http(name), entry.id)
+        if name == "runway":
+            return runway.RunwayVideoModel(self.http(name), entry.id, entry)
+        return openai_video.OpenAIVideoModel(self.http(name), entry.id)
 
     def speech(self, item: str) -> SpeechModel:
         """The speech model of chain item `item` (`provider` or `provider:model`)."""

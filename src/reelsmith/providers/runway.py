@@ -1,9 +1,13 @@
-"""Runway: image-to-video tasks (POST /v1/image_to_video → GET /v1/tasks/{id}).
+"""Runway: video tasks from text (POST /v1/text_to_video) or from a first frame (POST /v1/image_to_video),
+both followed at GET /v1/tasks/{id}.
 
-Runway animates a first frame, so a scene without a reference image cannot run here: that is a
-permanent error, which moves the scene to the next provider of the chain. Each model has its own
-frame sizes and durations (veo3.1 makes no 960:960). The API cannot list tasks, so a create whose
-answer was lost cannot be looked up: it stays uncertain (the pipeline does not send it again).
+A scene with a reference image animates it; a scene without one is made from its prompt alone, on
+the text endpoint, which some models do not have (gen4_turbo) and which can make fewer frame sizes
+than the image endpoint (gen4.5: no 960:960). Which sizes, durations and endpoints a model has is
+catalogue data (`aspects`, `text_aspects`, `needs_start_image`, `durations`); the pipeline fits
+each request to it before paying, and the adapter checks again so no size Runway would refuse is
+ever sent. The API cannot list tasks, so a create whose answer was lost cannot be looked up: it
+stays uncertain (the pipeline does not send it again).
 """
 
 from __future__ import annotations
@@ -12,28 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from reelsmith.providers.base import ClipRequest, JobHandle, JobState, JobStatus
+from reelsmith.providers.catalogue import ModelEntry, shipped
+from reelsmith.providers.fitting import aspect_refusal, fitted_duration, image_refusal, reference_plan
 from reelsmith.providers.http import ProviderHttp
-from reelsmith.providers.inputs import clip_prompt, data_uri, nearest
+from reelsmith.providers.inputs import clip_prompt, data_uri, idempotency_header
 
 POLL_S = 6.0  # what the official SDK waits between polls
+# The frame size Runway names for each aspect; every model that makes an aspect takes this size.
 RATIOS = {"16:9": "1280:720", "9:16": "720:1280", "1:1": "960:960"}
-# Models that cannot make every one of RATIOS' frame sizes.
-MODEL_RATIOS = {
-    "veo3.1": {"16:9": "1280:720", "9:16": "720:1280"},
-    "veo3.1_fast": {"16:9": "1280:720", "9:16": "720:1280"},
-    "veo3": {"16:9": "1280:720", "9:16": "720:1280"},
-    "gemini_omni_flash": {"16:9": "1280:720", "9:16": "720:1280"},
-}
-# Durations each model accepts; a model not named here takes the (already fitted) whole seconds.
-SECONDS = {
-    "gen4.5": tuple(range(2, 11)),
-    "gen4_turbo": (5, 10),
-    "gen3a_turbo": (5, 10),
-    "veo3": (8,),
-    "veo3.1": (4, 6, 8),
-    "veo3.1_fast": (4, 6, 8),
-    "gemini_omni_flash": tuple(range(3, 11)),
-}
 _STATES: dict[str, JobState] = {
     "PENDING": "queued",
     "THROTTLED": "queued",
@@ -55,39 +45,44 @@ def utf16_prefix(text: str, units: int) -> str:
 
 
 class RunwayVideoModel:
-    """Clips animated from the scene's first reference image."""
+    """Clips from text, or animated from the scene's first reference image."""
 
     name = "runway"
 
-    def __init__(self, http: ProviderHttp, model: str) -> None:
+    def __init__(self, http: ProviderHttp, model: str, entry: ModelEntry | None = None) -> None:
         self.http = http
         self.model = model
+        # The registry's entry includes the user's catalogue; alone, the shipped one is the reference.
+        self.entry = entry or shipped().entry("runway", model, "video")
 
     def submit(self, request: ClipRequest) -> JobHandle:
-        """Create the image_to_video task from the first reference image (as a data URI)."""
+        """Create a text_to_video task, or an image_to_video one from the first reference image."""
         self.http.check_configured()
-        if not request.reference_images:
-            raise self.http.fail(
-                "image_to_video needs a reference image and this scene has none", permanent=True
-            )
-        ratios = MODEL_RATIOS.get(self.model, RATIOS)
-        if request.aspect not in ratios:
-            raise self.http.fail(f"{self.model} cannot make {request.aspect} clips", permanent=True)
-        allowed = SECONDS.get(self.model)
-        body: dict[str, Any] = {
-            "model": self.model,
-            "promptImage": data_uri(request.reference_images[0], provider=self.name),
-            "promptText": utf16_prefix(clip_prompt(request), MAX_PROMPT_UNITS),
-            "ratio": ratios[request.aspect],
-            "duration": nearest(request.duration_s, allowed)
-            if allowed
-            else max(1, round(request.duration_s)),
-            "seed": request.seed % 4_294_967_296,
-        }
-        headers = {"Idempotency-Key": request.idempotency_key} if request.idempotency_key else {}
-        task = self.http.json("POST", "v1/image_to_video", json_body=body, headers=headers, creates=True)
+        entry = self.entry
+        seconds = fitted_duration(entry, request.duration_s)
+        plan = reference_plan(entry, request.aspect, seconds, len(request.reference_images))
+        # As in fitting: any image the model takes makes it an image_to_video task (its first frame).
+        with_image = plan.used > 0
+        refusal = aspect_refusal(entry, request.aspect, with_image=with_image) or image_refusal(
+            entry, with_image
+        )
+        if refusal is None and request.aspect not in RATIOS:
+            refusal = f"Runway names no frame size for {request.aspect} clips"
+        if refusal:
+            raise self.http.fail(refusal, permanent=True)
+        body: dict[str, Any] = {"model": self.model}
+        if with_image:
+            body["promptImage"] = data_uri(request.reference_images[0], provider=self.name)
+        body["promptText"] = utf16_prefix(clip_prompt(request), MAX_PROMPT_UNITS)
+        body["ratio"] = RATIOS[request.aspect]
+        body["duration"] = max(1, round(seconds))
+        if entry.fields.seed:  # the Gemini Omni models take no seed
+            body["seed"] = request.seed % 4_294_967_296
+        path = "v1/image_to_video" if with_image else "v1/text_to_video"
+        headers = idempotency_header(request.idempotency_key)
+        task = self.http.json("POST", path, json_body=body, headers=headers, creates=True)
         if not task.get("id"):
-            raise self.http.uncertain("image_to_video returned no id")
+            raise self.http.uncertain(f"{path.removeprefix('v1/')} returned no id")
         return JobHandle(external_id=str(task["id"]), poll_after_s=POLL_S)
 
     def cancel(self, external_id: str) -> None:

@@ -59,6 +59,8 @@
     const head = el("p", { class: "row" });
     head.append(el("strong", { "data-scene-label": "" }, "Scene " + (n + 1)));
     head.append(el("span", { class: "muted small clamp2" }, scene.description));
+    // The spoken line moves and is kept with its scene; trimmed shorter, it runs on into the next one.
+    const line = scene.narration ? el("p", { class: "scene-line", "data-edit-line": "" }, "“" + scene.narration + "”") : null;
     const fields = el("div", { class: "edit-fields" });
     const max = String(scene.clip_s);
     fields.append(
@@ -73,7 +75,7 @@
       el("button", { class: "btn btn-sm", type: "button", "data-move": "1", "aria-label": "Move down" }, "↓ Down"),
       el("button", { class: "btn btn-sm btn-danger", type: "button", "data-remove": "" }, "Remove"),
     );
-    body.append(head, fields, actions);
+    body.append(...[head, line, fields, actions].filter(Boolean));
     li.append(clip, body);
     li._scene = scene;
     return li;
