@@ -97,6 +97,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         workers=2,
         stale_after_s=120,
         reaper_interval_s=0.5,
+        # Silent unless a test asks for narration: speaking every story would slow the whole suite
+        # (the narration tests ask for it, and one checks the shipped default).
+        narrate_by_default=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     video_provider: str = "local"
     # The speech failover chain (`elevenlabs,local`); each scene's spoken line is one call.
     speech_providers: str = "local"
+    # Story and ad clone speak unless a request says otherwise; off makes silent videos the default.
+    narrate_by_default: bool = True
 
     # Queue consumer: threads carry submit/poll tasks; rendering runs in ffmpeg subprocesses.
     workers: int = Field(default=2, ge=1, le=64)

@@ -17,8 +17,8 @@ from tests.api.test_generations import _story
 
 @pytest.fixture
 def finished(client: TestClient, alice: dict[str, str]) -> dict[str, Any]:
-    """A completed two-scene story of alice's, as the API shows it."""
-    detail = wait_done(client, alice, _story(client, alice))
+    """A completed, narrated two-scene story of alice's, as the API shows it."""
+    detail = wait_done(client, alice, _story(client, alice, narration=True))
     assert detail["status"] == "completed"
     return dict(detail)
 

@@ -114,6 +114,7 @@ def test_two_generate_runs_at_once_on_one_data_dir_both_complete(tmp_path: Path)
     data_dir = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELSMITH_")}
     env["REELSMITH_DATA_DIR"] = str(data_dir)
+    env["REELSMITH_NARRATE_BY_DEFAULT"] = "false"
     cmd = [
         sys.executable,
         "-m",

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from reelsmith.accounts.service import create_user
+from reelsmith.config import Settings
 from reelsmith.db.models import Asset, Generation, LedgerEntry, ProviderCall, Scene, User
 from reelsmith.errors import InvalidInput, WrongState
 from reelsmith.generations.reading import read_fresh
@@ -27,7 +28,7 @@ from reelsmith.media.loudness import loudness
 from reelsmith.media.probe import probe
 from reelsmith.pipeline.narration import LINE_GAP_S, NarrationPlan, SpokenScene, line_starts, timeline_words
 from reelsmith.providers.base import WordTiming
-from reelsmith.runtime import Runtime
+from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import (
     BREATH_S,
     NARRATION_PRICE,
@@ -147,23 +148,25 @@ def test_without_narration_nothing_is_spoken(inline_runtime: Runtime) -> None:
     assert not kinds & {"speech", "captions_srt", "captions_vtt"}
 
 
-def test_a_narrated_ad_clone_speaks_its_variant_with_captions(
-    inline_runtime: Runtime, tmp_path: Path
-) -> None:
-    rt = inline_runtime
-    with rt.db.write() as session:
-        user = create_user(session, "adder", None, tokens=100).id
-    source = store_upload(rt, user, source_ad(tmp_path / "source.mp4"), expect="video")
-    request = GenerationCreate(
-        mode=Mode.AD_CLONE,
-        prompt="Sparkling water with a twist of lime",
-        source_asset_id=source.id,
-        variants=[Intensity.SOFT],
-        captions=CaptionMode.BURN,
-    )
-    data = read_fresh(rt, create_generation(rt, user, request))
+def test_a_narrated_ad_clone_speaks_its_variant_with_captions(settings: Settings, tmp_path: Path) -> None:
+    # As shipped (the tests' settings make silence the default), an ad clone speaks unless asked not to.
+    rt = build_runtime(settings.model_copy(update={"narrate_by_default": True}), inline=True)
+    try:
+        with rt.db.write() as session:
+            user = create_user(session, "adder", None, tokens=100).id
+        source = store_upload(rt, user, source_ad(tmp_path / "source.mp4"), expect="video")
+        request = GenerationCreate(
+            mode=Mode.AD_CLONE,
+            prompt="Sparkling water with a twist of lime",
+            source_asset_id=source.id,
+            variants=[Intensity.SOFT],
+        )
+        data = read_fresh(rt, create_generation(rt, user, request))
+    finally:
+        rt.close()
     assert data.status == "completed", data.error_message
     assert data.narration  # on by default for ad clones
+    assert data.caption_mode == CaptionMode.FILE
     variant = data.variants[0]
     assert len(variant.scenes) == 4
     assert all(s.narration and s.words for s in variant.scenes)

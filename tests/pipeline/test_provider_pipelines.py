@@ -165,7 +165,7 @@ def run_cli(args: list[str], data_dir: Path, env: dict[str, str]) -> subprocess.
     data_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "reelsmith", *args],
-        env={**base, **env, "REELSMITH_DATA_DIR": str(data_dir)},
+        env={**base, "REELSMITH_NARRATE_BY_DEFAULT": "false", **env, "REELSMITH_DATA_DIR": str(data_dir)},
         capture_output=True,
         text=True,
         timeout=120,

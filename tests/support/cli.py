@@ -19,7 +19,13 @@ def run_reelsmith(
     data_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
         [sys.executable, "-m", "reelsmith", *args],
-        env={**base, **(env or {}), "REELSMITH_DATA_DIR": str(data_dir)},
+        # Silent stories unless the test says otherwise (see tests/conftest.py's settings).
+        env={
+            **base,
+            "REELSMITH_NARRATE_BY_DEFAULT": "false",
+            **(env or {}),
+            "REELSMITH_DATA_DIR": str(data_dir),
+        },
         capture_output=True,
         text=True,
         timeout=timeout,

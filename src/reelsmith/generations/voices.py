@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from reelsmith.errors import InvalidInput, ProviderError
 from reelsmith.generations.schemas import GenerationCreate
+from reelsmith.vocabulary import CaptionMode
 
 if TYPE_CHECKING:
     from reelsmith.providers.base import VoiceInfo
@@ -43,7 +44,14 @@ def speech_chain_of(rt: Runtime, value: str | None, field: str) -> list[str]:
 
 def speech_options(rt: Runtime, request: GenerationCreate) -> dict[str, Any]:
     """The narration fields of a new generation's params, after checking the speech chain and the voice."""
-    narrate = request.narrated
+    # Unasked, a mode that can be narrated is narrated when the operator's default says so, or when the
+    # request chose a voice or captions (which only narration has).
+    asked = (
+        request.narration is not None
+        or bool(request.voice)
+        or request.captions not in (None, CaptionMode.OFF)
+    )
+    narrate = request.narrated and (asked or rt.settings.narrate_by_default)
     if not narrate:
         return {"narration": False}
     chain = speech_chain_of(rt, request.providers.speech, "providers.speech")
@@ -52,7 +60,7 @@ def speech_options(rt: Runtime, request: GenerationCreate) -> dict[str, Any]:
     return {
         "narration": True,
         "voice": request.voice,
-        "captions": request.caption_mode,
+        "captions": request.captions or CaptionMode.FILE,
         "caption_style": request.caption_style,
         "speech_provider": ",".join(chain),
     }
