@@ -11,15 +11,14 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
+from reelsmith.cli.common import err, fail, open_runtime, out
 from reelsmith.vocabulary import CREATIVE_MODES, AspectRatio, CaptionMode, GenerationStatus, Mode, Transition
 
 if TYPE_CHECKING:
-    from reelsmith.config import Settings
     from reelsmith.generations.read_models import GenerationRead
     from reelsmith.runtime import Runtime
 
@@ -32,20 +31,12 @@ app.add_typer(db_app, name="db")
 user_app = typer.Typer(no_args_is_help=True, help="User accounts.")
 app.add_typer(user_app, name="user")
 
-err = Console(stderr=True)
-out = Console()
 
 DEMO_PROMPT = "A luxurious perfume advertisement"
 
 
 # The CLI spells modes with hyphens (`music-video`); the modes themselves come from the vocabulary.
 MODE_CHOICES = {m.cli_name: m for m in CREATIVE_MODES}
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print a one-line error and exit (2 = the user's input was unusable)."""
-    err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @app.callback()
@@ -61,30 +52,6 @@ def main_options(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-
-
-def load_settings() -> Settings:
-    """Read settings from the environment, turning bad values into a one-line error."""
-    from pydantic import ValidationError
-
-    from reelsmith.config import Settings
-
-    try:
-        return Settings()
-    except ValidationError as e:
-        first = e.errors()[0]
-        fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
-
-
-def open_runtime() -> Runtime:
-    """Build the runtime, reporting configuration problems as one-line errors."""
-    from reelsmith.errors import ReelsmithError
-    from reelsmith.runtime import build_runtime
-
-    try:
-        return build_runtime(load_settings())
-    except ReelsmithError as e:
-        fail(e.message)
 
 
 @app.command()
@@ -390,91 +357,22 @@ def stitch(ctx: typer.Context) -> None:
     raise typer.Exit(run_stitch(ctx.args, verbose=logging.getLogger().level <= logging.INFO))
 
 
-@app.command()
-def worker(workers: Annotated[int | None, typer.Option(help="Worker threads.")] = None) -> None:
-    """Consume the queue until interrupted (SIGINT/SIGTERM finish the running tasks first)."""
-    from reelsmith.jobs.worker import run_worker
-
-    rt = open_runtime()
-    err.print(f"worker consuming {rt.settings.effective_queue_url}")
-    run_worker(rt, workers)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    no_worker: Annotated[bool, typer.Option("--no-worker", help="Do not consume the queue here.")] = False,
-    forwarded_allow_ips: Annotated[
-        str,
-        typer.Option(
-            envvar="FORWARDED_ALLOW_IPS",  # uvicorn's own name for it
-            help="Proxies (comma-separated addresses, or *) whose X-Forwarded-Proto/-For are believed, "
-            "so a request they received over HTTPS is seen as HTTPS.",
-        ),
-    ] = "127.0.0.1",
-) -> None:
-    """Serve the HTTP API (and the queue consumer, unless --no-worker)."""
-    import uvicorn
-
-    from reelsmith.logs import configure_logging
-    from reelsmith.server.app import create_app
-
-    settings = load_settings()
-    configure_logging(settings)
-    app_ = create_app(settings, runtime=open_runtime(), embedded_worker=not no_worker)
-    err.print(f"Reelsmith on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(
-        app_,
-        host=host,
-        port=port,
-        log_level="info",
-        # JSON logs keep the handlers configured above; uvicorn's own config would replace them.
-        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-        # Open event streams would otherwise hold a SIGTERM'd server forever; watchers reconnect elsewhere.
-        timeout_graceful_shutdown=settings.server_shutdown_grace_s,
-    )
-
-
-@user_app.command("create")
-def user_create(
-    name: Annotated[str, typer.Argument(help="Username.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
-    ] = False,
-    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
-    tokens: Annotated[int | None, typer.Option(help="Starting tokens (default: the sign-up grant).")] = None,
-) -> None:
-    """Create a user account."""
-    from reelsmith.accounts.service import create_user
-    from reelsmith.errors import ReelsmithError
-
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    rt = open_runtime()
-    try:
-        with rt.db.write() as session:
-            user = create_user(
-                session,
-                name,
-                password,
-                is_admin=admin,
-                tokens=rt.settings.signup_tokens if tokens is None else tokens,
-            )
-            out.print(f"created user {user.username} ({user.id}) with {user.token_balance} tokens")
-    except ReelsmithError as e:
-        fail(e.message)
-    finally:
-        rt.close()
-
-
 def _register_lazy_commands() -> None:
     from reelsmith.cli.analyze_cmd import analyze_command
     from reelsmith.cli.doctor_cmd import collect_command, doctor_command
+    from reelsmith.cli.operate_cmd import (
+        db_upgrade_command,
+        serve_command,
+        user_create_command,
+        worker_command,
+    )
     from reelsmith.cli.providers_cmd import providers_command
     from reelsmith.cli.voices_cmd import voices_command
 
+    app.command("worker")(worker_command)
+    app.command("serve")(serve_command)
+    user_app.command("create")(user_create_command)
+    db_app.command("upgrade")(db_upgrade_command)
     app.command("providers")(providers_command)
     app.command("voices")(voices_command)
     app.command("analyze")(analyze_command)
@@ -483,20 +381,6 @@ def _register_lazy_commands() -> None:
 
 
 _register_lazy_commands()
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Apply database migrations."""
-    from reelsmith.db.engine import Database
-    from reelsmith.db.migrate import upgrade
-
-    settings = load_settings()
-    settings.ensure_data_dir()
-    database = Database(settings.effective_database_url)
-    upgrade(database)
-    database.dispose()
-    out.print("database is up to date")
 
 
 def main() -> None:
