@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Asset, Version
-from reelsmith.generations.cut import Cut, Edit, SceneEdit, apply_edit
 from reelsmith.generations.reading import read_fresh
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.generations.version_render import finish, prepare_parts, stitch_parts, target_of
 from reelsmith.generations.versions import list_versions
 from reelsmith.media.probe import probe
+from reelsmith.pipeline.cut import Cut, Edit, SceneEdit, apply_edit
 from reelsmith.pipeline.narration import NarrationPlan, SpokenScene, narrate, words_of
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import CaptionMode

@@ -150,7 +150,7 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 def test_providers_marks_a_shut_down_model_with_its_replacement(tmp_path: Path) -> None:
     result = run(["providers", "--no-check"], tmp_path / "data")
     assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if "sora-2" in line and "shut down" in line]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("openai video model sora-2")]
     assert lines == [
         "openai video model sora-2: shut down 2026-09-24; use replicate:kwaivgi/kling-v3-video instead"
     ]

@@ -137,6 +137,10 @@ def test_a_windowed_stitch_levels_its_mix_without_a_second_pass(
         stitch(long_clips, dest, transition="fade", transition_s=0.4, audio=long_song, target_lufs=-14.0)
     assert loudness(dest) == pytest.approx(-14.0, abs=1.0)
     runs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ffmpeg ")]
-    # The gain goes into the mux; no run writes the finished video a second time to level it.
-    assert any("volume=" in run and "concat" in run for run in runs)
+    # The gain goes into the one encode of the audio track (made beside the window encodes), which the
+    # mux copies; no run writes the finished video a second time to level it.
+    assert any("volume=" in run and ".m4a" in run and "-f concat" not in run for run in runs)
+    muxes = [run for run in runs if "-f concat" in run]
+    assert len(muxes) == 1
+    assert "-c:a copy" in muxes[0]
     assert not any("levelled.mp4" in run for run in runs)

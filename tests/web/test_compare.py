@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from reelsmith.db.models import Step, Variant
 from tests.fakes.media import make_mp4
+from tests.support import wait_until
 from tests.web.conftest import insert_generation, runtime_of, sign_in, user_id
 
 EVALUATION = {"pacing_similarity": 0.8, "duration_s": 8.0, "cuts": [2.0, 4.0], "reasons": ["Close pacing"]}
@@ -84,18 +86,20 @@ def test_one_play_and_one_seek_drive_every_video(
     sign_up(page, live_server, "gus")
     clip = base64.b64encode(make_mp4(tmp_path / "clip.mp4", seconds=2.0).read_bytes()).decode()
     ids = [page.evaluate(_UPLOAD_AND_STITCH, [clip]) for _ in range(2)]
+    status = "async (id) => (await RS.api('GET', '/api/generations/' + id)).data.status"
+
+    def completed(gid: str) -> bool:
+        return bool(page.evaluate(status, gid) == "completed")
+
     for gid in ids:
-        page.wait_for_function(
-            "async (id) => (await RS.api('GET', '/api/generations/' + id)).data.status === 'completed'",
-            arg=gid,
-            polling=250,
-        )
+        # Polled from here: wait_for_function would take the async predicate's promise for a yes.
+        wait_until(functools.partial(completed, gid), timeout_s=60)
     page.goto(f"{live_server}/library")
     for gid in ids:
         page.check(f"[data-select][value='{gid}']")
     page.click("[data-compare-selected]")
     page.wait_for_url(f"{live_server}/compare?ids=*")
-    page.wait_for_function("() => RSCompare.videos.every((v) => v.readyState >= 1)")
+    page.wait_for_function("() => window.RSCompare && RSCompare.videos.every((v) => v.readyState >= 1)")
     shoot(page, "compare")
 
     page.click("[data-compare-play]")

@@ -403,7 +403,7 @@ class Version(Base):
     status: Mapped[str] = mapped_column(String(20), default=VersionStatus.RENDERING)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     change: Mapped[str] = mapped_column(String(500), default="")
-    # The edit decision list the version was stitched from (`generations.cut.Cut`, as JSON).
+    # The edit decision list the version was stitched from (`pipeline.cut.Cut`, as JSON).
     cut: Mapped[dict[str, Any]] = mapped_column(default=dict)
     video_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     thumbnail_asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))

@@ -23,15 +23,15 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Generation, Scene, Step, Variant, Version, utcnow
 from reelsmith.errors import Conflict, InvalidInput, NotFound, WrongState
-from reelsmith.generations.cut import Cut
-from reelsmith.generations.version_records import next_number, plays_edit, record_playing
 from reelsmith.generations.versions import queue_render, refuse_while_rendering
 from reelsmith.generations.voices import check_voice
 from reelsmith.pipeline.billing import completed_clips, run_number
+from reelsmith.pipeline.cut import Cut
 from reelsmith.pipeline.narration import narrated
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.revoicing import REVOICE_STEPS, remember_line
 from reelsmith.pipeline.speech_task import speech_chain
+from reelsmith.pipeline.version_records import next_number, plays_edit, record_playing
 from reelsmith.speech.words import split_words
 from reelsmith.vocabulary import NARRATION_PRICE, GenerationStatus, StepStatus, VersionStatus
 

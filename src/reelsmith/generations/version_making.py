@@ -28,16 +28,6 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Scene, Variant, Version, utcnow
 from reelsmith.errors import ReelsmithError
-from reelsmith.generations.cut import Cut
-from reelsmith.generations.version_records import (
-    CAPTION_KINDS,
-    SOURCE_AUDIO,
-    SOURCE_CLIP,
-    VERSION_KINDS,
-    make_current,
-    speech_row,
-    stored_cut,
-)
 from reelsmith.generations.version_render import (
     bring_in,
     finish,
@@ -50,6 +40,7 @@ from reelsmith.generations.version_render import (
 from reelsmith.generations.versions import fail_version
 from reelsmith.media.probe import probe
 from reelsmith.pipeline.assets import StoredBlob, add_asset, store_image, store_video
+from reelsmith.pipeline.cut import Cut
 from reelsmith.pipeline.failure import explain
 from reelsmith.pipeline.narration import (
     NarrationPlan,
@@ -60,6 +51,15 @@ from reelsmith.pipeline.narration import (
     words_of,
 )
 from reelsmith.pipeline.progress import record_event
+from reelsmith.pipeline.version_records import (
+    CAPTION_KINDS,
+    SOURCE_AUDIO,
+    SOURCE_CLIP,
+    VERSION_KINDS,
+    make_current,
+    speech_row,
+    stored_cut,
+)
 from reelsmith.storage import keys
 from reelsmith.vocabulary import CaptionMode, VersionStatus
 

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelsmith.generations.cut import Cut, CutScene
 from reelsmith.media.encode import REENCODE_CRF, audio_args, mp4_args, video_args
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.filters import filter_value, num
@@ -24,6 +23,7 @@ from reelsmith.media.stitch import stitch
 from reelsmith.media.stitch.house import house_target
 from reelsmith.media.stitch.normalise import Target, audio_chain, normalise_clip, video_chain
 from reelsmith.media.stitch.scan import scan_clip
+from reelsmith.pipeline.cut import Cut, CutScene
 
 # Integrated loudness of every final video (the same level the pipeline's stitch gives).
 FINAL_LUFS = -14.0

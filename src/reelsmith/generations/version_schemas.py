@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelsmith.generations.cut import MAX_ON_SCREEN_TEXT, MAX_TRANSITION_S
+from reelsmith.pipeline.cut import MAX_ON_SCREEN_TEXT, MAX_TRANSITION_S
 from reelsmith.vocabulary import MAX_SCENES, Transition, VersionStatus
 
 

@@ -21,19 +21,19 @@ from sqlalchemy.orm import Session
 from reelsmith.accounts import ledger
 from reelsmith.db.models import Asset, Generation, Scene, Variant, Version, utcnow
 from reelsmith.errors import InvalidInput, NotFound, WrongState
-from reelsmith.generations.cut import Cut, Edit, SceneEdit, apply_edit
 from reelsmith.generations.reading import asset_url
-from reelsmith.generations.version_records import (
+from reelsmith.generations.version_schemas import CutRead, CutSceneRead, VersionEdit, VersionRead
+from reelsmith.pipeline.assets import owned_upload
+from reelsmith.pipeline.cut import Cut, Edit, SceneEdit, apply_edit
+from reelsmith.pipeline.main_variant import main_of
+from reelsmith.pipeline.progress import record_event
+from reelsmith.pipeline.version_records import (
     captions_of,
     make_current,
     next_number,
     playing_unrecorded,
     record_playing,
 )
-from reelsmith.generations.version_schemas import CutRead, CutSceneRead, VersionEdit, VersionRead
-from reelsmith.pipeline.assets import owned_upload
-from reelsmith.pipeline.main_variant import main_of
-from reelsmith.pipeline.progress import record_event
 from reelsmith.vocabulary import (
     STITCH_PRICE,
     VERSION,

@@ -61,7 +61,7 @@ def forget_line(gen: Generation) -> None:
 
 def _record_version(session: Session, gen: Generation, scene: Scene) -> None:
     """Record the pipeline's re-voiced render as a version, if the variant's versions are being kept."""
-    from reelsmith.generations.version_records import record_playing
+    from reelsmith.pipeline.version_records import record_playing
 
     variant = session.get(Variant, scene.variant_id)
     if variant is None or variant.video_asset_id is None:

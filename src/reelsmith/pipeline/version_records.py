@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset, Generation, Scene, Variant, Version, utcnow
 from reelsmith.errors import NotFound, WrongState
-from reelsmith.generations.cut import Cut, CutScene
 from reelsmith.pipeline.assets import release_asset
+from reelsmith.pipeline.cut import Cut, CutScene
 from reelsmith.vocabulary import CAPTIONS_SRT_ASSET, CAPTIONS_VTT_ASSET, SPEECH_ASSET, VersionStatus
 
 # The asset kinds of a version's own rows, by the role of the file.
