@@ -64,7 +64,7 @@ def _finished(client: TestClient, headers: dict[str, str], gid: str, number: int
         found = [v for v in _versions(client, headers, gid) if v["number"] == number]
         return found[0] if found and found[0]["status"] != "rendering" else None
 
-    version = wait_until(ended, timeout_s=60, message=f"version {number} to finish")
+    version = wait_until(ended, timeout_s=90, message=f"version {number} to finish")
     assert version["status"] == "completed", version
     return version
 

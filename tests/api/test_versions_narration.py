@@ -19,8 +19,8 @@ from reelsmith.media.probe import probe
 from reelsmith.media.thumbnail import frames_at
 from reelsmith.vocabulary import BREATH_S, NARRATION_PRICE
 from tests.api.conftest import wait_done
+from tests.api.test_versions import _download, _finished, _versions
 from tests.pipeline.test_narration import ONSET_TOLERANCE_S, _onset, _pcm
-from tests.support.waiting import wait_until
 
 # Every test makes a narrated story and renders versions of it.
 pytestmark = pytest.mark.slow
@@ -35,29 +35,6 @@ def _narrated(client: TestClient, headers: dict[str, str], scenes: int, captions
     done = wait_done(client, headers, made.json()["id"])
     assert done["status"] == "completed", done["error_message"]
     return dict(done)
-
-
-def _versions(client: TestClient, headers: dict[str, str], gid: str) -> list[dict[str, Any]]:
-    answer = client.get(f"/api/generations/{gid}/versions", headers=headers)
-    assert answer.status_code == 200, answer.text
-    return list(answer.json()["items"])
-
-
-def _finished(client: TestClient, headers: dict[str, str], gid: str, number: int) -> dict[str, Any]:
-    def ended() -> dict[str, Any] | None:
-        found = [v for v in _versions(client, headers, gid) if v["number"] == number]
-        return found[0] if found and found[0]["status"] != "rendering" else None
-
-    version = wait_until(ended, timeout_s=90, message=f"version {number} to finish")
-    assert version["status"] == "completed", version
-    return version
-
-
-def _download(client: TestClient, headers: dict[str, str], url: str, dest: Path) -> Path:
-    answer = client.get(url, headers=headers)
-    assert answer.status_code == 200, url
-    dest.write_bytes(answer.content)
-    return dest
 
 
 def _sha(client: TestClient, headers: dict[str, str], url: str) -> str:

@@ -14,14 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelsmith.media.encode import REENCODE_CRF, audio_args, mp4_args, video_args
-from reelsmith.media.ffmpeg import run_ffmpeg
-from reelsmith.media.filters import filter_value, num
+from reelsmith.media.filters import filter_value
 from reelsmith.media.probe import probe
 from reelsmith.media.render.text_layout import fit_text, font_path
 from reelsmith.media.stitch import stitch
 from reelsmith.media.stitch.house import house_target
-from reelsmith.media.stitch.normalise import Target, audio_chain, normalise_clip, video_chain
+from reelsmith.media.stitch.normalise import Target, encode_span, normalise_clip
 from reelsmith.media.stitch.scan import scan_clip
 from reelsmith.pipeline.cut import Cut, CutScene
 
@@ -82,39 +80,16 @@ def prepare_scene(
     `hold_s` holds the span's last frame (over silence) that much longer: the last scene of a narrated
     cut is held until its line has been said.
     """
-    has_audio = probe(clip).has_audio
-    duration = scene.duration_s
     drawn = _text_filters(scene.on_screen_text, target, workdir, dest.stem) if scene.on_screen_text else []
-    held = [f"tpad=stop_mode=clone:stop_duration={num(hold_s)}"] if hold_s > 0 else []
-    graph = ";".join(
-        [
-            video_chain(target, "0:v", duration, "fit"),
-            f"[fit]{','.join([*drawn, *held, 'format=yuv420p'])}[v]",
-            audio_chain("0:a" if has_audio else None, duration + hold_s, "a"),
-        ]
-    )
-    run_ffmpeg(
-        [
-            "-ss",
-            num(scene.start_s),
-            "-t",
-            num(duration),
-            "-i",
-            str(clip),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-map",
-            "[a]",
-            *video_args(crf=REENCODE_CRF, fps=target.fps, timescale=target.timescale),
-            *audio_args(),
-            "-t",
-            num(duration + hold_s),
-            *mp4_args(),
-            str(dest),
-        ],
-        timeout_s=60 + (duration + hold_s) * 10,
+    encode_span(
+        clip,
+        target,
+        dest,
+        duration_s=scene.duration_s,
+        has_audio=probe(clip).has_audio,
+        start_s=scene.start_s,
+        video_filters=drawn,
+        hold_s=hold_s,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -73,29 +74,39 @@ def audio_chain(src: str | None, duration: float, out: str) -> str:
 
 def normalise_clip(clip: Path, info: MediaInfo, target: Target, dest: Path) -> None:
     """Re-encode ``clip`` into the target format at ``dest`` (near-transparent, ``REENCODE_CRF``)."""
-    duration = info.duration_s
-    graph = ";".join(
-        [
-            video_chain(target, "0:v", duration, "v"),
-            audio_chain("0:a" if info.has_audio else None, duration, "a"),
-        ]
-    )
+    encode_span(clip, target, dest, duration_s=info.duration_s, has_audio=info.has_audio)
+
+
+def encode_span(
+    clip: Path,
+    target: Target,
+    dest: Path,
+    *,
+    duration_s: float,
+    has_audio: bool,
+    start_s: float = 0.0,
+    video_filters: Sequence[str] = (),
+    hold_s: float = 0.0,
+) -> None:
+    """Re-encode ``duration_s`` of ``clip`` from ``start_s`` into the target format at ``dest``.
+
+    ``video_filters`` run on the fitted picture (text drawn on it, say); ``hold_s`` holds the last frame
+    (over silence) that much longer.
+    """
+    held = [f"tpad=stop_mode=clone:stop_duration={num(hold_s)}"] if hold_s > 0 else []
+    extra = [*video_filters, *held]
+    fitted = "fit" if extra else "v"
+    chains = [video_chain(target, "0:v", duration_s, fitted)]
+    if extra:
+        chains.append(f"[fit]{','.join([*extra, 'format=yuv420p'])}[v]")
+    chains.append(audio_chain("0:a" if has_audio else None, duration_s + hold_s, "a"))
+    seek = ["-ss", num(start_s), "-t", num(duration_s)] if start_s > 0 else []
+    length = duration_s + hold_s
     run_ffmpeg(
         [
-            "-i",
-            str(clip),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[v]",
-            "-map",
-            "[a]",
-            *video_args(crf=REENCODE_CRF, fps=target.fps, timescale=target.timescale),
-            *audio_args(),
-            "-t",
-            num(duration),
-            *mp4_args(),
-            str(dest),
+            *seek, "-i", str(clip), "-filter_complex", ";".join(chains), "-map", "[v]", "-map", "[a]",
+            *video_args(crf=REENCODE_CRF, fps=target.fps, timescale=target.timescale), *audio_args(),
+            "-t", num(length), *mp4_args(), str(dest),
         ],
-        timeout_s=60 + duration * 10,
-    )
+        timeout_s=60 + length * 10,
+    )  # fmt: skip
