@@ -192,6 +192,11 @@ def run_once(size: Size, *, faults: bool, pg_url: str, restart_pg: bool, root: P
         watches = watchers.join(30)
         run.notes.append(f"resends after lost answers: {sum(s.resends for s in subs)}")
         _check_metrics(run, engine, servers)
+        if _unended(engine, gids):
+            # Where each process is (a task hanging with its heartbeat beating shows here).
+            dumped = fleet.dump_stacks()
+            time.sleep(1.0)
+            run.notes.append(f"stacks of the running processes written to {len(dumped)} logs")
         exits = fleet.stop_all()
         run.notes.append("exit codes on SIGTERM: " + ", ".join(f"{k}={v}" for k, v in exits.items()))
         _check_all(run, engine, services, fleet, gids, watches)
@@ -232,20 +237,21 @@ def _submit_all(servers: Servers, users: list[User], size: Size, watchers: Watch
     return list(spread(list(range(size.generations)), one, size.submit_over_s))
 
 
+def _unended(engine: Engine, gids: list[str]) -> int:
+    """How many of the generations have not ended."""
+    with Session(engine) as session:
+        left = session.scalar(
+            select(func.count())
+            .select_from(Generation)
+            .where(Generation.id.in_(gids), Generation.status.not_in(TERMINAL_STATUSES))
+        )
+    return int(left or 0)
+
+
 def _drain(engine: Engine, gids: list[str], timeout_s: float) -> None:
     """Wait until every generation has ended (or the time is up: the checks then count the stuck)."""
-
-    def ended() -> bool:
-        with Session(engine) as session:
-            left = session.scalar(
-                select(func.count())
-                .select_from(Generation)
-                .where(Generation.id.in_(gids), Generation.status.not_in(TERMINAL_STATUSES))
-            )
-        return left == 0
-
     with contextlib.suppress(TimeoutError):  # the checks then count what is stuck
-        wait_for(ended, timeout_s, "every generation to end", interval_s=0.5)
+        wait_for(lambda: _unended(engine, gids) == 0, timeout_s, "every generation to end", interval_s=0.5)
 
 
 class _Injector(threading.Thread):
@@ -355,6 +361,7 @@ def _check_all(
         dup_scenes, dup_jobs = checks.duplicate_creates(session, gids, jobs)
         missing = checks.scenes_without_create(session, gids, jobs)
         ledger_users, ledger_gens = checks.ledger_differences(session, gids)
+        run.notes.extend(f"stuck: {line}" for line in checks.stuck_states(session, gids))
         final_of = dict(
             session.execute(select(Generation.id, Generation.status).where(Generation.id.in_(gids))).all()
         )

@@ -14,7 +14,7 @@ from bench.drill_load import Watch
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Generation, LedgerEntry, Scene, User, Variant
+from reelsmith.db.models import Generation, LedgerEntry, Scene, Step, User, Variant, utcnow
 from reelsmith.storage.collect import BLOB_CACHE_FOLDER
 from reelsmith.vocabulary import CLIP_PRICE, TERMINAL_STATUSES, GenerationStatus, SceneStatus
 
@@ -153,3 +153,30 @@ def temp_files(data_dirs: list[Path]) -> list[Path]:
         if scratch.is_dir():
             found.extend(p for p in scratch.iterdir() if p.name != BLOB_CACHE_FOLDER)
     return found
+
+
+def stuck_states(session: Session, generation_ids: list[str]) -> list[str]:
+    """One line per generation that has not ended: where it stands (steps, variants, scenes), so that a
+    failing run says what it found, not only how many."""
+    now = utcnow()
+    lines: list[str] = []
+    unended = Generation.id.in_(generation_ids), Generation.status.not_in(TERMINAL_STATUSES)
+    for gen in session.scalars(select(Generation).where(*unended)):
+        steps = session.scalars(select(Step).where(Step.generation_id == gen.id))
+        unfinished = [
+            f"{s.name}={s.status}/{s.attempts}"
+            + (f" beat {(now - s.heartbeat_at).total_seconds():.0f}s ago" if s.heartbeat_at else "")
+            for s in steps
+            if s.status != "done"
+        ]
+        parts = []
+        for variant in gen.variants:
+            scenes = ", ".join(
+                f"{s.index}:{s.status}/{s.attempts}{'+speech' if s.speech_asset_id else ''}"
+                f" {(now - s.updated_at).total_seconds():.0f}s"
+                for s in variant.scenes
+            )
+            parts.append(f"{variant.kind}={variant.status} [{scenes}]")
+        where = f"{gen.id[:8]} {gen.status} at '{gen.current_step}'"
+        lines.append(f"{where}: steps {' '.join(unfinished)}; {'; '.join(parts)}")
+    return lines

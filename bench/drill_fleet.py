@@ -124,9 +124,10 @@ class Fleet:
         member.data_dir.mkdir(parents=True, exist_ok=True)
         log = member.data_dir / f"process-{len(member.logs) + 1}.log"
         member.logs.append(log)
-        command = [sys.executable, "-m", "reelsmith", "worker"]
+        # -v: the INFO lines too (the reaper's passes, signals, steps handed back), for a failed run's logs.
+        command = [sys.executable, "-m", "reelsmith", "-v", "worker"]
         if member.kind == "api":
-            command = [sys.executable, "-m", "reelsmith", "serve", "--no-worker", "--port", str(member.port)]
+            command = [*command[:-1], "serve", "--no-worker", "--port", str(member.port)]
         member.proc = subprocess.Popen(
             command,
             env=self.config.environment(member.data_dir),
@@ -167,6 +168,15 @@ class Fleet:
         except subprocess.TimeoutExpired:
             self.kill(member)
             return None
+
+    def dump_stacks(self) -> list[Path]:
+        """Have every running member write its threads' stacks to its log (SIGUSR1); the logs written."""
+        logs: list[Path] = []
+        for member in self.members:
+            if member.alive and member.proc is not None:
+                os.kill(member.proc.pid, signal.SIGUSR1)
+                logs.append(member.logs[-1])
+        return logs
 
     def apis(self) -> list[Member]:
         """The API servers."""

@@ -231,6 +231,13 @@ def _abandoned_work(rt: Runtime) -> Layout:
         }
         _scene(session, variant, 4, SceneStatus.RUNNING, idle=timedelta(0))
         _scene(session, variant, 5, SceneStatus.COMPLETED, idle=LONG_AGO)
+        # One step done and the next never claimed (the task that was to claim it died), next to one
+        # that has just finished its step.
+        between = _generation(session, user, GenerationStatus.PROCESSING, idle=LONG_AGO)
+        just_done = _generation(session, user, GenerationStatus.PROCESSING, idle=timedelta(0))
+        for gen in (between, just_done):
+            session.add(Step(generation_id=gen.id, name="story", status=StepStatus.DONE))
+            session.add(Step(generation_id=gen.id, name="scenes", status=StepStatus.PENDING))
         failed = _generation(session, user, GenerationStatus.FAILED, idle=LONG_AGO)
         _scene(
             session,
@@ -239,7 +246,7 @@ def _abandoned_work(rt: Runtime) -> Layout:
             SceneStatus.PENDING,
             idle=LONG_AGO,
         )
-        return Layout({queued.id, writing.id, stitching.id}, submit, poll, writing.id)
+        return Layout({queued.id, writing.id, stitching.id, between.id}, submit, poll, writing.id)
 
 
 def test_abandoned_work_is_handed_out_again_by_kind(rt: Runtime, recorder: Recorder) -> None:
@@ -250,7 +257,7 @@ def test_abandoned_work_is_handed_out_again_by_kind(rt: Runtime, recorder: Recor
     assert set(recorder.advanced) == layout.advance
     assert set(recorder.submitted) == layout.submit
     assert set(recorder.polled) == layout.poll
-    assert report == ReapReport(advanced=3, submitted=2, polled=2, expired=0)
+    assert report == ReapReport(advanced=4, submitted=2, polled=2, expired=0)
 
 
 def test_work_handed_out_is_left_alone_by_the_next_pass(rt: Runtime, recorder: Recorder) -> None:
@@ -271,6 +278,7 @@ def test_a_lost_queue_hands_out_fresh_work_too(rt: Runtime, recorder: Recorder) 
     with rt.db.write() as session:
         queued = _generation(session, user, GenerationStatus.QUEUED, idle=timedelta(0))
         rendering = _generation(session, user, GenerationStatus.PROCESSING, idle=timedelta(0))
+        session.add(Step(generation_id=rendering.id, name="clips", status=StepStatus.RUNNING))
         variant = _variant(session, rendering, VariantStatus.RENDERING, idle=timedelta(0))
         polled = _scene(session, variant, 0, SceneStatus.RUNNING, idle=timedelta(0))
 

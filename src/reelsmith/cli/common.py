@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
+import signal
+import sys
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -43,3 +46,10 @@ def open_runtime() -> Runtime:
         return build_runtime(load_settings())
     except ReelsmithError as e:
         fail(e.message)
+
+
+def allow_stack_dumps() -> None:
+    """`kill -USR1 <pid>` writes where every thread of this long-running process is to its stderr: how an
+    operator tells a task that hangs (its heartbeat still beating) from one that is merely slow."""
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)

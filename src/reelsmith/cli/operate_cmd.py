@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from reelsmith.cli.common import err, fail, load_settings, open_runtime, out
+from reelsmith.cli.common import allow_stack_dumps, err, fail, load_settings, open_runtime, out
 
 
 def worker_command(workers: Annotated[int | None, typer.Option(help="Worker threads.")] = None) -> None:
     """Consume the queue until interrupted (SIGINT/SIGTERM finish the running tasks first)."""
     from reelsmith.jobs.worker import run_worker
 
+    allow_stack_dumps()
     rt = open_runtime()
     err.print(f"worker consuming {rt.settings.effective_queue_url}")
     run_worker(rt, workers)
@@ -38,6 +39,7 @@ def serve_command(
     from reelsmith.logs import configure_logging
     from reelsmith.server.app import create_app
 
+    allow_stack_dumps()
     settings = load_settings()
     configure_logging(settings)
     app_ = create_app(settings, runtime=open_runtime(), embedded_worker=not no_worker)

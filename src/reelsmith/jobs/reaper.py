@@ -138,7 +138,8 @@ def _expire(session: Session, created_before: datetime) -> int:
 
 
 def _stale_generations(session: Session, stale_before: datetime) -> set[str]:
-    """Generations whose runner vanished: queued and untouched, a silent step, or a variant left stitching."""
+    """Generations whose runner vanished: queued and untouched, a silent step, a variant left stitching, or
+    no step running at all."""
     processing = Generation.status == GenerationStatus.PROCESSING
     found = set(
         session.scalars(
@@ -164,6 +165,15 @@ def _stale_generations(session: Session, stale_before: datetime) -> set[str]:
             select(Variant.generation_id)
             .join(Generation)
             .where(processing, Variant.status == VariantStatus.STITCHING, Variant.updated_at < stale_before)
+        )
+    )
+    # Between two steps: one finished, and the task that was to claim the next died before it did.
+    running = select(Step.generation_id).where(Step.status == StepStatus.RUNNING)
+    found.update(
+        session.scalars(
+            select(Generation.id).where(
+                processing, Generation.updated_at < stale_before, Generation.id.not_in(running)
+            )
         )
     )
     return found

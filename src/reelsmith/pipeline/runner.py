@@ -9,7 +9,6 @@ the step done, so a crash leaves the step either wholly done or still to do.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from reelsmith.logs import log_fields
 from reelsmith.pipeline import adclone, finishing, imaging, song, writing
 from reelsmith.pipeline.billing import refresh_cost
 from reelsmith.pipeline.failure import explain, fail_generation
+from reelsmith.pipeline.heartbeat import beat_interval_s, beating
 from reelsmith.pipeline.modes import StepDef, is_held, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.pipeline.regeneration import forget as forget_regeneration
@@ -216,32 +216,19 @@ def _outage(error: BaseException) -> bool:
 @contextmanager
 def _heartbeat(rt: Runtime, generation_id: str, name: str) -> Iterator[None]:
     """Keep the step's heartbeat fresh while it runs, so the reaper does not hand it out again."""
-    stop = threading.Event()
-    interval = max(0.5, rt.settings.stale_after_s / 3)
 
     def beat() -> None:
-        while not stop.wait(interval):
-            try:
-                with rt.db.write() as session:
-                    session.execute(
-                        update(Step)
-                        .where(
-                            Step.generation_id == generation_id,
-                            Step.name == name,
-                            Step.status == StepStatus.RUNNING,
-                        )
-                        .values(heartbeat_at=utcnow())
-                    )
-            except Exception:  # a missed beat only risks a harmless duplicate run
-                log.warning("heartbeat of %s/%s failed", generation_id, name, exc_info=True)
+        with rt.db.write() as session:
+            session.execute(
+                update(Step)
+                .where(
+                    Step.generation_id == generation_id, Step.name == name, Step.status == StepStatus.RUNNING
+                )
+                .values(heartbeat_at=utcnow())
+            )
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{name}", daemon=True)
-    thread.start()
-    try:
+    with beating(beat_interval_s(rt.settings), beat, f"{generation_id}/{name}"):
         yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _fan_out(rt: Runtime, generation_id: str) -> bool:

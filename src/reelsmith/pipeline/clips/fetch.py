@@ -78,14 +78,17 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
                 stored.append(delivered.key)
             thumb_key = keys.scene_thumbnail(gen_id, kind, index, render)
             thumb = store_image(rt, thumb_key, thumb_path, "image/jpeg", size)
+            stored.append(thumb.key)
+            # The job is paid for whether or not this task records the clip: its cost follows what it
+            # delivered.
+            made = delivered or clip
+            if made.duration_s is not None:
+                bill_delivered(rt, scene_id, job_id, made.duration_s)
         except Exception:
-            # No row will ever name a blob of a fetch that did not finish: do not leave them behind.
+            # No row will ever name a blob of a fetch that did not finish (the database may be what
+            # failed): do not leave them behind.
             discard_blobs(rt, stored)
             raise
-    # The job is paid for whether or not this task records the clip: its cost follows what it delivered.
-    made = delivered or clip
-    if made.duration_s is not None:
-        bill_delivered(rt, scene_id, job_id, made.duration_s)
     return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered, last)
 
 

@@ -1,17 +1,19 @@
 """A scene's recorded submissions (provider_calls rows): the latest one, its sends, and what to do next.
 
-Every send of a submission is counted, and its start recorded, before it goes out; the start is
-cleared once the outcome is known (a job id, or a failure that proves no job was made). A send whose
-start is still recorded when a task looks at the scene either is still on its way, or ended without
-telling whether the provider made the job: then the provider's jobs are looked up before anything
-is sent again (see `uncertain`).
+Every send of a submission is counted, and its start recorded, before it goes out; while it waits for
+the provider its task keeps that record fresh (a heartbeat on `sent_at`), and the record is cleared
+once the outcome is known (a job id, or a failure that proves no job was made). A send whose record
+is fresh is still on its way: others wait. One whose record went stale (its task died) or that ended
+without telling whether the provider made the job is looked up before anything is sent again (see
+`uncertain`). Deciding what to do locks the call's row, so of several tasks finding the scene at once
+only one sends; a lookup's conclusion is applied only if no other send or lookup happened meanwhile.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from reelsmith.config import Settings
@@ -24,8 +26,6 @@ MAX_SENDS = 3
 # Providers whose submit returns the job it already has for a repeated idempotency key (our own
 # renderer): sending again is always safe, so an unfinished send is simply sent again.
 KEYED_PROVIDERS = ("local",)
-# The longest a backoff sleep between two tries of one request can be (ProviderHttp.max_delay_s).
-_MAX_BACKOFF_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,16 @@ class Wait:
     delay_s: float
 
 
-def latest_submit(session: Session, scene_id: str) -> ProviderCall:
-    """The scene's most recent submission call (the one its current attempt recorded)."""
-    call = session.scalars(
+def latest_submit(session: Session, scene_id: str, *, lock: bool = False) -> ProviderCall:
+    """The scene's most recent submission call (the one its current attempt recorded); with `lock`, its
+    row stays locked until the transaction ends."""
+    query = (
         select(ProviderCall)
         .where(ProviderCall.scene_id == scene_id, ProviderCall.operation == SUBMIT)
         .order_by(ProviderCall.id.desc())
         .limit(1)
-    ).first()
+    )
+    call = session.scalars(query.with_for_update() if lock else query).first()
     if call is None:
         raise ReelsmithError(f"scene {scene_id} is submitting but has no recorded call", code="pipeline")
     return call
@@ -97,19 +99,20 @@ def earlier_jobs(session: Session, scene_id: str, call_id: int) -> frozenset[str
     return frozenset(i for i in ids if i)
 
 
-def send_window_s(settings: Settings) -> float:
-    """The longest one send can take with all its tries; a send started longer ago has ended."""
-    return (settings.provider_timeout_s + _MAX_BACKOFF_S) * (settings.provider_retries + 1)
+def seconds_until_silent(settings: Settings, call: ProviderCall) -> float:
+    """Seconds until the call's send counts as gone (its task's heartbeat stopped); 0 or less: gone."""
+    assert call.sent_at is not None
+    return settings.stale_after_s - (utcnow() - call.sent_at).total_seconds()
 
 
 def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Lookup | Wait:
     """What a task finding the scene submitting does: send (counted here), look up, or wait."""
-    call = latest_submit(session, scene_id)
+    call = latest_submit(session, scene_id, lock=True)
     now = utcnow()
     if call.sent_at is not None and call.provider.partition(":")[0] not in KEYED_PROVIDERS:
         if call.uncertain_at is None:
-            # No task said how the send ended: it is on its way, or its task died while sending.
-            remaining = send_window_s(settings) - (now - call.sent_at).total_seconds()
+            # No task said how the send ended: it is on its way (its heartbeat fresh), or its task died.
+            remaining = seconds_until_silent(settings, call)
             if remaining > 0:
                 return Wait(remaining)
             call.uncertain_at = now
@@ -122,6 +125,16 @@ def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Loo
     return Send(call.id, call.provider, call.sends, call.idempotency_key, call.webhook_token)
 
 
+def beat_send(session: Session, call_id: int, sends: int) -> None:
+    """Refresh the record of the call's `sends`-th send while it waits for the provider (if it is still
+    the one in flight)."""
+    session.execute(
+        update(ProviderCall)
+        .where(ProviderCall.id == call_id, ProviderCall.sends == sends, ProviderCall.sent_at.is_not(None))
+        .values(sent_at=utcnow())
+    )
+
+
 def mark_uncertain(session: Session, call_id: int, reason: str) -> None:
     """Record that the call's latest send ended without telling whether a job was made."""
     call = session.get(ProviderCall, call_id)
@@ -131,8 +144,16 @@ def mark_uncertain(session: Session, call_id: int, reason: str) -> None:
         call.error_message = reason[:2000]
 
 
-def settle(session: Session, call_id: int) -> None:
-    """Record that the call's latest send made no job (it failed certainly, or a lookup found none)."""
-    call = session.get(ProviderCall, call_id)
-    if call is not None:
-        call.sent_at = call.uncertain_at = None
+def settle(session: Session, call_id: int, *, sends: int | None = None, lookups: int | None = None) -> bool:
+    """Record that the call's latest send made no job (it failed certainly, or a lookup found none).
+
+    With `sends` (and `lookups`) only if the call is still at that send (and lookup): a task whose
+    knowledge is older than another's must not undo what that one started. True if recorded.
+    """
+    query = update(ProviderCall).where(ProviderCall.id == call_id)
+    if sends is not None:
+        query = query.where(ProviderCall.sends == sends)
+    if lookups is not None:
+        query = query.where(ProviderCall.lookups == lookups)
+    done = session.execute(query.values(sent_at=None, uncertain_at=None))
+    return bool(done.rowcount)  # type: ignore[attr-defined]

@@ -2,16 +2,17 @@
 
 Submissions are at-most-once per attempt: the scene moves to `submitting` and the call's
 idempotency key is recorded in one transaction *before* the provider is asked, and each send is
-counted and its start recorded before it goes out. A send that failed in a way proving no job was
-made is sent again; one that may have reached the provider (no provider honours the idempotency key)
-is looked up instead (`uncertain`). The job id is stored by a conditional update, so of two racing
-tasks only one moves the scene on.
+counted and its start recorded before it goes out (and kept fresh while it waits for an answer). A
+send that failed in a way proving no job was made is sent again; one that may have reached the
+provider (no provider honours the idempotency key) is looked up instead (`uncertain`). The job id is
+stored by a conditional update, so of two racing tasks only one moves the scene on.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -22,9 +23,19 @@ from reelsmith.errors import ProviderError
 from reelsmith.pipeline.clips.failover import handle_failure, video_chain
 from reelsmith.pipeline.clips.request import clip_request, fitted_request
 from reelsmith.pipeline.clips.store import store_job
-from reelsmith.pipeline.clips.submissions import MAX_SENDS, SUBMIT, Lookup, Send, Wait, next_step, settle
+from reelsmith.pipeline.clips.submissions import (
+    MAX_SENDS,
+    SUBMIT,
+    Lookup,
+    Send,
+    Wait,
+    beat_send,
+    next_step,
+    settle,
+)
 from reelsmith.pipeline.clips.uncertain import look_up, note_uncertain
 from reelsmith.pipeline.clips.webhooks import wants_webhook, webhook_url_for
+from reelsmith.pipeline.heartbeat import beat_interval_s, beating
 from reelsmith.pipeline.progress import record_event
 from reelsmith.providers.fitting import Fit, fitted_duration
 from reelsmith.providers.http import UncertainSubmit
@@ -125,13 +136,14 @@ def _send(rt: Runtime, scene_id: str, send: Send) -> None:
         fit = fitted_request(rt, send.provider, request)
     except ProviderError as e:
         # The model cannot take this request at all: nothing is sent, the chain moves on.
-        _settle(rt, send.call_id)
+        _settle(rt, send)
         handle_failure(rt, scene_id, e.message, permanent=True, plain=e.message)
         return
     if fit.notes and send.sends == 1:
         _record_fit(rt, scene_id, send.provider, fit)
     try:
-        handle = rt.providers.video(send.provider).submit(fit.request)
+        with _beating(rt, send):
+            handle = rt.providers.video(send.provider).submit(fit.request)
     except UncertainSubmit as e:
         log.warning(
             "submit of scene %s may have reached the provider (%s); looking it up", scene_id, e.message
@@ -139,7 +151,8 @@ def _send(rt: Runtime, scene_id: str, send: Send) -> None:
         note_uncertain(rt, scene_id, send.call_id, e.message)
         return
     except ProviderError as e:
-        _settle(rt, send.call_id)  # the failure proves the provider made no job
+        if not _settle(rt, send):  # the failure proves the provider made no job
+            return  # our send was given up for lost meanwhile: the task that took over decides
         if not e.permanent and send.sends < MAX_SENDS:
             log.warning("submit of scene %s failed transiently (%s); resending", scene_id, e.message)
             rt.dispatch.submit_scene(scene_id, e.retry_after_s or float(2**send.sends))
@@ -150,9 +163,20 @@ def _send(rt: Runtime, scene_id: str, send: Send) -> None:
         rt.dispatch.poll_scene(scene_id, handle.poll_after_s)
 
 
-def _settle(rt: Runtime, call_id: int) -> None:
+def _beating(rt: Runtime, send: Send) -> AbstractContextManager[None]:
+    """Keep the send's record fresh while the provider has not answered: others wait for it meanwhile."""
+
+    def beat() -> None:
+        with rt.db.write() as session:
+            beat_send(session, send.call_id, send.sends)
+
+    return beating(beat_interval_s(rt.settings), beat, f"send-{send.call_id}")
+
+
+def _settle(rt: Runtime, send: Send) -> bool:
+    """Record that the send made no job, if it is still the call's send in flight."""
     with rt.db.write() as session:
-        settle(session, call_id)
+        return settle(session, send.call_id, sends=send.sends)
 
 
 def _record_fit(rt: Runtime, scene_id: str, provider: str, fit: Fit) -> None:

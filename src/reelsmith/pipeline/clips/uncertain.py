@@ -69,7 +69,7 @@ def look_up(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
     """Find the job an uncertain send made and go on with it, send again, or give up (module docstring)."""
     provider = lookup.provider
     if split_item(provider)[0] in KEYED_PROVIDERS:
-        _send_again(rt, scene_id, lookup.call_id)
+        _send_again(rt, scene_id, lookup)
         return
     model = rt.providers.video(provider)
     if not isinstance(model, Reconcilable):
@@ -99,11 +99,13 @@ def look_up(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
         if store_job(rt, scene_id, lookup.call_id, provider, handle.external_id):
             rt.dispatch.poll_scene(scene_id, handle.poll_after_s)
         return
+    if handle is not None:
+        log.info("scene %s: the job found, %s, is an earlier attempt's", scene_id, handle.external_id)
     if lookup.lookups < LOOKUPS_FOR_ABSENCE:
         rt.dispatch.submit_scene(scene_id, LOOKUP_DELAY_S)
         return
     log.info("scene %s: %s has no job for the uncertain submission; sending it again", scene_id, provider)
-    _send_again(rt, scene_id, lookup.call_id)
+    _send_again(rt, scene_id, lookup)
 
 
 def _call_key(session: Session, scene_id: str, call_id: int) -> tuple[str, str | None] | None:
@@ -114,11 +116,16 @@ def _call_key(session: Session, scene_id: str, call_id: int) -> tuple[str, str |
     return call.idempotency_key, call.webhook_token
 
 
-def _send_again(rt: Runtime, scene_id: str, call_id: int) -> None:
-    """The provider made no job: the next task sends the same submission again (a counted send)."""
+def _send_again(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
+    """The provider made no job: the next task sends the same submission again (a counted send).
+
+    Only if nothing happened to the submission since this lookup began: a task that looked at the
+    same time, or sent since, has the newer knowledge.
+    """
     with rt.db.write() as session:
-        settle(session, call_id)
-        call = session.get(ProviderCall, call_id)
+        if not settle(session, lookup.call_id, sends=lookup.sends, lookups=lookup.lookups):
+            return
+        call = session.get(ProviderCall, lookup.call_id)
         sends = call.sends if call is not None else MAX_SENDS
     if sends >= MAX_SENDS:
         reason = f"the submission was sent {sends} times without an answer"
