@@ -52,7 +52,8 @@ class TimedReplicateFake(ReplicateFake):
         self.clip_s = clip_s
         self.made: list[dict[str, object]] = []  # one entry per job created (a paid create)
         self._born: dict[str, float] = {}
-        self.route("GET", "/drill/jobs", "drill-jobs", self._list)
+        # Not `_list`: that name is the parent's prediction list, which lookups of lost creates read.
+        self.route("GET", "/drill/jobs", "drill-jobs", self._made_jobs)
 
     def create_job(
         self, request: Recorded, body: object, *, prefix: str, fail_reason: str | None = None
@@ -73,7 +74,7 @@ class TimedReplicateFake(ReplicateFake):
             job.polls = job.polls_needed - 1  # the parent's step() then reports it done
         return super()._get(request, match)
 
-    def _list(self, request: Recorded, match: re.Match[str]) -> Reply:
+    def _made_jobs(self, request: Recorded, match: re.Match[str]) -> Reply:
         return Reply(200, {"jobs": self.made, "creates": self.creates})
 
 
