@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from reelsmith.config import Settings
-from reelsmith.db.models import Asset, ProviderCall, Scene
+from reelsmith.db.models import Asset, ProviderCall, Scene, Variant
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
+from reelsmith.media.stitch.meter import ClipMeter
 from reelsmith.runtime import Runtime
 from reelsmith.vocabulary import Transition
 from tests.fakes.media import make_mp4
@@ -81,3 +82,11 @@ def test_windows_between_clips_that_arrived_early_are_made_before_the_last_one(
     assert len(windows) == 1
     assert "(1 made ahead)" in caplog.text
     assert "full transition re-encode" not in caplog.text
+    # Every clip was metered as it arrived, so the stitch levelled the audio by the meters.
+    with rt.db.read() as session:
+        clips = [
+            session.get(Asset, s.clip_asset_id)
+            for s in session.scalars(select(Scene).join(Variant).where(Variant.generation_id == gid))
+        ]
+    assert all(c is not None and ClipMeter.from_json(c.loudness) is not None for c in clips)
+    assert len(clips) == 3

@@ -243,6 +243,8 @@ class Asset(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
     fps: Mapped[float | None] = mapped_column(Float)
+    # A clip's audio as measured on arrival (`media.stitch.meter.ClipMeter`): its stitch levels by it.
+    loudness: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -62,10 +62,15 @@ def levelling_gain(report: str, target_lufs: float, what: Path | str) -> tuple[f
     compressed. A silent mix is an error: there is no loudness to bring anywhere.
     """
     integrated = _last(_INTEGRATED, report, "loudness", what)
+    peak = _last(_TRUE_PEAK, report, "true peak", what)
+    return integrated, gain_to(integrated, peak, target_lufs, what)
+
+
+def gain_to(integrated: float, true_peak_db: float, target_lufs: float, what: Path | str) -> float:
+    """The gain (dB) bringing audio of this loudness and true peak to the target (see `levelling_gain`)."""
     if integrated <= _SILENT_LUFS:
         raise MediaError(f"{what} is silent; there is no loudness to normalise")
-    headroom = _TRUE_PEAK_DB - _last(_TRUE_PEAK, report, "true peak", what)
-    return integrated, min(target_lufs - integrated, headroom)
+    return min(target_lufs - integrated, _TRUE_PEAK_DB - true_peak_db)
 
 
 def normalise_loudness(src: Path, dest: Path, target_lufs: float = DEFAULT_TARGET_LUFS) -> float:

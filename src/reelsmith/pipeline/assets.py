@@ -42,6 +42,7 @@ class StoredBlob:
     height: int | None = None
     duration_s: float | None = None
     fps: float | None = None
+    loudness: dict[str, Any] | None = None  # a clip's meter (media.stitch.meter.ClipMeter.to_json)
 
 
 def sha256_of(path: Path) -> str:
@@ -92,6 +93,7 @@ def add_asset(
         height=blob.height,
         duration_s=blob.duration_s,
         fps=blob.fps,
+        loudness=blob.loudness,
     )
     session.add(asset)
     session.flush()

@@ -32,6 +32,7 @@ from reelsmith.storage import keys
 from reelsmith.vocabulary import CAPTIONS_SRT_ASSET, CAPTIONS_VTT_ASSET, VariantStatus
 
 if TYPE_CHECKING:
+    from reelsmith.media.stitch.meter import ClipMeter
     from reelsmith.runtime import Runtime
 
 
@@ -55,6 +56,7 @@ def _variants(session: Session, generation_id: str) -> list[Variant]:
 def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
     """Stitch every variant's clips (a single clip is used as it is)."""
     from reelsmith.media.stitch import stitch
+    from reelsmith.media.stitch.meter import ClipMeter
 
     results: dict[str, Any] = {}
     with rt.db.read() as session:
@@ -63,7 +65,7 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             raise NotFound("generation vanished")
         transition, transition_s = gen.inputs.transition, gen.inputs.transition_s
         soundtrack = song_key(session, gen)
-        plan: list[tuple[Variant, list[str], list[str], NarrationPlan | None]] = []
+        plan: list[tuple[Variant, list[str], list[str], list[ClipMeter | None], NarrationPlan | None]] = []
         for variant in _variants(session, generation_id):
             clip_ids = [s.clip_asset_id for s in variant.scenes]
             if any(c is None for c in clip_ids):
@@ -75,10 +77,11 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             lengths = [assets[c].duration_s or s.duration_s for c, s in zip(ids, variant.scenes, strict=True)]
             speech = {i: assets[i].storage_key for i in speech_ids if i in assets}
             narration = plan_for(variant.scenes, lengths, speech, gen.inputs)
-            plan.append((variant, ids, [assets[c].storage_key for c in ids], narration))
+            meters = [ClipMeter.from_json(assets[c].loudness) for c in ids]
+            plan.append((variant, ids, [assets[c].storage_key for c in ids], meters, narration))
         made_ahead = window_assets(session, generation_id)
     tag = transition_tag(transition, transition_s)
-    for variant, joined_ids, clip_keys, narration in plan:
+    for variant, joined_ids, clip_keys, meters, narration in plan:
         captions: dict[str, Any] = {}
         with ExitStack() as stack, tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
             paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
@@ -95,6 +98,7 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 audio=song,
                 replace_audio=song is not None,
                 ready_windows=ready,
+                meters=meters,
             )
             render = keys.render_id()
             if narration is not None:

@@ -17,6 +17,7 @@ from reelsmith.media.encode import audio_args
 from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from reelsmith.media.filters import num
 from reelsmith.media.loudness import METER, levelling_gain
+from reelsmith.media.stitch.meter import ClipMeter, levelling_from_meters
 from reelsmith.media.stitch.normalise import audio_chain
 from reelsmith.media.stitch.scan import ClipScan
 from reelsmith.media.stitch.soundtrack import SoundtrackMode, soundtrack_chain
@@ -31,6 +32,7 @@ class JoinedAudio:
     fps: Fraction
     soundtrack: Path | None
     soundtrack_mode: SoundtrackMode
+    meters: tuple[ClipMeter, ...] = ()  # every clip's, measured on arrival, or none
 
     @property
     def length_s(self) -> float:
@@ -60,7 +62,11 @@ class JoinedAudio:
 
 
 def levelling(audio: JoinedAudio, target_lufs: float) -> str:
-    """The gain filter that brings the joined audio to ``target_lufs``, measured on the mix alone."""
+    """The gain filter that brings the joined audio to ``target_lufs``: from the clips' meters when every
+    clip has one and no soundtrack joins them, else measured on the mix (a pass of its own)."""
+    if audio.meters and audio.soundtrack is None:
+        durations = [s.video_duration_s for s in audio.scans]
+        return levelling_from_meters(audio.meters, durations, float(audio.overlap / audio.fps), target_lufs)
     args, chains, current = audio.graph()
     chains.append(f"[{current}]{METER}[measured]")
     report = ffmpeg_report(

@@ -29,6 +29,7 @@ from reelsmith.media.stitch.streams import StreamSignature, signature
 from reelsmith.vocabulary import Transition
 
 if TYPE_CHECKING:
+    from reelsmith.media.stitch.meter import ClipMeter
     from reelsmith.media.stitch.windowed import JoinWindow
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ def _fade(
     out: Path,
     target_lufs: float | None,
     ready: Sequence[JoinWindow | None],
+    meters: Sequence[ClipMeter | None],
 ) -> bool:
     """Transitions re-encoding only the windows around joins, or the whole video when that cannot be done.
 
@@ -188,8 +190,9 @@ def _fade(
     from reelsmith.media.stitch.windowed import windowed_crossfade
 
     if windowed_crossfade(
-        scans, transition, transition_s, soundtrack, mode, workdir, out, target_lufs=target_lufs, ready=ready
-    ):
+        scans, transition, transition_s, soundtrack, mode, workdir, out,
+        target_lufs=target_lufs, ready=ready, meters=meters,
+    ):  # fmt: skip
         return target_lufs is not None
     log.info("stitch: no common format to cut the clips to; full transition re-encode")
     paths, infos = [s.path for s in scans], [s.info for s in scans]
@@ -208,13 +211,16 @@ def stitch(
     replace_audio: bool = False,
     target_lufs: float | None = None,
     ready_windows: Sequence[JoinWindow | None] = (),
+    meters: Sequence[ClipMeter | None] = (),
 ) -> MediaInfo:
     """Join ``clips`` into an H.264/AAC MP4 at ``dest`` (written atomically) and return its MediaInfo.
 
     With ``audio``, the song is mixed under the clips' sound, ducked by it (``duck``) or replaces it
     (``replace_audio``); ``target_lufs`` then levels the final loudness (EBU R128, one peak-limited gain).
     ``ready_windows[i]``, when given, is join i's transition window made ahead of time
-    (``media.stitch.windowed.encode_join_window``); the stitch uses it where it still fits.
+    (``media.stitch.windowed.encode_join_window``); the stitch uses it where it still fits. ``meters[i]``,
+    when given for every clip, is clip i's loudness measured on its arrival: levelling then needs no pass
+    of its own over the joined audio.
     """
     if not clips:
         raise MediaError("stitch needs at least one clip")
@@ -248,7 +254,7 @@ def stitch(
         levelled = False
         if fading:
             levelled = _fade(
-                scans, kind, transition_s, soundtrack, mode, workdir, out, target_lufs, ready_windows
+                scans, kind, transition_s, soundtrack, mode, workdir, out, target_lufs, ready_windows, meters
             )
         else:
             _join(scans, soundtrack, mode, workdir, out)

@@ -9,6 +9,7 @@ in-band) and converts only what it cannot cut, does less work with it than a who
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus
 
 if TYPE_CHECKING:
+    from reelsmith.media.stitch.meter import ClipMeter
     from reelsmith.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,11 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
         converted = not last and to_house_format(delivered_path, house_path) is not None
         clip_path = house_path if converted else delivered_path
         size = make_thumbnail(clip_path, thumb_path)
+        meter = _meter(clip_path)
         stored: list[str] = []
         try:
             clip = store_video(rt, keys.scene_clip(gen_id, kind, index, render), clip_path)
+            clip = dataclasses.replace(clip, loudness=meter.to_json())
             stored.append(clip.key)
             delivered = None
             if converted:
@@ -90,6 +94,16 @@ def fetch_clip(rt: Runtime, scene_id: str, provider: str, job_id: str) -> Fetche
             discard_blobs(rt, stored)
             raise
     return FetchedClip(scene_id, gen_id, user_id, index, provider, job_id, clip, thumb, delivered, last)
+
+
+def _meter(clip: Path) -> ClipMeter:
+    """The clip's loudness, measured now (off the critical path but for the last clip, and cheaper than
+    the pass over the whole joined audio it saves the stitch)."""
+    from reelsmith.media.stitch.meter import meter_clip
+    from reelsmith.media.stitch.scan import scan_clip
+
+    scan = scan_clip(clip)
+    return meter_clip(clip, scan.info, scan.video_duration_s)
 
 
 def discard_blobs(rt: Runtime, blob_keys: list[str]) -> None:
