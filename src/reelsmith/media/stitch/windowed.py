@@ -311,9 +311,7 @@ def windowed_crossfade(
         tuple(scans), overlap, fps, soundtrack, soundtrack_mode, known if len(known) == len(scans) else ()
     )
     audio = workdir / "audio.m4a"
-    # One core for the audio, one for the video parts: a third process would stretch the audio encode,
-    # the longest single piece, across both (measured: 3.6 s beside two window encodes, ~2 s beside one).
-    with ThreadPoolExecutor(1) as sound, ThreadPoolExecutor(_WORKERS - 1) as pool:
+    with ThreadPoolExecutor(1) as sound, ThreadPoolExecutor(_WORKERS) as pool:
         # The whole audio track (levelled, encoded) is made while the video parts are: it needs no
         # video, and its AAC encode is then off the path the window encodes are on.
         mixing = sound.submit(encode_joined_audio, joined, audio, target_lufs)
