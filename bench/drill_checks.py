@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, LedgerEntry, Scene, Step, User, Variant, utcnow
 from reelsmith.storage.collect import BLOB_CACHE_FOLDER
-from reelsmith.vocabulary import CLIP_PRICE, TERMINAL_STATUSES, GenerationStatus, SceneStatus
+from reelsmith.vocabulary import CLIP_PRICE, TERMINAL_STATUSES, GenerationStatus, SceneStatus, StepStatus
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def stuck_states(session: Session, generation_ids: list[str]) -> list[str]:
             f"{s.name}={s.status}/{s.attempts}"
             + (f" beat {(now - s.heartbeat_at).total_seconds():.0f}s ago" if s.heartbeat_at else "")
             for s in steps
-            if s.status != "done"
+            if s.status != StepStatus.DONE
         ]
         parts = []
         for variant in gen.variants:

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from reelsmith.config import Settings
+from tests.fakes.media import make_mp4
+from tests.fakes.server import CdnServer
 from tests.support.databases import PostgresSchemas, PostgresTemplate, SqliteTemplate
 from tests.support.limits import flush_rate_limits
 
@@ -111,3 +113,16 @@ def _fresh_rate_limits() -> None:
     url = os.environ.get("REELSMITH_TEST_REDIS_URL", "")
     if url:
         flush_rate_limits(url)
+
+
+@pytest.fixture(scope="session")
+def sample_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real 1 s H.264/AAC clip that every provider fake hands out as its generated video."""
+    return make_mp4(tmp_path_factory.mktemp("fake-media") / "sample.mp4").read_bytes()
+
+
+@pytest.fixture
+def cdn() -> Iterator[CdnServer]:
+    """The origin serving a provider fake's output files, as provider CDNs do."""
+    with CdnServer() as server:
+        yield server

@@ -1,10 +1,8 @@
 """The contract tests use the remote-adapter fixtures (fakes on loopback, settings pointing at them)."""
 
 from tests.providers_remote.conftest import (  # noqa: F401
-    cdn,
     make_registry,
     make_settings,
     reference_png,
-    sample_mp4,
     sleeps,
 )

@@ -6,7 +6,7 @@ The runtime's dispatcher only records here, so each test sees exactly what one p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -27,36 +27,9 @@ from reelsmith.vocabulary import (
     StepStatus,
     VariantStatus,
 )
+from tests.support.dispatch import Recorder
 
 LONG_AGO = timedelta(hours=1)  # far beyond the test settings' 120 s staleness
-
-
-@dataclass
-class Recorder:
-    """A Dispatcher that notes what it is asked to run."""
-
-    advanced: list[str] = field(default_factory=list)
-    submitted: list[str] = field(default_factory=list)
-    polled: list[str] = field(default_factory=list)
-    spoken: list[str] = field(default_factory=list)
-
-    def advance(self, generation_id: str) -> None:
-        self.advanced.append(generation_id)
-
-    def submit_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
-        self.submitted.append(scene_id)
-
-    def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
-        self.polled.append(scene_id)
-
-    def speak_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
-        self.spoken.append(scene_id)
-
-    def clear(self) -> None:
-        self.advanced.clear()
-        self.submitted.clear()
-        self.polled.clear()
-        self.spoken.clear()
 
 
 @pytest.fixture

@@ -34,7 +34,6 @@ from reelsmith.vocabulary import AspectRatio, Mode, Transition
 from tests.fakes.comfyui_fake import ComfyUIFake
 from tests.fakes.fal_fake import FalFake
 from tests.fakes.gemini_fake import GeminiFake
-from tests.fakes.media import make_mp4
 from tests.fakes.openai_fake import OpenAIFake
 from tests.fakes.replicate_fake import SENSITIVE, ReplicateFake
 from tests.fakes.runway_fake import RunwayFake
@@ -42,19 +41,6 @@ from tests.fakes.server import CdnServer, FakeServer, FaultPlan, Recorded, malfo
 from tests.pipeline.helpers import PROVIDER_ENV, replicate_runtime, wait_for_end
 
 # Credentials and endpoints a developer may have exported; a test sets only the ones it means.
-
-
-@pytest.fixture(scope="module")
-def sample_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real 1 s H.264/AAC clip that every fake hands out as its generated video."""
-    return make_mp4(tmp_path_factory.mktemp("fake-media") / "sample.mp4").read_bytes()
-
-
-@pytest.fixture
-def cdn() -> Iterator[CdnServer]:
-    """The origin serving output files, as provider CDNs do."""
-    with CdnServer() as server:
-        yield server
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ state may send the submission again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from reelsmith.vocabulary import GenerationStatus, SceneStatus, VariantStatus
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, slow_fault
 from tests.pipeline.test_uncertain_submits import _run, runtime_on
+from tests.support.dispatch import Recorder
 
 
 def test_a_create_the_provider_holds_is_waited_for_not_sent_again(
@@ -47,38 +47,6 @@ def test_a_create_the_provider_holds_is_waited_for_not_sent_again(
         assert len(fake.jobs) == 1
         (call,) = calls
         assert call.sends == 1
-
-
-@pytest.fixture(scope="module")
-def sample_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from tests.fakes.media import make_mp4
-
-    return make_mp4(tmp_path_factory.mktemp("races-media") / "sample.mp4").read_bytes()
-
-
-@pytest.fixture
-def cdn() -> Iterator[CdnServer]:
-    with CdnServer() as server:
-        yield server
-
-
-@dataclass
-class Recorder:
-    """A Dispatcher that notes the submissions it is asked to run."""
-
-    submitted: list[str] = field(default_factory=list)
-
-    def advance(self, generation_id: str) -> None:
-        pass
-
-    def submit_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
-        self.submitted.append(scene_id)
-
-    def poll_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
-        pass
-
-    def speak_scene(self, scene_id: str, delay_s: float = 0.0) -> None:
-        pass
 
 
 @pytest.fixture

@@ -25,25 +25,11 @@ from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import Mode
 from tests.fakes.comfyui_fake import ComfyUIFake
 from tests.fakes.fal_fake import FalFake
-from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, Reply, created_then_dropped, created_then_slow
 from tests.pipeline.helpers import PROVIDER_ENV, wait_for_end
 
 GRANT = 500
-
-
-@pytest.fixture(scope="module")
-def sample_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real 1 s clip every fake hands out."""
-    return make_mp4(tmp_path_factory.mktemp("uncertain-media") / "sample.mp4").read_bytes()
-
-
-@pytest.fixture
-def cdn() -> Iterator[CdnServer]:
-    """The origin serving output files."""
-    with CdnServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ Backoff sleeps are recorded, not slept: every adapter is built with `http_sleep=
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,7 @@ import pytest
 
 from reelsmith.config import Settings
 from reelsmith.providers.registry import ProviderRegistry
-from tests.fakes.media import image_bytes, make_mp4
-from tests.fakes.server import CdnServer
+from tests.fakes.media import image_bytes
 
 # Every credential empty unless a test sets it, so a developer's real keys never leak into a test.
 NO_KEYS: dict[str, Any] = {
@@ -26,12 +25,6 @@ NO_KEYS: dict[str, Any] = {
     "LUMAAI_API_KEY": "",
     "COMFYUI_URL": "",
 }
-
-
-@pytest.fixture(scope="session")
-def sample_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A real 1 s H.264/AAC MP4 that fakes return as their generated clip."""
-    return make_mp4(tmp_path_factory.mktemp("fake-media") / "sample.mp4").read_bytes()
 
 
 @pytest.fixture
@@ -75,10 +68,3 @@ def make_registry(
         return ProviderRegistry(make_settings(**overrides), http_sleep=sleeps.append)
 
     return build
-
-
-@pytest.fixture
-def cdn() -> Iterator[CdnServer]:
-    """A second origin serving output files, like a provider's CDN."""
-    with CdnServer() as server:
-        yield server
