@@ -3,16 +3,18 @@ joined audio, and a windowed stitch levels by them to the target."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from pathlib import Path
 
 import pytest
 
+from reelsmith.errors import MediaError
 from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from reelsmith.media.loudness import METER, loudness
 from reelsmith.media.stitch import stitch
-from reelsmith.media.stitch.joined_audio import JoinedAudio
+from reelsmith.media.stitch.joined_audio import JoinedAudio, levelling
 from reelsmith.media.stitch.meter import ClipMeter, joined_loudness, meter_clip
 from reelsmith.media.stitch.scan import scan_clip
 from reelsmith.media.stitch.soundtrack import SoundtrackMode
@@ -110,3 +112,19 @@ def test_meters_for_only_some_clips_fall_back_to_measuring(uneven_clips: list[Pa
     dest = tmp_path / "measured.mp4"
     stitch(uneven_clips, dest, transition="fade", transition_s=0.5, target_lufs=-14.0, meters=partial)
     assert loudness(dest) == pytest.approx(-14.0, abs=0.5)
+
+
+def test_with_every_clip_metered_levelling_reads_no_audio(uneven_clips: list[Path], tmp_path: Path) -> None:
+    # The scans point at files that are gone by the time the gain is worked out: only the meters can
+    # give it. Without them the same levelling has to read the audio, and fails.
+    scans = [scan_clip(c) for c in uneven_clips]
+    meters = tuple(meter_clip(s.path, s.info, s.video_duration_s) for s in scans)
+    gone = tuple(dataclasses.replace(s, path=tmp_path / f"gone{n}.mp4") for n, s in enumerate(scans))
+
+    metered = JoinedAudio(gone, 15, scans[0].fps, None, SoundtrackMode.MIX, meters)
+    gain = float(re.fullmatch(r"volume=(-?[\d.]+)dB", levelling(metered, -14.0))[1])  # type: ignore[index]
+    integrated, _ = joined_loudness(meters, [s.video_duration_s for s in scans], 0.5)
+    assert gain == pytest.approx(-14.0 - integrated, abs=0.01)
+
+    with pytest.raises(MediaError):
+        levelling(dataclasses.replace(metered, meters=()), -14.0)
