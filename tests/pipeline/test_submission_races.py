@@ -28,16 +28,16 @@ from tests.support.dispatch import Recorder
 def test_a_create_the_provider_holds_is_waited_for_not_sent_again(
     settings: Settings, sample_mp4: bytes, cdn: CdnServer
 ) -> None:
-    # The provider sits on the create for 3 s before making the job, well past `stale_after_s`: the
-    # reaper hands the scene out again meanwhile, and the task that gets it must see the send alive.
+    # The provider sits on the create for 4 s before making the job, twice `stale_after_s`: the reaper
+    # hands the scene out again meanwhile, and the task that gets it must see the send alive.
     with ReplicateFake(sample_mp4, cdn, polls_needed=1) as fake:
-        fake.inject("create", slow_fault(3.0))
+        fake.inject("create", slow_fault(4.0))
         with runtime_on(
             settings,
             REPLICATE_API_TOKEN=fake.key,
             replicate_base_url=fake.base_url,
             provider_timeout_s=10.0,
-            stale_after_s=1.0,
+            stale_after_s=2.0,
             reaper_interval_s=0.2,
             workers=3,
         ) as rt:

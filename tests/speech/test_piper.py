@@ -44,9 +44,11 @@ def test_piper_word_timings_are_monotonic_and_cover_the_speech() -> None:
     assert all(a.end_s <= b.start_s + 1e-6 for a, b in itertools.pairwise(words))
     samples, rate = read_wav(result.audio)
     voiced = voiced_spans(samples, rate)
-    # The first word starts where sound starts and the last ends where it stops (within 80 ms).
+    # The first word starts where sound starts (within 80 ms). The last ends where sound stops or a little
+    # after: its final consonant's release is too quiet to count as voiced (11-93 ms later over 40 runs,
+    # Piper's output varying from run to run), so up to 150 ms after, never before.
     assert words[0].start_s == pytest.approx(voiced[0][0], abs=0.08)
-    assert words[-1].end_s == pytest.approx(voiced[-1][1], abs=0.08)
+    assert 0.0 <= words[-1].end_s - voiced[-1][1] <= 0.15
     assert words[-1].end_s <= result.duration_s
 
 

@@ -22,15 +22,23 @@ def beat_interval_s(settings: Settings) -> float:
 
 @contextmanager
 def beating(interval_s: float, beat: Callable[[], None], name: str) -> Iterator[None]:
-    """Call `beat` every `interval_s` until the block ends; the last beat has finished when it does."""
+    """Call `beat` as the block starts and then every `interval_s` until it ends; the last beat has finished
+    when it does.
+
+    The first beat is at once because the row's timestamp was set when the work was decided, and getting
+    to the slow part (building a request, say) can take a good share of the staleness period on a busy
+    machine: counted from there, one late beat would pass for death.
+    """
     stop = threading.Event()
 
     def run() -> None:
-        while not stop.wait(interval_s):
+        while True:
             try:
                 beat()
             except Exception:  # a missed beat only risks a harmless duplicate run or a lookup
                 log.warning("heartbeat %s failed", name, exc_info=True)
+            if stop.wait(interval_s):
+                return
 
     thread = threading.Thread(target=run, name=f"heartbeat-{name}", daemon=True)
     thread.start()
