@@ -17,6 +17,7 @@ from reelsmith.media.encode import audio_args
 from reelsmith.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from reelsmith.media.filters import num
 from reelsmith.media.loudness import METER, levelling_gain
+from reelsmith.media.stitch.aac_parts import encode_in_parts, parts_for
 from reelsmith.media.stitch.meter import ClipMeter, levelling_from_meters
 from reelsmith.media.stitch.normalise import audio_chain
 from reelsmith.media.stitch.scan import ClipScan
@@ -81,12 +82,18 @@ def encode_joined_audio(audio: JoinedAudio, dest: Path, target_lufs: float | Non
     """Write the joined track to ``dest`` (AAC in MP4), levelled to ``target_lufs`` when given.
 
     Measuring first and encoding once with the gain was measured faster than mixing once into a WAV
-    and reading that twice: the AAC encode dominates either way.
+    and reading that twice: the AAC encode dominates either way. A track long enough is encoded in
+    parts side by side (`aac_parts`).
     """
     args, chains, current = audio.graph()
     if target_lufs is not None:
         chains.append(f"[{current}]{levelling(audio, target_lufs)}[levelled]")
         current = "levelled"
+    parts = parts_for(audio.length_s)
+    if parts > 1:
+        return encode_in_parts(
+            args, chains, current, audio.length_s, dest, parts=parts, timeout_s=120 + audio.length_s
+        )
     tmp = dest.with_name(f".{dest.stem}.{os.getpid()}.part.m4a")
     try:
         run_ffmpeg(
