@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,10 @@ from reelsmith.errors import MediaError
 from reelsmith.media.encode import SAMPLE_RATE, audio_args
 from reelsmith.media.ffmpeg import ffmpeg_pipe, run_ffmpeg
 from reelsmith.media.stitch.aac_parts import FRAME, adts_frames, encode_in_parts, parts_for, spans
+from reelsmith.media.stitch.joined_audio import JoinedAudio, encode_joined_audio
+from reelsmith.media.stitch.scan import scan_clip
+from reelsmith.media.stitch.soundtrack import SoundtrackMode
+from tests.support.foreign_clips import foreign_clip
 
 SECONDS = 30.0
 PARTS = 3
@@ -56,10 +61,10 @@ def test_spans_cover_the_track_at_frame_boundaries_with_handles() -> None:
     assert planned[1].encode_from < planned[1].start
 
 
-def test_short_tracks_are_encoded_whole_and_long_ones_in_at_most_four_parts() -> None:
+def test_short_tracks_are_encoded_whole_and_long_ones_in_two_parts() -> None:
     assert parts_for(10.0) == 1
     assert parts_for(30.0) == 2
-    assert parts_for(600.0) == 4
+    assert parts_for(600.0) == 2
 
 
 def test_anything_but_adts_is_refused_by_name() -> None:
@@ -107,3 +112,25 @@ def test_splices_do_not_click(tmp_path: Path) -> None:
     worst = max(blocks[i - 1 : i + 2].max() for i in at_splices)
     print(f"largest error next to a splice {worst:.0f}, usual {usual:.0f} (of 32768)")
     assert worst <= 3 * usual
+
+
+def test_a_stitch_s_joined_audio_in_parts_lines_up_with_the_same_mix_encoded_whole(tmp_path: Path) -> None:
+    # Four foreign 7 s clips (44.1 kHz tones), 0.5 s crossfades: 26.5 s, so two parts.
+    clips = [foreign_clip(tmp_path / f"c{n}.mp4", "provider", seconds=7, hue=40 * n) for n in range(4)]
+    audio = JoinedAudio(tuple(scan_clip(c) for c in clips), 15, Fraction(30), None, SoundtrackMode.MIX)
+    assert parts_for(audio.length_s) == 2
+    spliced = _pcm(encode_joined_audio(audio, tmp_path / "parts.m4a", None))
+    args, chains, label = audio.graph()
+    whole = tmp_path / "whole.m4a"
+    run_ffmpeg([*args, "-filter_complex", ";".join(chains), "-map", f"[{label}]", *audio_args(),
+                "-t", str(audio.length_s), "-f", "mp4", str(whole)])  # fmt: skip
+    reference = _pcm(whole)
+    total = round(audio.length_s * SAMPLE_RATE)
+    assert len(reference) == total
+    assert total <= len(spliced) < total + FRAME
+    inner = slice(FRAME, total - FRAME)
+    lags = {
+        lag: _snr_db(np.roll(spliced[:total], lag, axis=0)[inner], reference[inner]) for lag in (-1, 0, 1)
+    }
+    assert max(lags, key=lambda lag: lags[lag]) == 0
+    assert lags[0] > 20

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.staticfiles import StaticFiles
 
 from reelsmith.media.stitch import stitch
+from reelsmith.media.stitch.aac_parts import parts_for
 from tests.support import serve_in_thread
 from tests.support.foreign_clips import foreign_clip
 from tests.web.conftest import CHROMIUM_ARGS, chromium_or_skip
@@ -111,3 +112,41 @@ def test_the_stitched_video_plays_to_the_end_and_every_clip_shows_its_own_pictur
     assert played["time"] == pytest.approx(played["duration"], abs=0.05)
     assert played["duration"] == pytest.approx(4 * 2.5 - 3 * 0.5, abs=0.05)
     assert played["corrupted"] == 0
+
+
+# Plays to the end and reports how much audio the browser decoded on the way.
+PLAY_WITH_SOUND = PLAY_TO_END.replace(
+    "corrupted: q.corruptedVideoFrames,",
+    "corrupted: q.corruptedVideoFrames, audio: v.webkitAudioDecodedByteCount,",
+)
+
+
+def test_a_stitch_long_enough_for_its_audio_to_be_encoded_in_parts_plays_with_its_sound(
+    tmp_path: Path,
+) -> None:
+    # Four 7 s clips: 26.5 s joined, so the AAC track is encoded as two spliced parts.
+    encoders = ("medium-bframes", "main-no-bframes", "baseline", "provider")
+    clips = [foreign_clip(tmp_path / f"{e}.mp4", e, seconds=7, hue=70 * n) for n, e in enumerate(encoders)]
+    stitched = tmp_path / "stitched.mp4"
+    stitch(clips, stitched, transition="fade", transition_s=0.5, target_lufs=-14.0)
+    assert parts_for(4 * 7 - 3 * 0.5) == 2
+    with av.open(str(stitched)) as container:
+        audio = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(audio))
+    assert samples == pytest.approx(26.5 * 48000, abs=1024)  # every sample there, the priming skipped
+    (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
+    app = Starlette()
+    app.mount("/", StaticFiles(directory=tmp_path, html=True))
+    with serve_in_thread(app) as url, playwright_api.sync_playwright() as p:
+        browser: Any = p.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url + "/index.html")
+            played = page.evaluate(PLAY_WITH_SOUND)
+        finally:
+            browser.close()
+    assert played["error"] is None
+    assert played["duration"] == pytest.approx(26.5, abs=0.05)
+    assert played["time"] == pytest.approx(played["duration"], abs=0.05)
+    assert played["corrupted"] == 0
+    assert played["audio"] > 0

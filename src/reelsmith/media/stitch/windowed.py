@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from reelsmith.media.encode import REENCODE_CRF, mp4_args, video_args
+from reelsmith.media.encode import HOUSE_PRESET, QUICK_PRESET, REENCODE_CRF, mp4_args, video_args
 from reelsmith.media.ffmpeg import run_ffmpeg
 from reelsmith.media.filters import num
 from reelsmith.media.h264 import first_sps
@@ -185,7 +185,14 @@ def _join_graph(na: int, nb: int, overlap: int, fps: Fraction, transition: Trans
 
 
 def _encode_join(
-    a: ClipScan, b: ClipScan, cut_a: _Cut, cut_b: _Cut, transition: Transition, overlap: int, out: Path
+    a: ClipScan,
+    b: ClipScan,
+    cut_a: _Cut,
+    cut_b: _Cut,
+    transition: Transition,
+    overlap: int,
+    out: Path,
+    preset: str = HOUSE_PRESET,
 ) -> int:
     """Encode tail of ``a`` + head of ``b`` through xfade into ``out``; return its frame count."""
     fps = a.fps
@@ -193,13 +200,15 @@ def _encode_join(
     frames = na + nb - overlap
     target = Target.from_first(a.info)
     graph = _join_graph(na, nb, overlap, fps, transition)
+    encoding = video_args(
+        crf=REENCODE_CRF, fps=fps, timescale=target.timescale, keep_colour=True, preset=preset
+    )
     run_ffmpeg(
         [
             "-ss", num(float(cut_a.tail / fps)), "-i", str(a.path),
             "-t", num(float((nb + 1) / fps)), "-i", str(b.path),
             "-filter_complex", graph, "-map", "[v]", "-frames:v", str(frames), "-an",
-            *video_args(crf=REENCODE_CRF, fps=fps, timescale=target.timescale, keep_colour=True),
-            *mp4_args(), str(out),
+            *encoding, *mp4_args(), str(out),
         ],
         timeout_s=60 + frames,
     )  # fmt: skip
@@ -263,8 +272,17 @@ def _encode_joins(
             outs[i] = (window.path, window.frames)
             continue
         path = workdir / f"join_{i}.mp4"
+        # The stitch is waited for (the window made ahead, off that path, keeps the smaller house encode).
         futures[i] = pool.submit(
-            _encode_join, scans[i], scans[i + 1], cuts[i], cuts[i + 1], transition, overlap, path
+            _encode_join,
+            scans[i],
+            scans[i + 1],
+            cuts[i],
+            cuts[i + 1],
+            transition,
+            overlap,
+            path,
+            QUICK_PRESET,
         )
     for i, future in futures.items():
         outs[i] = (workdir / f"join_{i}.mp4", future.result())
