@@ -137,6 +137,8 @@ def main() -> None:
                         if gen.status in TERMINAL_STATUSES:
                             status, completed_at, error = gen.status, gen.completed_at, gen.error_message
                             steps = list(session.scalars(select(Step).where(Step.generation_id == gen_id)))
+                            scenes = [s for v in gen.variants for s in v.scenes]
+                            stored = max(s.completed_at for s in scenes if s.completed_at)
                             break
                     if time.monotonic() > deadline:
                         raise SystemExit(f"the generation did not end within {args.timeout:.0f} s")
@@ -154,6 +156,12 @@ def main() -> None:
               f" arrivals spread over {spread:.1f} s")  # fmt: skip
         print(f"{'':34}{'seconds':>10}")
         print(f"{'finish latency (last arrival -> done)':34}{latency:10.2f}")
+        stored_at = stored.replace(tzinfo=stored.tzinfo or UTC).timestamp()
+        print(f"{'  last clip fetched and stored':34}{stored_at - last_arrival:10.2f}")
+        stitch_start = next((s.started_at for s in steps if s.name == "stitch" and s.started_at), None)
+        if stitch_start is not None:
+            handed = stitch_start.replace(tzinfo=stitch_start.tzinfo or UTC).timestamp() - stored_at
+            print(f"{'  until the stitch starts':34}{handed:10.2f}")
         for name in ("stitch", "thumbnail"):
             print(f"{'  step ' + name:34}{step_seconds(steps, name):10.2f}")
         print(f"{'baseline: full re-encode finish':34}{old:10.2f}")

@@ -1,7 +1,11 @@
-"""The finishing steps: stitch each variant's clips into its final video, then its poster.
+"""The finishing steps: stitch each variant's clips into its final video, with its poster, then mark it done.
 
 A narrated variant's stitched video then gets its scenes' lines mixed over it and its captions (stored
-as files, and burned in when asked) before it is stored as the final video.
+as files, and burned in when asked) before it is stored as the final video. The poster and the hover
+preview are made from the final file while the stitch step still has it on local disk, beside storing
+it: after the last clip arrives a generation is waited for, and a step of their own would read the
+video back from the blob store (a download, with S3) before decoding its middle. The thumbnail step
+makes them only for a video that has none (one stitched before posters came with the stitch).
 """
 
 from __future__ import annotations
@@ -105,13 +109,18 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 final = narrate(rt, out, narration, Path(tmp), stack)
                 out = final.video
                 captions = store_captions(rt, generation_id, variant.kind, render, final)
-            blob = store_video(rt, keys.final_video(generation_id, variant.kind, render), out)
-        results[variant.id] = {"blob": dataclasses.asdict(blob), "captions": captions}
+            with ThreadPoolExecutor(1) as beside:
+                storing = beside.submit(
+                    store_video, rt, keys.final_video(generation_id, variant.kind, render), out
+                )
+                posters = _posters(rt, out, generation_id, variant.kind, render, Path(tmp))
+                blob = storing.result()
+        results[variant.id] = {"blob": dataclasses.asdict(blob), "captions": captions, **posters}
     return {"variants": results}
 
 
 def apply_stitch(session: Session, gen: Generation, output: dict[str, Any]) -> None:
-    """Point each variant at its final video; a re-stitch releases the one it replaces."""
+    """Point each variant at its final video and its poster; a re-stitch releases the ones it replaces."""
     for variant_id, result in output["variants"].items():
         variant = session.get(Variant, variant_id)
         if variant is None:
@@ -121,6 +130,8 @@ def apply_stitch(session: Session, gen: Generation, output: dict[str, Any]) -> N
         variant.video_asset_id = add_asset(session, gen.user_id, gen.id, "video", blob).id
         release_asset(session, gen.id, replaced)
         _attach_captions(session, gen, variant, result.get("captions") or {})
+        if "thumbnail" in result:
+            _attach_posters(session, gen, variant, result)
         variant.updated_at = utcnow()
 
 
@@ -137,18 +148,48 @@ def _attach_captions(session: Session, gen: Generation, variant: Variant, captio
         release_asset(session, gen.id, asset_id)
 
 
-def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
-    """Make the poster and the animated hover preview of every variant's final video."""
+def _posters(
+    rt: Runtime, video: Path, generation_id: str, kind: str, render: str, tmp: Path
+) -> dict[str, Any]:
+    """Make and store the poster and the animated hover preview of the final ``video`` (on local disk),
+    named after its render."""
     from reelsmith.media.preview import make_preview
     from reelsmith.media.thumbnail import make_thumbnail
 
+    thumb, preview = tmp / "thumb.jpg", tmp / "preview.webp"
+    # Poster and preview each decode a few seconds around the middle: side by side, one core each.
+    with ThreadPoolExecutor(1) as beside:
+        previewing = beside.submit(make_preview, video, preview, width=PREVIEW_WIDTH)
+        size = make_thumbnail(video, thumb)
+        previewing.result()
+    thumb_key = keys.final_thumbnail(generation_id, kind, render)
+    poster = store_image(rt, thumb_key, thumb, "image/jpeg", size)
+    preview_size = (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
+    moving = store_image(
+        rt, keys.final_preview(generation_id, kind, render), preview, "image/webp", preview_size
+    )
+    return {"thumbnail": dataclasses.asdict(poster), "preview": dataclasses.asdict(moving)}
+
+
+def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
+    """Make the poster and hover preview of every variant's final video that has none of its own yet (the
+    stitch makes them); None for a variant whose poster is already its video's."""
     results: dict[str, Any] = {}
     with rt.db.read() as session:
-        todo = [
-            (v.id, v.kind, session.get(Asset, v.video_asset_id))
-            for v in _variants(session, generation_id)
-            if v.video_asset_id
-        ]
+        todo = []
+        for v in _variants(session, generation_id):
+            if not v.video_asset_id:
+                continue
+            video = session.get(Asset, v.video_asset_id)
+            poster = session.get(Asset, v.thumbnail_asset_id) if v.thumbnail_asset_id else None
+            if (
+                video is not None
+                and poster is not None
+                and poster.storage_key == keys.poster_of_final(video.storage_key)
+            ):
+                results[v.id] = None
+                continue
+            todo.append((v.id, v.kind, video))
     for variant_id, kind, video in todo:
         if video is None:
             raise ReelsmithError(f"variant {kind} lost its video", code="pipeline")
@@ -156,34 +197,27 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
             rt.blobs.local_path(video.storage_key) as path,
             tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp,
         ):
-            thumb, preview = Path(tmp) / "thumb.jpg", Path(tmp) / "preview.webp"
-            render = keys.render_id()
-            # Poster and preview each decode a few seconds around the middle: side by side, one core each.
-            with ThreadPoolExecutor(1) as beside:
-                previewing = beside.submit(make_preview, path, preview, width=PREVIEW_WIDTH)
-                size = make_thumbnail(path, thumb)
-                previewing.result()
-            thumb_key = keys.final_thumbnail(generation_id, kind, render)
-            blob = store_image(rt, thumb_key, thumb, "image/jpeg", size)
-            preview_size = (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
-            moving = store_image(
-                rt, keys.final_preview(generation_id, kind, render), preview, "image/webp", preview_size
-            )
-        results[variant_id] = {"thumbnail": dataclasses.asdict(blob), "preview": dataclasses.asdict(moving)}
+            results[variant_id] = _posters(rt, path, generation_id, kind, keys.render_id(), Path(tmp))
     return {"variants": results}
 
 
+def _attach_posters(session: Session, gen: Generation, variant: Variant, blobs: dict[str, Any]) -> None:
+    """Point the variant at its new poster and preview, releasing the ones they replace."""
+    thumb, preview = StoredBlob(**blobs["thumbnail"]), StoredBlob(**blobs["preview"])
+    replaced = (variant.thumbnail_asset_id, variant.preview_asset_id)
+    variant.thumbnail_asset_id = add_asset(session, gen.user_id, gen.id, "thumbnail", thumb).id
+    variant.preview_asset_id = add_asset(session, gen.user_id, gen.id, "preview", preview).id
+    for asset_id in replaced:
+        release_asset(session, gen.id, asset_id)
+
+
 def apply_thumbnail(session: Session, gen: Generation, output: dict[str, Any]) -> None:
-    """Attach the posters (releasing those they replace) and mark the variants completed."""
+    """Attach the posters made by this step (releasing those they replace) and mark the variants completed."""
     for variant_id, blobs in output["variants"].items():
         variant = session.get(Variant, variant_id)
         if variant is None:
             continue
-        thumb, preview = StoredBlob(**blobs["thumbnail"]), StoredBlob(**blobs["preview"])
-        replaced = (variant.thumbnail_asset_id, variant.preview_asset_id)
-        variant.thumbnail_asset_id = add_asset(session, gen.user_id, gen.id, "thumbnail", thumb).id
-        variant.preview_asset_id = add_asset(session, gen.user_id, gen.id, "preview", preview).id
-        for asset_id in replaced:
-            release_asset(session, gen.id, asset_id)
+        if blobs is not None:
+            _attach_posters(session, gen, variant, blobs)
         variant.status = VariantStatus.COMPLETED
         variant.updated_at = utcnow()

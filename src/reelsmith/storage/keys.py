@@ -68,6 +68,11 @@ def final_thumbnail(generation_id: str, variant: str, render: str | None = None)
     return f"generations/{generation_id}/{variant}/final{_tag(render)}_thumb.jpg"
 
 
+def poster_of_final(video_key: str) -> str:
+    """Key of the poster made from the final video stored at ``video_key`` (the same render's)."""
+    return f"{video_key.removesuffix('.mp4')}_thumb.jpg"
+
+
 def final_preview(generation_id: str, variant: str, render: str | None = None) -> str:
     """Key of one render of a variant's animated hover preview."""
     return f"generations/{generation_id}/{variant}/final{_tag(render)}_preview.webp"
