@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from reelsmith.db.models import Asset, Generation, Variant
@@ -17,8 +18,10 @@ from reelsmith.vocabulary import AspectRatio, Mode
 from tests.pipeline.helpers import wait_for_end
 
 
-def _finished_video(rt: Runtime) -> tuple[str, str]:
-    """A completed one-clip generation: (its id, its variant's id)."""
+@pytest.fixture
+def finished(inline_runtime: Runtime) -> tuple[Runtime, str, str]:
+    """A completed one-clip generation: (the runtime, its id, its variant's id)."""
+    rt = inline_runtime
     gid = create_generation(
         rt,
         ensure_local_user(rt),
@@ -29,7 +32,7 @@ def _finished_video(rt: Runtime) -> tuple[str, str]:
     )  # fmt: skip
     data = wait_for_end(rt, gid)
     assert data["status"] == "completed", data["error_message"]
-    return gid, data["variants"][0]["id"]
+    return rt, gid, data["variants"][0]["id"]
 
 
 def _keys(rt: Runtime, variant_id: str) -> tuple[str, str, str]:
@@ -44,10 +47,9 @@ def _keys(rt: Runtime, variant_id: str) -> tuple[str, str, str]:
 
 
 def test_the_poster_is_the_final_video_s_own_and_the_thumbnail_step_reads_no_video(
-    inline_runtime: Runtime,
+    finished: tuple[Runtime, str, str],
 ) -> None:
-    rt = inline_runtime
-    gid, variant_id = _finished_video(rt)
+    rt, gid, variant_id = finished
     video, poster, preview = _keys(rt, variant_id)
     assert poster == keys.poster_of_final(video)
     with rt.blobs.local_path(poster) as path, Image.open(path) as image:
@@ -61,10 +63,9 @@ def test_the_poster_is_the_final_video_s_own_and_the_thumbnail_step_reads_no_vid
 
 
 def test_a_video_without_a_poster_of_its_own_gets_one_from_the_thumbnail_step(
-    inline_runtime: Runtime,
+    finished: tuple[Runtime, str, str],
 ) -> None:
-    rt = inline_runtime
-    gid, variant_id = _finished_video(rt)
+    rt, gid, variant_id = finished
     _, stitched_poster, _ = _keys(rt, variant_id)
     with rt.db.write() as session:
         # As a video stitched before posters came with the stitch: its poster is some other picture.
