@@ -104,3 +104,22 @@ def test_a_clip_of_another_size_or_timescale_is_brought_in_line_and_the_rest_sta
     # The clip in the common format is still copied; the remuxed one too (nothing re-encoded in it).
     assert psnr(dest, (0, 60), clips[0], (0, 60)) == float("inf")
     assert psnr(dest, (135, 195), foreign["main-no-bframes"], (15, 75)) == float("inf")
+
+
+def test_clips_no_window_can_be_cut_from_fall_back_saying_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # MPEG-4 Part 2, and H.264 in 4:4:4: neither can be copied beside our 4:2:0 H.264 windows.
+    encodings = {
+        "mpeg4": ["-c:v", "mpeg4", "-q:v", "3"],
+        "h264_444": ["-c:v", "libx264", "-pix_fmt", "yuv444p"],
+    }
+    clips = []
+    for name, args in encodings.items():
+        clips.append(tmp_path / f"{name}.mp4")
+        run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2", *args, str(clips[-1])])
+    with caplog.at_level(logging.INFO, logger="reelsmith.media.stitch"):
+        info = stitch(clips, tmp_path / "x.mp4", transition="fade", transition_s=0.5)
+    assert "clip 0: mpeg4 video, not H.264; clip 1: H.264 in yuv444p, not 8-bit 4:2:0" in caplog.text
+    assert "full transition re-encode" in caplog.text
+    assert info.duration_s == pytest.approx(2 * 2 - 0.5, abs=FRAME)

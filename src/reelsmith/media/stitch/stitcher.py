@@ -187,14 +187,15 @@ def _fade(
     """
     # Imported here: `reelsmith stitch` without a transition never needs the transition code.
     from reelsmith.media.stitch.crossfade import crossfade
-    from reelsmith.media.stitch.windowed import windowed_crossfade
+    from reelsmith.media.stitch.windowed import uncuttable, windowed_crossfade
 
     if windowed_crossfade(
         scans, transition, transition_s, soundtrack, mode, workdir, out,
         target_lufs=target_lufs, ready=ready, meters=meters,
     ):  # fmt: skip
         return target_lufs is not None
-    log.info("stitch: no common format to cut the clips to; full transition re-encode")
+    reasons = "; ".join(f"clip {i}: {why}" for i, s in enumerate(scans) if (why := uncuttable(s)))
+    log.info("stitch: no common format to cut the clips to (%s); full transition re-encode", reasons)
     paths, infos = [s.path for s in scans], [s.info for s in scans]
     crossfade(paths, infos, transition, transition_s, soundtrack, out, soundtrack_mode=mode)
     return False

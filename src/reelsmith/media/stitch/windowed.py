@@ -87,15 +87,28 @@ def _regrid(scans: list[ClipScan], which: Sequence[int], workdir: Path) -> None:
         scans[i] = scan_clip(outs[i])
 
 
+def uncuttable(scan: ClipScan) -> str | None:
+    """Why the clip's video cannot be cut and copied as it is (codec, sampling, pixels, rate), or None."""
+    sig = scan.signature
+    if sig.video_codec != "h264":
+        return f"{sig.video_codec or 'no'} video, not H.264"
+    if sig.pix_fmt != "yuv420p":
+        return f"H.264 in {sig.pix_fmt}, not 8-bit 4:2:0"
+    sps = first_sps(sig.video_extradata)
+    if sps is None:
+        return "H.264 without parameter sets in its header"
+    if not sps.square_pixels:
+        return "H.264 with non-square pixels"
+    if scan.fps.denominator != 1:
+        return f"H.264 at {float(scan.fps):.3f} fps, not a whole frame rate"
+    return None
+
+
 def _shape(scan: ClipScan) -> tuple[int, int, Fraction] | None:
     """(width, height, rate) of a clip whose video can be cut and copied as it is; None if it cannot."""
-    sig = scan.signature
-    sps = first_sps(sig.video_extradata)
-    if sig.video_codec != "h264" or sig.pix_fmt != "yuv420p" or sps is None or not sps.square_pixels:
+    if uncuttable(scan) is not None:
         return None
-    if scan.fps.denominator != 1:
-        return None
-    return sig.width, sig.height, scan.fps
+    return scan.signature.width, scan.signature.height, scan.fps
 
 
 def _prepare(
