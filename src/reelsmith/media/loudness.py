@@ -22,10 +22,12 @@ from reelsmith.media.probe import probe
 DEFAULT_TARGET_LUFS = -14.0  # what the big streaming and social platforms normalise to
 _TRUE_PEAK_DB = -1.0
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf)\s*LUFS", re.S)
-_TRUE_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
-_SILENT_LUFS = -70.0  # ebur128's absolute gate: anything quieter reads as silence
+TRUE_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
+ABSOLUTE_GATE_LUFS = -70.0  # ebur128's absolute gate: anything quieter reads as silence
 # The meter that `levelling_gain` reads: integrated loudness and true peak, no per-frame log.
 METER = "ebur128=peak=true:framelog=quiet"
+# The same meter logging every block's momentary loudness as it goes (what a clip's meter keeps).
+METER_BLOCKS = "ebur128=peak=true:framelog=info"
 
 
 def _ebur128(path: Path, *, true_peak: bool) -> str:
@@ -51,7 +53,7 @@ def loudness(path: Path) -> float:
     """Integrated loudness (LUFS) of the first audio stream of ``path``, measured by ffmpeg's ebur128."""
     path = Path(path)
     value = _last(_INTEGRATED, _ebur128(path, true_peak=False), "loudness", path)
-    return max(_SILENT_LUFS, value)
+    return max(ABSOLUTE_GATE_LUFS, value)
 
 
 def levelling_gain(report: str, target_lufs: float, what: Path | str) -> tuple[float, float]:
@@ -62,13 +64,13 @@ def levelling_gain(report: str, target_lufs: float, what: Path | str) -> tuple[f
     compressed. A silent mix is an error: there is no loudness to bring anywhere.
     """
     integrated = _last(_INTEGRATED, report, "loudness", what)
-    peak = _last(_TRUE_PEAK, report, "true peak", what)
+    peak = _last(TRUE_PEAK, report, "true peak", what)
     return integrated, gain_to(integrated, peak, target_lufs, what)
 
 
 def gain_to(integrated: float, true_peak_db: float, target_lufs: float, what: Path | str) -> float:
     """The gain (dB) bringing audio of this loudness and true peak to the target (see `levelling_gain`)."""
-    if integrated <= _SILENT_LUFS:
+    if integrated <= ABSOLUTE_GATE_LUFS:
         raise MediaError(f"{what} is silent; there is no loudness to normalise")
     return min(target_lufs - integrated, _TRUE_PEAK_DB - true_peak_db)
 

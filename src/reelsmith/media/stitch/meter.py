@@ -21,17 +21,15 @@ from typing import Any
 
 from reelsmith.media.ffmpeg import ffmpeg_report
 from reelsmith.media.filters import num
-from reelsmith.media.loudness import METER, gain_to
+from reelsmith.media.loudness import ABSOLUTE_GATE_LUFS, METER_BLOCKS, TRUE_PEAK, gain_to
 from reelsmith.media.probe import MediaInfo
 from reelsmith.media.stitch.normalise import audio_chain
 
 BLOCK_S = 0.4  # one gating block
 STEP_S = 0.1  # one block starts every STEP_S
 _FLOOR = -120.0  # silence, as a number JSON can hold (ebur128 itself reports -120.7)
-_ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = 10.0
 _MOMENTARY = re.compile(r"\bt:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+|-inf)")
-_TRUE_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS", re.S)
 
 
 @dataclass(frozen=True)
@@ -61,14 +59,14 @@ def meter_clip(path: Path, info: MediaInfo, video_duration_s: float) -> ClipMete
         return ClipMeter((), _FLOOR)
     chain = audio_chain("0:a:0", video_duration_s, "a")
     report = ffmpeg_report(
-        ["-i", str(path), "-filter_complex", f"{chain};[a]{METER.replace('quiet', 'info')}[m]",
+        ["-i", str(path), "-filter_complex", f"{chain};[a]{METER_BLOCKS}[m]",
          "-map", "[m]", "-f", "null", "-"],
         timeout_s=60 + video_duration_s,
     )  # fmt: skip
     blocks = tuple(
         _level(value) for at, value in _MOMENTARY.findall(report) if float(at) >= BLOCK_S - STEP_S / 2
     )
-    peaks = _TRUE_PEAK.findall(report)
+    peaks = TRUE_PEAK.findall(report)
     return ClipMeter(blocks, _level(peaks[-1]) if peaks else _FLOOR)
 
 
@@ -99,9 +97,9 @@ def joined_loudness(
 
 def _gated(blocks: Sequence[float]) -> float:
     """BS.1770's gated mean: blocks over -70 LUFS, then those within 10 LU of their mean."""
-    loud = [b for b in blocks if b > _ABSOLUTE_GATE]
+    loud = [b for b in blocks if b > ABSOLUTE_GATE_LUFS]
     if not loud:
-        return _ABSOLUTE_GATE
+        return ABSOLUTE_GATE_LUFS
     relative = _lufs(_mean_power(loud)) - _RELATIVE_GATE
     kept = [b for b in loud if b > relative]
     return _lufs(_mean_power(kept))

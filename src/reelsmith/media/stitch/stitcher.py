@@ -195,6 +195,9 @@ def _fade(
     ):  # fmt: skip
         return target_lufs is not None
     reasons = "; ".join(f"clip {i}: {why}" for i, s in enumerate(scans) if (why := uncuttable(s)))
+    # Every clip cuttable on its own: what failed was their timing (an MP4 timescale not 1/n, or
+    # keyframes too sparse even after re-encoding).
+    reasons = reasons or "their keyframes or timescale"
     log.info("stitch: no common format to cut the clips to (%s); full transition re-encode", reasons)
     paths, infos = [s.path for s in scans], [s.info for s in scans]
     crossfade(paths, infos, transition, transition_s, soundtrack, out, soundtrack_mode=mode)

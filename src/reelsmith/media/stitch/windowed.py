@@ -65,7 +65,8 @@ def _regrid(scans: list[ClipScan], which: Sequence[int], workdir: Path) -> None:
     """Re-encode the video of the clips at ``which`` with the house GOP (a keyframe a second), in place.
 
     Size and rate already match; the pictures and their colour description pass through unchanged and
-    the audio is copied, so only the keyframe grid differs from the original.
+    the audio is copied, so only the keyframe grid differs from the original. The stitch is waited for:
+    x264's quick preset (half the CPU; a 5.3 s 720p film clip with one keyframe took 0.45 s, against 1.03).
     """
     outs = {i: workdir / f"regrid_{i}.mp4" for i in which}
 
@@ -75,7 +76,7 @@ def _regrid(scans: list[ClipScan], which: Sequence[int], workdir: Path) -> None:
             [
                 "-i", str(scan.path), "-map", "0:v:0", "-map", "0:a:0?", "-c:a", "copy",
                 *video_args(crf=REENCODE_CRF, fps=scan.fps, timescale=Target.from_first(scan.info).timescale,
-                            keep_colour=True),
+                            keep_colour=True, preset=QUICK_PRESET),
                 *mp4_args(), str(outs[i]),
             ],
             timeout_s=60 + scan.video_duration_s * 10,
