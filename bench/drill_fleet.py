@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from bench.drill_services import HOST, free_port, wait_for
+from bench.drill_services import HOST, wait_for
+
+from tests.support.serving import free_port
 
 SECRET = "drill-secret-key-shared-by-every-process"
 METRICS_TOKEN = "drill-metrics"

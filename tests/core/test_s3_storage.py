@@ -18,32 +18,19 @@ from reelsmith.errors import InvalidInput, NotFound
 from reelsmith.generations.reading import get_generation, read_generation
 from reelsmith.server.app import create_app
 from reelsmith.storage import BlobStore, LocalBlobStore, keys, open_blob_store
-from tests.support import free_port, wait_until
+from tests.support import wait_until
+from tests.support.buckets import s3_server
 
-moto_server = pytest.importorskip("moto.server")
 boto3 = pytest.importorskip("boto3")
 
 BUCKET = "reelsmith-test"
-CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "test-key",
-    "AWS_SECRET_ACCESS_KEY": "test-secret",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """An S3 server on loopback with an empty bucket, and credentials for it in the environment."""
-    port = free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in CREDENTIALS.items():
-            env.setenv(name, value)
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
-        yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(params=["local", "s3"])

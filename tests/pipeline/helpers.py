@@ -41,6 +41,27 @@ def replicate_runtime(settings: Settings, fake: ReplicateFake) -> Iterator[Runti
         runtime.close()
 
 
+@contextmanager
+def runtime_on(settings: Settings, **values: Any) -> Iterator[Runtime]:
+    """A runtime on the test database with `values` as its settings and its consumer running.
+
+    Provider calls time out after a second, so that a fake's held reply is a lost one quickly.
+    """
+    base: dict[str, Any] = {
+        **{name: "" for name in PROVIDER_ENV if name != "OPENAI_BASE_URL"},
+        "data_dir": settings.data_dir,
+        "database_url": settings.database_url,
+        "reaper_interval_s": settings.reaper_interval_s,
+        "provider_timeout_s": 1.0,
+    }
+    runtime = build_runtime(Settings(_env_file=None, **{**base, **values}))  # type: ignore[call-arg]
+    try:
+        with embedded_worker(runtime):
+            yield runtime
+    finally:
+        runtime.close()
+
+
 def wait_for_end(rt: Runtime, generation_id: str, timeout_s: float = 120.0) -> dict[str, Any]:
     """Poll the database until the generation ends (or fail the test at the deadline)."""
 

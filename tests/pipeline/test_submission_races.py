@@ -21,7 +21,8 @@ from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import GenerationStatus, SceneStatus, VariantStatus
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, slow_fault
-from tests.pipeline.test_uncertain_submits import _run, runtime_on
+from tests.pipeline.helpers import runtime_on
+from tests.pipeline.test_uncertain_submits import _run
 from tests.support.dispatch import Recorder
 
 

@@ -7,8 +7,6 @@ cannot (fal, Runway) fail the scene as "submission uncertain" and refund the cli
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +18,13 @@ from reelsmith.config import Settings
 from reelsmith.db.models import ProviderCall, User
 from reelsmith.generations.schemas import GenerationCreate, ProviderChoice
 from reelsmith.generations.service import create_generation, ensure_local_user
-from reelsmith.jobs.worker import embedded_worker
-from reelsmith.runtime import Runtime, build_runtime
+from reelsmith.runtime import Runtime
 from reelsmith.vocabulary import Mode
 from tests.fakes.comfyui_fake import ComfyUIFake
 from tests.fakes.fal_fake import FalFake
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, Reply, created_then_dropped, created_then_slow
-from tests.pipeline.helpers import PROVIDER_ENV, wait_for_end
+from tests.pipeline.helpers import runtime_on, wait_for_end
 
 GRANT = 500
 
@@ -38,24 +35,6 @@ def workflow(tmp_path: Path) -> Path:
     path = tmp_path / "wan.json"
     path.write_text('{"3": {"class_type": "KSampler", "inputs": {"text": "{{prompt}}", "seed": "{{seed}}"}}}')
     return path
-
-
-@contextmanager
-def runtime_on(settings: Settings, **values: Any) -> Iterator[Runtime]:
-    """A runtime on the test database with `values` as provider settings and its consumer running."""
-    base: dict[str, Any] = {
-        **{name: "" for name in PROVIDER_ENV if name != "OPENAI_BASE_URL"},
-        "data_dir": settings.data_dir,
-        "database_url": settings.database_url,
-        "reaper_interval_s": settings.reaper_interval_s,
-        "provider_timeout_s": 1.0,
-    }
-    runtime = build_runtime(Settings(_env_file=None, **{**base, **values}))  # type: ignore[call-arg]
-    try:
-        with embedded_worker(runtime):
-            yield runtime
-    finally:
-        runtime.close()
 
 
 def _run(rt: Runtime, provider: str) -> tuple[dict[str, Any], int, list[ProviderCall]]:
