@@ -2,8 +2,9 @@
 
 Jobs finish `--clip-seconds` after they were created (not after a number of polls), and a share of the
 calls to every route (creating, polling, downloading) is answered with a transient fault: a 500, a 429
-with Retry-After, or a reply held past the client's timeout that still does the work (so a resend under
-the same idempotency key must get the same job). `GET /drill/jobs` lists every job made, with the
+with Retry-After, a slow reply, or (creating) a prediction made whose answer is lost. Like Replicate,
+the fake ignores Idempotency-Key: a create sent again is a second paid job, so a lost answer must be
+settled by looking the prediction up. `GET /drill/jobs` lists every job made, with the
 idempotency key it was made under: the drill counts paid creates per scene from it.
 
     python bench/drill_fakes.py --clip-seconds 10 --fault-rate 0.2 --slow-s 4
@@ -31,6 +32,7 @@ from tests.fakes.server import (
     FaultPlan,
     Recorded,
     Reply,
+    created_then_dropped,
     slow_fault,
     status_fault,
 )
@@ -58,7 +60,7 @@ class TimedReplicateFake(ReplicateFake):
     def create_job(
         self, request: Recorded, body: object, *, prefix: str, fail_reason: str | None = None
     ) -> FakeJob:
-        """Create (or find, by idempotency key) the job, noting when and under which key it was made."""
+        """Create the job (every create makes one, as on Replicate), noting when and under which key."""
         before = len(self.jobs)
         job = super().create_job(request, body, prefix=prefix, fail_reason=fail_reason)
         if len(self.jobs) > before:
@@ -96,10 +98,11 @@ def main() -> None:
     )
     with CdnServer() as cdn, TimedReplicateFake(video, cdn, args.clip_seconds) as fake:
         if args.fault_rate > 0:
-            # Creates get only faults that say plainly that nothing was made (a 429): a 5xx or a held
-            # reply leaves a create uncertain, which the adapter settles by its own rules, not a fleet's.
-            refused = (status_fault(429, Retry_After="1"),)
-            fake.inject_randomly("create", FaultPlan(args.fault_rate, refused, args.seed, identity=_by_key))
+            # Creates get a refusal (429: nothing made), a failure that made nothing either (500), and a
+            # prediction made whose answer is lost: the last two leave the create uncertain, to be looked
+            # up in the prediction list before anything is sent again, by whichever worker has the scene.
+            uncertain = (status_fault(429, Retry_After="1"), status_fault(500), created_then_dropped())
+            fake.inject_randomly("create", FaultPlan(args.fault_rate, uncertain, args.seed, identity=_by_key))
             fake.inject_randomly("get", FaultPlan(args.fault_rate, faults, args.seed))
             cdn.inject_randomly("file", FaultPlan(args.fault_rate, faults[:3], args.seed))
         print(json.dumps({"base_url": fake.base_url, "url": fake.url, "key": KEY}), flush=True)

@@ -30,8 +30,9 @@ from reelsmith.pipeline.assets import (
     store_video,
 )
 from reelsmith.pipeline.clips.windows import ready_windows, transition_tag, window_assets
-from reelsmith.pipeline.narration import NarrationPlan, narrate, plan_for, store_captions
+from reelsmith.pipeline.narration import NarrationPlan, captions_key, narrate, plan_for, store_captions
 from reelsmith.pipeline.song import song_key
+from reelsmith.pipeline.unrecorded import discarded_on_failure
 from reelsmith.storage import keys
 from reelsmith.vocabulary import CAPTIONS_SRT_ASSET, CAPTIONS_VTT_ASSET, VariantStatus
 
@@ -85,37 +86,40 @@ def compute_stitch(rt: Runtime, generation_id: str) -> dict[str, Any]:
             plan.append((variant, ids, [assets[c].storage_key for c in ids], meters, narration))
         made_ahead = window_assets(session, generation_id)
     tag = transition_tag(transition, transition_s)
-    for variant, joined_ids, clip_keys, meters, narration in plan:
-        captions: dict[str, Any] = {}
-        with ExitStack() as stack, tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
-            paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
-            ready = ready_windows(rt, made_ahead, joined_ids, tag, stack)
-            song = stack.enter_context(rt.blobs.local_path(soundtrack)) if soundtrack else None
-            out = Path(tmp) / "final.mp4"
-            # Even a single clip goes through: the final video is always loudness-normalised.
-            stitch(
-                paths,
-                out,
-                transition=transition,
-                transition_s=transition_s,
-                target_lufs=FINAL_LUFS,
-                audio=song,
-                replace_audio=song is not None,
-                ready_windows=ready,
-                meters=meters,
-            )
-            render = keys.render_id()
-            if narration is not None:
-                final = narrate(rt, out, narration, Path(tmp), stack)
-                out = final.video
-                captions = store_captions(rt, generation_id, variant.kind, render, final)
-            with ThreadPoolExecutor(1) as beside:
-                storing = beside.submit(
-                    store_video, rt, keys.final_video(generation_id, variant.kind, render), out
+    # Files of variants stored before a later one fails are deleted too: the step will be run again.
+    with discarded_on_failure(rt) as stored:
+        for variant, joined_ids, clip_keys, meters, narration in plan:
+            captions: dict[str, Any] = {}
+            with ExitStack() as stack, tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp:
+                paths = [stack.enter_context(rt.blobs.local_path(k)) for k in clip_keys]
+                ready = ready_windows(rt, made_ahead, joined_ids, tag, stack)
+                song = stack.enter_context(rt.blobs.local_path(soundtrack)) if soundtrack else None
+                out = Path(tmp) / "final.mp4"
+                # Even a single clip goes through: the final video is always loudness-normalised.
+                stitch(
+                    paths,
+                    out,
+                    transition=transition,
+                    transition_s=transition_s,
+                    target_lufs=FINAL_LUFS,
+                    audio=song,
+                    replace_audio=song is not None,
+                    ready_windows=ready,
+                    meters=meters,
                 )
-                posters = _posters(rt, out, generation_id, variant.kind, render, Path(tmp))
-                blob = storing.result()
-        results[variant.id] = {"blob": dataclasses.asdict(blob), "captions": captions, **posters}
+                render = keys.render_id()
+                stored.extend(_render_keys(generation_id, variant.kind, render))
+                if narration is not None:
+                    final = narrate(rt, out, narration, Path(tmp), stack)
+                    out = final.video
+                    captions = store_captions(rt, generation_id, variant.kind, render, final)
+                with ThreadPoolExecutor(1) as beside:
+                    storing = beside.submit(
+                        store_video, rt, keys.final_video(generation_id, variant.kind, render), out
+                    )
+                    posters = _posters(rt, out, generation_id, variant.kind, render, Path(tmp))
+                    blob = storing.result()
+            results[variant.id] = {"blob": dataclasses.asdict(blob), "captions": captions, **posters}
     return {"variants": results}
 
 
@@ -146,6 +150,16 @@ def _attach_captions(session: Session, gen: Generation, variant: Variant, captio
     variant.captions_srt_asset_id, variant.captions_vtt_asset_id = made.get("srt"), made.get("vtt")
     for asset_id in replaced:
         release_asset(session, gen.id, asset_id)
+
+
+def _render_keys(generation_id: str, kind: str, render: str) -> list[str]:
+    """Every key a stitch of one render may store: the video, its poster and preview, its captions."""
+    return [
+        keys.final_video(generation_id, kind, render),
+        keys.final_thumbnail(generation_id, kind, render),
+        keys.final_preview(generation_id, kind, render),
+        *(captions_key(generation_id, kind, render, suffix) for suffix in (".srt", ".vtt")),
+    ]
 
 
 def _posters(
@@ -190,14 +204,17 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
                 results[v.id] = None
                 continue
             todo.append((v.id, v.kind, video))
-    for variant_id, kind, video in todo:
-        if video is None:
-            raise ReelsmithError(f"variant {kind} lost its video", code="pipeline")
-        with (
-            rt.blobs.local_path(video.storage_key) as path,
-            tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp,
-        ):
-            results[variant_id] = _posters(rt, path, generation_id, kind, keys.render_id(), Path(tmp))
+    with discarded_on_failure(rt) as stored:
+        for variant_id, kind, video in todo:
+            if video is None:
+                raise ReelsmithError(f"variant {kind} lost its video", code="pipeline")
+            render = keys.render_id()
+            stored.extend(_render_keys(generation_id, kind, render))
+            with (
+                rt.blobs.local_path(video.storage_key) as path,
+                tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp,
+            ):
+                results[variant_id] = _posters(rt, path, generation_id, kind, render, Path(tmp))
     return {"variants": results}
 
 

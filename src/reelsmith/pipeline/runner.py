@@ -30,6 +30,7 @@ from reelsmith.pipeline.modes import StepDef, is_held, steps_for
 from reelsmith.pipeline.progress import record_event, set_progress
 from reelsmith.pipeline.regeneration import forget as forget_regeneration
 from reelsmith.pipeline.revoicing import forget_line, restore_line
+from reelsmith.pipeline.unrecorded import blobs_in, discard_unrecorded
 from reelsmith.vocabulary import (
     STATUS_LABELS,
     TERMINAL_STATUSES,
@@ -187,6 +188,20 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
             if gen is None or not restore_line(session, gen, text.public):
                 fail_generation(session, generation_id, text.public, detail=text.detail)
         return False
+    try:
+        applied = _apply(rt, generation_id, step, output)
+    except Exception:
+        discard_unrecorded(rt, blobs_in(output))  # unless the commit went through after all
+        raise
+    if not applied:
+        discard_unrecorded(rt, blobs_in(output))  # the step's files that will never be named
+    return applied
+
+
+def _apply(rt: Runtime, generation_id: str, step: StepDef, output: dict[str, Any]) -> bool:
+    """Record a computed step as done, with its output; False when it no longer may (the generation
+    ended meanwhile, or another runner finished the step first)."""
+    impl = IMPLEMENTATIONS[step.name]
     with rt.db.write() as session:
         gen = session.get(Generation, generation_id, with_for_update=True)
         row = session.get(Step, (generation_id, step.name))

@@ -10,7 +10,6 @@ in-band) and converts only what it cannot cut, does less work with it than a who
 from __future__ import annotations
 
 import dataclasses
-import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,14 +21,13 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Asset, Scene
 from reelsmith.pipeline.assets import StoredBlob, store_image, store_video
 from reelsmith.pipeline.clips.store import bill_delivered
+from reelsmith.pipeline.unrecorded import discard_blobs
 from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus
 
 if TYPE_CHECKING:
     from reelsmith.media.stitch.meter import ClipMeter
     from reelsmith.runtime import Runtime
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,15 +102,6 @@ def _meter(clip: Path) -> ClipMeter:
 
     scan = scan_clip(clip)
     return meter_clip(clip, scan.info, scan.video_duration_s)
-
-
-def discard_blobs(rt: Runtime, blob_keys: list[str]) -> None:
-    """Delete blobs that no row names (best effort: what stays is left to the orphan collector)."""
-    for key in blob_keys:
-        try:
-            rt.blobs.delete_prefix(key)
-        except Exception:
-            log.warning("could not delete unrecorded blob %s; the orphan collector will", key, exc_info=True)
 
 
 def discard_unrecorded(rt: Runtime, fetched: FetchedClip) -> bool:
