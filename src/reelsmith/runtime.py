@@ -11,6 +11,7 @@ from reelsmith.db.engine import Database
 from reelsmith.db.migrate import upgrade
 from reelsmith.pipeline.announcer import Announcer
 from reelsmith.pipeline.dispatch import Dispatcher
+from reelsmith.pipeline.unrecorded import LaterDiscards
 from reelsmith.providers.registry import ProviderRegistry
 from reelsmith.storage import BlobStore, open_blob_store
 
@@ -26,9 +27,14 @@ class Runtime:
     huey: Huey
     announcer: Announcer = field(default_factory=Announcer)
     dispatch: Dispatcher = field(init=False)
+    later_discards: LaterDiscards = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.later_discards = LaterDiscards(self)
 
     def close(self) -> None:
-        """Release connections."""
+        """Stop background work and release connections."""
+        self.later_discards.close()
         self.db.dispose()
 
 

@@ -1,11 +1,12 @@
 """A finishing step whose files will never be named by a row deletes them at once: when it fails half-way,
 and when its result is not applied (the generation ended meanwhile). A retry stores its own files under
-a new render's keys, so these would otherwise wait for the orphan collector."""
+a new render's keys, so these would otherwise wait for the orphan collector. Files that cannot be
+deleted at once (the bucket is away) are deleted when it is back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,11 +16,14 @@ from reelsmith.errors import ReelsmithError
 from reelsmith.generations import lifecycle
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
-from reelsmith.pipeline import finishing, runner
+from reelsmith.pipeline import finishing, runner, unrecorded
 from reelsmith.pipeline.unrecorded import blobs_in
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.storage import keys
 from tests.pipeline.helpers import wait_for_end
+from tests.support import wait_until
+from tests.support.buckets import s3_server
+from tests.support.proxy import TcpProxy
 
 
 @pytest.fixture
@@ -66,9 +70,8 @@ def test_a_stitch_finished_after_its_generation_was_canceled_leaves_no_files(
         lifecycle.cancel(runtime, generation_id)  # the owner cancels while the step is finishing
         return output
 
-    monkeypatch.setitem(
-        runner.IMPLEMENTATIONS, "stitch", runner.StepImpl(stitch_then_cancel, finishing.apply_stitch)
-    )
+    real = runner.IMPLEMENTATIONS["stitch"]
+    monkeypatch.setitem(runner.IMPLEMENTATIONS, "stitch", replace(real, compute=stitch_then_cancel))
     gid = _story(rt)
     data = wait_for_end(rt, gid)
 
@@ -77,7 +80,7 @@ def test_a_stitch_finished_after_its_generation_was_canceled_leaves_no_files(
     assert _finals(rt, gid) == []
 
 
-def test_an_outputs_blobs_are_found_wherever_it_records_them(tmp_path: Path) -> None:
+def test_an_outputs_blobs_are_found_wherever_it_records_them() -> None:
     blob = {"key": "a.mp4", "content_type": "video/mp4", "bytes": 1, "sha256": "0" * 64, "width": 2}
     poster = {**blob, "key": "a_thumb.jpg"}
     output = {
@@ -86,3 +89,50 @@ def test_an_outputs_blobs_are_found_wherever_it_records_them(tmp_path: Path) -> 
     }
 
     assert sorted(blobs_in(output)) == ["a.mp4", "a_thumb.jpg", "b.mp4"]
+
+
+@pytest.fixture
+def bucket_rt(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Runtime, TcpProxy]]:
+    """A runtime whose blob store is a real S3 server behind a proxy that can cut it off."""
+    monkeypatch.setattr(unrecorded, "RETRY_S", 0.2)
+    with s3_server("reelsmith-later") as port:
+        proxy = TcpProxy(port).start()
+        runtime = build_runtime(
+            settings.model_copy(
+                update={"storage_url": "s3://reelsmith-later/t", "s3_endpoint_url": proxy.url}
+            ),
+            inline=True,
+        )
+        yield runtime, proxy
+        runtime.close()
+        proxy.stop()
+
+
+def test_a_blob_the_bucket_could_not_delete_is_deleted_once_it_is_back(
+    bucket_rt: tuple[Runtime, TcpProxy],
+) -> None:
+    rt, proxy = bucket_rt
+    key = keys.final_video("g1", "default", keys.render_id())
+    rt.blobs.put_bytes(key, b"half a stitch", "video/mp4")
+
+    proxy.cut()
+    unrecorded.discard_blobs(rt, [key])
+    assert rt.later_discards.pending == [key]
+    proxy.mend()
+
+    wait_until(lambda: not rt.later_discards.pending, message="the blob to be deleted after the outage")
+    assert not rt.blobs.exists(key)
+
+
+def test_a_blob_a_row_came_to_name_is_not_deleted_later(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reelsmith.pipeline.assets import StoredBlob, add_asset
+
+    monkeypatch.setattr(unrecorded, "RETRY_S", 0.05)
+    key = keys.final_video("g1", "default", keys.render_id())
+    size = rt.blobs.put_bytes(key, b"a stitch", "video/mp4")
+    with rt.db.write() as session:  # the commit whose answer was lost went through after all
+        add_asset(session, ensure_local_user(rt), None, "video", StoredBlob(key, "video/mp4", size, "0" * 64))
+
+    rt.later_discards.add([key])
+    wait_until(lambda: not rt.later_discards.pending, message="the key to be looked at again")
+    assert rt.blobs.exists(key)

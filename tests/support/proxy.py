@@ -31,6 +31,11 @@ class TcpProxy:
         self._stopped = threading.Event()
 
     @property
+    def url(self) -> str:
+        """http://127.0.0.1:PORT, for a proxied HTTP server."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
     def cut_now(self) -> bool:
         """Whether the proxy refuses connections at the moment."""
         return self._listener is None

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Asset
@@ -120,19 +119,13 @@ class ReleasedBlobSweeper:
         self.rt = rt
 
     def __call__(self, info: Mapping[str, Any]) -> None:
-        """Delete each released blob that no asset row names (a failure only leaves a file behind)."""
-        for key in sorted(info.get(_RELEASED_KEYS, ())):
-            try:
-                if not _still_named(self.rt, key):
-                    self.rt.blobs.delete_prefix(key)
-            except Exception:  # the rows are committed; a stray file is the worst outcome
-                log.warning("could not delete the released blob %s", key, exc_info=True)
+        """Delete each released blob that no asset row names (what cannot be deleted now, with the
+        bucket away, is tried again later; a stray file is the worst outcome)."""
+        from reelsmith.pipeline.unrecorded import discard_unrecorded
 
-
-def _still_named(rt: Runtime, key: str) -> bool:
-    """Whether some asset row still names the blob `key`."""
-    with rt.db.read() as session:
-        return session.scalar(select(Asset.id).where(Asset.storage_key == key).limit(1)) is not None
+        released = info.get(_RELEASED_KEYS)
+        if released:
+            discard_unrecorded(self.rt, released)
 
 
 def sweep_released_blobs(rt: Runtime) -> None:

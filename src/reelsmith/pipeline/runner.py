@@ -59,6 +59,9 @@ class StepImpl:
 
     compute: Compute
     apply: Apply | None = None  # None: the step's output row is all it leaves
+    # The files in an output that only this run can have stored (named after a render of its own):
+    # deleted when the output is not applied, since nothing else will ever name them.
+    stored: Callable[[dict[str, Any]], list[str]] | None = None
 
 
 IMPLEMENTATIONS: dict[str, StepImpl] = {
@@ -67,8 +70,8 @@ IMPLEMENTATIONS: dict[str, StepImpl] = {
     "enhance": StepImpl(writing.compute_enhance, writing.apply_rewrite),
     "align": StepImpl(writing.compute_align, writing.apply_rewrite),
     "prepare": StepImpl(writing.compute_single_scene, writing.apply_scenes),
-    "stitch": StepImpl(finishing.compute_stitch, finishing.apply_stitch),
-    "thumbnail": StepImpl(finishing.compute_thumbnail, finishing.apply_thumbnail),
+    "stitch": StepImpl(finishing.compute_stitch, finishing.apply_stitch, blobs_in),
+    "thumbnail": StepImpl(finishing.compute_thumbnail, finishing.apply_thumbnail, blobs_in),
     "image": StepImpl(imaging.compute_image, imaging.apply_image),
     "audio": StepImpl(song.compute_song_plan),
     "source": StepImpl(adclone.compute_source),
@@ -188,13 +191,14 @@ def _run_step(rt: Runtime, generation_id: str, step: StepDef) -> bool:
             if gen is None or not restore_line(session, gen, text.public):
                 fail_generation(session, generation_id, text.public, detail=text.detail)
         return False
+    stored = impl.stored(output) if impl.stored is not None else []
     try:
         applied = _apply(rt, generation_id, step, output)
     except Exception:
-        discard_unrecorded(rt, blobs_in(output))  # unless the commit went through after all
+        discard_unrecorded(rt, stored)  # unless the commit went through after all
         raise
     if not applied:
-        discard_unrecorded(rt, blobs_in(output))  # the step's files that will never be named
+        discard_unrecorded(rt, stored)  # the step's files that will never be named
     return applied
 
 
