@@ -17,7 +17,7 @@ from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
 from reelsmith.pipeline import runner
 from reelsmith.pipeline.assets import StoredBlob
-from reelsmith.pipeline.clips.fetch import FetchedClip, discard_unrecorded
+from reelsmith.pipeline.clips.fetch import FetchedClip, discard_unrecorded_clip
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.storage import keys
 from reelsmith.storage.base import StorageUnavailable
@@ -93,7 +93,7 @@ def test_a_fetched_clip_nobody_recorded_is_deleted(rt: Runtime) -> None:
     thumb = _stored(rt, keys.scene_thumbnail("g1", "default", 0, render))
     fetched = FetchedClip("s1", "g1", "u1", 0, "local", "job-1", clip, thumb)
 
-    assert discard_unrecorded(rt, fetched)
+    assert discard_unrecorded_clip(rt, fetched)
     assert not rt.blobs.exists(clip.key)
     assert not rt.blobs.exists(thumb.key)
 
@@ -105,11 +105,13 @@ def test_a_recorded_clip_is_kept(rt: Runtime) -> None:
     render = keys.render_id()
     clip = _stored(rt, keys.scene_clip("g1", "default", 0, render))
     thumb = _stored(rt, keys.scene_thumbnail("g1", "default", 0, render))
-    with rt.db.write() as session:
+    with rt.db.write() as session:  # a clip is recorded with its poster, in one transaction
         add_asset(session, user, None, "clip", clip)
+        add_asset(session, user, None, "thumbnail", thumb)
     fetched = FetchedClip("s1", "g1", user, 0, "local", "job-1", clip, thumb)
 
-    assert not discard_unrecorded(rt, fetched)
+    assert not discard_unrecorded_clip(rt, fetched)
     assert rt.blobs.exists(clip.key)
+    assert rt.blobs.exists(thumb.key)
     with rt.db.read() as session:
         assert session.scalars(select(Generation)).all() == []

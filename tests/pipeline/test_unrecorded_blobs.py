@@ -16,7 +16,7 @@ from reelsmith.errors import ReelsmithError
 from reelsmith.generations import lifecycle
 from reelsmith.generations.schemas import GenerationCreate
 from reelsmith.generations.service import create_generation, ensure_local_user
-from reelsmith.pipeline import finishing, runner, unrecorded
+from reelsmith.pipeline import finishing, runner, speech_task, unrecorded
 from reelsmith.pipeline.unrecorded import blobs_in
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.storage import keys
@@ -136,3 +136,22 @@ def test_a_blob_a_row_came_to_name_is_not_deleted_later(rt: Runtime, monkeypatch
     rt.later_discards.add([key])
     wait_until(lambda: not rt.later_discards.pending, message="the key to be looked at again")
     assert rt.blobs.exists(key)
+
+
+def test_a_spoken_line_whose_recording_fails_leaves_no_audio(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_away(*_args: Any) -> bool:
+        raise ConnectionError("the database went away while the line was recorded")
+
+    monkeypatch.setattr(speech_task, "_record", database_away)
+    with pytest.raises(ConnectionError):  # the inline queue hands a task's error to its caller
+        create_generation(
+            rt,
+            ensure_local_user(rt),
+            GenerationCreate(prompt="A kite over the dunes", scenes=1, narration=True),
+            bill=False,
+        )
+
+    spoken = [b.key for b in rt.blobs.list_blobs("generations/") if "_speech" in b.key]
+    assert spoken == []

@@ -33,6 +33,7 @@ from reelsmith.pipeline.failure import explain, fail_generation, scene_label
 from reelsmith.pipeline.narration import audio_type, speech_key, store_file, words_json
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.revoicing import restore_line
+from reelsmith.pipeline.unrecorded import discard_blobs, discard_unrecorded
 from reelsmith.providers.base import SpeechRequest, SpeechResult
 from reelsmith.vocabulary import SPEECH_ASSET, GenerationStatus, VariantStatus
 
@@ -97,7 +98,14 @@ def speak_scene(rt: Runtime, scene_id: str) -> None:
     except ReelsmithError as e:
         _speech_failed(rt, line, e)
         return
-    if _record(rt, line, spoken):
+    try:
+        recorded = _record(rt, line, spoken)
+    except Exception:
+        discard_unrecorded(rt, [spoken.blob.key])  # unless the commit went through after all
+        raise
+    if recorded is None:
+        discard_blobs(rt, [spoken.blob.key])  # a duplicate, or the line changed meanwhile
+    elif recorded:
         rt.dispatch.advance(line.generation_id)
 
 
@@ -164,12 +172,13 @@ def _cost(rt: Runtime, item: str, characters: int, result: SpeechResult) -> floa
     )
 
 
-def _record(rt: Runtime, line: _Line, spoken: _Spoken) -> bool:
-    """Attach the speech to its scene; True when the generation should advance (the last one in)."""
+def _record(rt: Runtime, line: _Line, spoken: _Spoken) -> bool | None:
+    """Attach the speech to its scene; True when the generation should advance (the last one in), None
+    when the speech is not wanted any more."""
     with rt.db.write() as session:
         scene = session.get(Scene, line.scene_id)
         if scene is None:
-            return False
+            return None
         # The variant is locked before the scene is looked at, as the clip finishers do, so that the
         # last of the clip and speech tasks to finish sees the other's result.
         variant = session.scalars(
@@ -179,8 +188,7 @@ def _record(rt: Runtime, line: _Line, spoken: _Spoken) -> bool:
         gen = variant.generation
         current = scene.narration == line.text and scene.speech_asset_id is None
         if not current or gen.status != GenerationStatus.PROCESSING:
-            rt.blobs.delete_prefix(spoken.blob.key)  # a duplicate, or the line changed meanwhile
-            return False
+            return None
         scene.speech_asset_id = add_asset(session, line.user_id, gen.id, SPEECH_ASSET, spoken.blob).id
         scene.words = words_json(spoken.result.words)
         scene.voice = spoken.result.voice

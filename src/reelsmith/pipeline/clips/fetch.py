@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Asset, Scene
+from reelsmith.db.models import Scene
 from reelsmith.pipeline.assets import StoredBlob, store_image, store_video
 from reelsmith.pipeline.clips.store import bill_delivered
-from reelsmith.pipeline.unrecorded import discard_blobs
+from reelsmith.pipeline.unrecorded import discard_blobs, discard_unrecorded
 from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus
 
@@ -104,16 +104,11 @@ def _meter(clip: Path) -> ClipMeter:
     return meter_clip(clip, scan.info, scan.video_duration_s)
 
 
-def discard_unrecorded(rt: Runtime, fetched: FetchedClip) -> bool:
+def discard_unrecorded_clip(rt: Runtime, fetched: FetchedClip) -> bool:
     """Delete the fetch's blobs if its clip was not recorded (another task recorded the scene's clip
     first, or the recording failed); True if they were deleted."""
-    with rt.db.read() as session:
-        recorded = session.scalar(select(Asset.id).where(Asset.storage_key == fetched.clip.key).limit(1))
-    if recorded is not None:
-        return False
     extra = [fetched.delivered.key] if fetched.delivered is not None else []
-    discard_blobs(rt, [fetched.clip.key, fetched.thumbnail.key, *extra])
-    return True
+    return bool(discard_unrecorded(rt, [fetched.clip.key, fetched.thumbnail.key, *extra]))
 
 
 def _others_done(session: Session, variant_id: str, scene_id: str) -> bool:

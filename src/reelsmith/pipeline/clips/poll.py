@@ -14,7 +14,7 @@ from sqlalchemy import update
 from reelsmith.db.models import ProviderCall, Scene, utcnow
 from reelsmith.errors import ProviderError, ReelsmithError, ServiceUnavailable
 from reelsmith.pipeline.clips.failover import handle_failure
-from reelsmith.pipeline.clips.fetch import discard_unrecorded, fetch_clip
+from reelsmith.pipeline.clips.fetch import discard_unrecorded_clip, fetch_clip
 from reelsmith.pipeline.clips.join import complete_scene
 from reelsmith.pipeline.clips.windows import prepare_windows
 from reelsmith.vocabulary import SCENES_AT_PROVIDER, GenerationStatus, SceneStatus
@@ -119,11 +119,11 @@ def _finish(rt: Runtime, scene_id: str, provider: str, job_id: str) -> None:
     try:
         joined = complete_scene(rt, fetched)
     except Exception:
-        discard_unrecorded(rt, fetched)
+        discard_unrecorded_clip(rt, fetched)
         raise
     if joined:
         rt.dispatch.advance(fetched.generation_id)
-    elif discard_unrecorded(rt, fetched):
+    elif discard_unrecorded_clip(rt, fetched):
         return  # another task recorded this scene's clip first
     elif not fetched.last:
         # Other scenes are still rendering: make this clip's transitions now, off the critical path.
