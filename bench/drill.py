@@ -355,6 +355,12 @@ def _check_all(
 ) -> None:
     """The checks read from the database, the fake, the bucket and the scratch folders."""
     jobs = services.fake.jobs()
+    served = services.fake.faults()
+    run.notes.append(
+        "provider faults served: "
+        + ", ".join(f"{route} {n}" for route, n in sorted(served.items()))
+        + f" (paid jobs made {len(jobs)})"
+    )
     with Session(engine) as session:
         result = checks.outcome(session, gids)
         run.outcome = result

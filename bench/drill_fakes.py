@@ -77,7 +77,8 @@ class TimedReplicateFake(ReplicateFake):
         return super()._get(request, match)
 
     def _made_jobs(self, request: Recorded, match: re.Match[str]) -> Reply:
-        return Reply(200, {"jobs": self.made, "creates": self.creates})
+        served = {name: plan.served for name, plan in {**self.plans, **self.cdn.plans}.items()}
+        return Reply(200, {"jobs": self.made, "creates": self.creates, "faults": served})
 
 
 def main() -> None:

@@ -218,11 +218,18 @@ class ProviderFake:
 
     def jobs(self) -> list[dict[str, str]]:
         """Every job the fake made: {"id", "key"}."""
+        return list(self._book()["jobs"])
+
+    def faults(self) -> dict[str, int]:
+        """How many faults the fake served, by route (create, get, file)."""
+        return {str(k): int(v) for k, v in self._book()["faults"].items()}
+
+    def _book(self) -> dict[str, Any]:
         reply = httpx.get(
             f"{self.url}/drill/jobs", headers={"Authorization": f"Bearer {self.key}"}, timeout=10
         )
         reply.raise_for_status()
-        return list(reply.json()["jobs"])
+        return dict(reply.json())
 
     def stop(self) -> None:
         """Close the fake's stdin, which ends it."""
