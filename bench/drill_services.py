@@ -174,6 +174,7 @@ class PostgresDatabase:
     def drop(self) -> None:
         """Stop the proxy, end the connections still open to the database and drop it."""
         self.proxy.stop()
+        self._admin.dispose()  # pooled connections died with a restarted server: start afresh
         with self._admin.connect() as conn:
             conn.execute(
                 text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
