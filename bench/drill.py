@@ -198,6 +198,7 @@ def run_once(size: Size, *, faults: bool, pg_url: str, restart_pg: bool, root: P
             time.sleep(1.0)
             run.notes.append(f"stacks of the running processes written to {len(dumped)} logs")
         exits = fleet.stop_all()
+        # A server's -15 is uvicorn ending by the signal it caught, once its clean shutdown is done.
         run.notes.append("exit codes on SIGTERM: " + ", ".join(f"{k}={v}" for k, v in exits.items()))
         _check_all(run, engine, services, fleet, gids, watches)
     finally:
@@ -356,11 +357,8 @@ def _check_all(
     """The checks read from the database, the fake, the bucket and the scratch folders."""
     jobs = services.fake.jobs()
     served = services.fake.faults()
-    run.notes.append(
-        "provider faults served: "
-        + ", ".join(f"{route} {n}" for route, n in sorted(served.items()))
-        + f" (paid jobs made {len(jobs)})"
-    )
+    by_route = ", ".join(f"{route} {n}" for route, n in sorted(served.items()) if n) or "none"
+    run.notes.append(f"provider faults served: {by_route} (paid jobs made {len(jobs)})")
     with Session(engine) as session:
         result = checks.outcome(session, gids)
         run.outcome = result
