@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Asset, Generation, User, utcnow
+from reelsmith.generations.lifecycle import delete_generation
 from reelsmith.jobs.housekeeping import ORPHAN_GRACE_S, HousekeepingThread, housekeep, named_keys
 from reelsmith.jobs.worker import embedded_worker
 from reelsmith.pipeline.assets import StoredBlob, add_asset
@@ -286,6 +287,20 @@ def test_retention_deletes_old_failed_and_canceled_generations_with_their_blobs(
         assert report.generations.bytes > 0
     finally:
         rt.close()
+
+
+def test_retention_keeps_a_generation_retried_after_it_was_chosen(rt: Runtime) -> None:
+    user_id = _user(rt)
+    chosen = _generation(rt, user_id, GenerationStatus.FAILED, idle=OLD)
+    cutoff = utcnow() - timedelta(days=30)
+    with rt.db.write() as session:  # its owner retries it between the retention's query and its delete
+        gen = session.get(Generation, chosen)
+        assert gen is not None
+        gen.status, gen.updated_at = GenerationStatus.QUEUED, utcnow()
+
+    assert not delete_generation(rt, chosen, untouched_since=cutoff)
+    assert _generation_ids(rt) == {chosen}
+    assert rt.blobs.exists(keys.final_video(chosen, "default", "r1"))
 
 
 def test_retention_is_off_by_default(rt: Runtime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
@@ -199,13 +200,22 @@ def _reopen_scene(session: Session, gen: Generation, scene: Scene) -> None:
     )
 
 
-def delete_generation(rt: Runtime, generation_id: str) -> None:
-    """Remove the generation's rows (cascade) and its blobs."""
+def delete_generation(rt: Runtime, generation_id: str, *, untouched_since: datetime | None = None) -> bool:
+    """Remove the generation's rows (cascade) and its blobs.
+
+    With `untouched_since` (retention), only a generation still failed or canceled and untouched since
+    then is removed: its owner may have retried it after it was chosen. False when it was kept.
+    """
     with rt.db.write() as session:
         gen = _generation(session, generation_id)
+        if untouched_since is not None and (
+            gen.status not in _RETRYABLE or gen.updated_at >= untouched_since
+        ):
+            return False
         in_flight = _jobs_in_flight(session, generation_id)
         if gen.status in ACTIVE_STATUSES:
             fail_generation(session, generation_id, "deleted by the user", status=GenerationStatus.CANCELED)
         session.execute(delete(Generation).where(Generation.id == generation_id))
     cancel_provider_jobs(rt, in_flight)
     rt.blobs.delete_prefix(keys.generation_prefix(generation_id))
+    return True

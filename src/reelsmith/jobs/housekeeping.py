@@ -86,10 +86,10 @@ def expire_failed_generations(rt: Runtime, *, now: datetime, dry_run: bool = Fal
     days = rt.settings.retention_failed_days
     if days == 0:
         return Tally()
-    removed, after = Tally(), _START
-    while batch := _expired_generations(rt, now - days * _DAY, after=after):
+    removed, after, before = Tally(), _START, now - days * _DAY
+    while batch := _expired_generations(rt, before, after=after):
         for generation_id, _, size in batch:
-            if dry_run or _delete_generation(rt, generation_id):
+            if dry_run or _delete_generation(rt, generation_id, before):
                 removed = removed.add(size)
         after = batch[-1][1], batch[-1][0]
     return removed
@@ -123,13 +123,13 @@ def _expired_generations(
         return [(str(gid), at, int(size)) for gid, at, size in session.execute(query)]
 
 
-def _delete_generation(rt: Runtime, generation_id: str) -> bool:
-    """Delete one generation the way its owner would; False when another process got there first."""
+def _delete_generation(rt: Runtime, generation_id: str, untouched_since: datetime) -> bool:
+    """Delete one generation the way its owner would; False when another process got there first, or
+    its owner retried it since it was chosen."""
     try:
-        delete_generation(rt, generation_id)
+        return delete_generation(rt, generation_id, untouched_since=untouched_since)
     except NotFound:
         return False
-    return True
 
 
 def expire_unused_uploads(rt: Runtime, *, now: datetime, dry_run: bool = False) -> Tally:
