@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import wave
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -186,3 +187,31 @@ def test_an_upload_a_generation_uses_is_409(client: TestClient, field: str) -> N
     assert response.status_code == 409
     assert "generation" in response.json()["detail"]
     assert client.get(f"/api/assets/{asset['id']}/info", headers=alice).status_code == 200
+
+
+def test_two_uploads_that_each_fit_cannot_both_be_kept_past_the_quota(
+    app: FastAPI, client: TestClient, tmp_path: Path
+) -> None:
+    from reelsmith.errors import TooLarge
+    from reelsmith.generations.uploads import check_quota, store_upload
+
+    rt: Runtime = app.state.runtime
+    signup(client, "racer")
+    with rt.db.read() as session:
+        user_id = session.scalars(select(User.id).where(User.username == "racer")).one()
+    files = []
+    for name in ("first.wav", "second.wav"):
+        path = tmp_path / name
+        path.write_bytes(_wav(600_000))
+        files.append(path)
+    for path in files:  # sent at once: each passes the early check before either is kept
+        check_quota(rt, user_id, path.stat().st_size)
+
+    kept = store_upload(rt, user_id, files[0], within_quota=True)
+    with pytest.raises(TooLarge):
+        store_upload(rt, user_id, files[1], within_quota=True)
+
+    with rt.db.read() as session:
+        uploads = session.scalars(select(Asset.id).where(Asset.user_id == user_id)).all()
+    assert uploads == [kept.id]
+    assert [b.key for b in rt.blobs.list_blobs("uploads/")] == [kept.storage_key]

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Asset, Generation
+from reelsmith.db.models import Asset, Generation, User
 from reelsmith.errors import Conflict, NotFound, TooLarge, UnsupportedMedia
 from reelsmith.generations.upload_types import sniff
 from reelsmith.pipeline.assets import StoredBlob, add_asset, sha256_of
+from reelsmith.pipeline.unrecorded import discarded_on_failure
 from reelsmith.storage import keys
 
 if TYPE_CHECKING:
@@ -42,16 +43,25 @@ def storage_used(session: Session, user_id: str) -> int:
 def check_quota(rt: Runtime, user_id: str, incoming: int) -> None:
     """413 naming the quota when `incoming` more bytes would take the user's uploads over it."""
     with rt.db.read() as session:
-        used = storage_used(session, user_id)
-    if used + incoming > quota_bytes(rt.settings):
+        _within_quota(rt.settings, storage_used(session, user_id), incoming)
+
+
+def _within_quota(settings: Settings, used: int, incoming: int) -> None:
+    if used + incoming > quota_bytes(settings):
         raise TooLarge(
-            f"file: would exceed your upload quota of {rt.settings.upload_quota_mb} MB "
+            f"file: would exceed your upload quota of {settings.upload_quota_mb} MB "
             f"({used} bytes used); delete uploads to make room"
         )
 
 
-def store_upload(rt: Runtime, user_id: str, path: Path, *, expect: str | None = None) -> Asset:
-    """Store a local file as the user's upload; `expect` ("image", "audio", "video") rejects other kinds."""
+def store_upload(
+    rt: Runtime, user_id: str, path: Path, *, expect: str | None = None, within_quota: bool = False
+) -> Asset:
+    """Store a local file as the user's upload; `expect` ("image", "audio", "video") rejects other kinds.
+
+    `within_quota` counts the user's uploads again as the row is written, under the user's row lock:
+    two uploads that each fit on their own, sent at once, cannot both be kept past the quota.
+    """
     found = sniff(path)
     if expect is not None and found.kind != expect:
         raise UnsupportedMedia(f"{path.name} is {found.kind}; expected {expect}")
@@ -61,14 +71,19 @@ def store_upload(rt: Runtime, user_id: str, path: Path, *, expect: str | None = 
     blob = StoredBlob(
         key, found.content_type, size, sha256_of(path), found.width, found.height, found.duration_s, found.fps
     )
-    with rt.db.write() as session:
-        return add_asset(session, user_id, None, f"{UPLOAD_KIND_PREFIX}{found.kind}", blob, asset_id)
+    with discarded_on_failure(rt) as stored:
+        stored.append(key)
+        with rt.db.write() as session:
+            if within_quota:
+                session.get(User, user_id, with_for_update=True)  # one user's uploads, one at a time
+                _within_quota(rt.settings, storage_used(session, user_id), size)
+            return add_asset(session, user_id, None, f"{UPLOAD_KIND_PREFIX}{found.kind}", blob, asset_id)
 
 
 def accept_upload(rt: Runtime, user_id: str, path: Path) -> Asset:
     """Store a file a user sent over HTTP, within their quota (the CLI's own files have none)."""
-    check_quota(rt, user_id, path.stat().st_size)
-    return store_upload(rt, user_id, path)
+    check_quota(rt, user_id, path.stat().st_size)  # before storing anything, for the common case
+    return store_upload(rt, user_id, path, within_quota=True)
 
 
 def store_reference_image(rt: Runtime, user_id: str, path: Path) -> str:
