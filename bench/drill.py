@@ -365,6 +365,11 @@ def _check_all(
         dup_scenes, dup_jobs = checks.duplicate_creates(session, gids, jobs)
         missing = checks.scenes_without_create(session, gids, jobs)
         ledger_users, ledger_gens = checks.ledger_differences(session, gids)
+        found, sent_again = checks.uncertain_submits(session, gids)
+        run.notes.append(
+            f"uncertain clip submissions: {found} found at the provider by a lookup, "
+            f"{sent_again} sent again after lookups found nothing"
+        )
         run.notes.extend(f"stuck: {line}" for line in checks.stuck_states(session, gids))
         final_of = dict(
             session.execute(select(Generation.id, Generation.status).where(Generation.id.in_(gids))).all()

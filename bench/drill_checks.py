@@ -14,7 +14,16 @@ from bench.drill_load import Watch
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reelsmith.db.models import Generation, LedgerEntry, Scene, Step, User, Variant, utcnow
+from reelsmith.db.models import (
+    Generation,
+    LedgerEntry,
+    ProviderCall,
+    Scene,
+    Step,
+    User,
+    Variant,
+    utcnow,
+)
 from reelsmith.storage.collect import BLOB_CACHE_FOLDER
 from reelsmith.vocabulary import CLIP_PRICE, TERMINAL_STATUSES, GenerationStatus, SceneStatus, StepStatus
 
@@ -101,6 +110,18 @@ def scenes_without_create(session: Session, generation_ids: list[str], jobs: lis
         .where(Variant.generation_id.in_(generation_ids), Scene.status == SceneStatus.COMPLETED)
     )
     return sum(1 for scene in done if scene not in made)
+
+
+def uncertain_submits(session: Session, generation_ids: list[str]) -> tuple[int, int]:
+    """Clip submissions whose answer was lost or failed unclearly, by how they were settled: the job
+    found at the provider by a lookup, and sent again after lookups that found nothing."""
+    rows = session.execute(
+        select(ProviderCall.lookups, ProviderCall.sends).where(
+            ProviderCall.generation_id.in_(generation_ids), ProviderCall.operation == "submit"
+        )
+    ).all()
+    found = sum(1 for lookups, sends in rows if lookups and sends == 1)
+    return found, sum(1 for _, sends in rows if sends > 1)
 
 
 def ledger_differences(session: Session, generation_ids: list[str]) -> tuple[int, int]:
