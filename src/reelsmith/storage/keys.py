@@ -33,22 +33,25 @@ def scene_delivered(generation_id: str, variant: str, index: int, render: str) -
     return f"generations/{generation_id}/{variant}/scene_{index}_{render}_delivered.mp4"
 
 
-def join_window(generation_id: str, variant: str, clips: tuple[str, str], transition: str, cut: str) -> str:
+def join_window(
+    generation_id: str, variant: str, clips: tuple[str, str], transition: str, cut: str, render: str
+) -> str:
     """Key of a transition window made ahead of the stitch, between two clips (asset ids, in order).
 
     ``transition`` names the transition and its length (e.g. ``fade-500``); ``cut`` where the window cuts
-    the two clips, as the stitch needs to know it (``tail-head-frames``).
+    the two clips, as the stitch needs to know it (``tail-head-frames``). ``render`` makes each making its
+    own file: two tasks may make the same window at once, and either may have to delete its own.
     """
-    return f"generations/{generation_id}/{variant}/join_{clips[0]}_{clips[1]}_{transition}_{cut}.mp4"
+    return f"generations/{generation_id}/{variant}/join_{clips[0]}_{clips[1]}_{transition}_{cut}_{render}.mp4"
 
 
 def join_window_parts(key: str) -> tuple[tuple[str, str], str, str] | None:
-    """(clips, transition, cut) of a `join_window` key; None for any other key."""
+    """(clips, transition, cut) of a `join_window` key (with or without its render); None for any other."""
     name = key.rsplit("/", 1)[-1]
     if not (name.startswith("join_") and name.endswith(".mp4")):
         return None
     parts = name[len("join_") : -len(".mp4")].split("_")
-    if len(parts) != 4:
+    if len(parts) not in (4, 5):  # keys made before windows were named after their render have 4
         return None
     return (parts[0], parts[1]), parts[2], parts[3]
 

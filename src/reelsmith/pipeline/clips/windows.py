@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from reelsmith.db.models import Asset, Scene
 from reelsmith.errors import ReelsmithError
 from reelsmith.pipeline.assets import add_asset, release_asset, store_video
+from reelsmith.pipeline.unrecorded import discard_unrecorded
 from reelsmith.storage import keys
 from reelsmith.vocabulary import SceneStatus, Transition
 
@@ -86,9 +87,14 @@ def prepare_windows(rt: Runtime, scene_id: str) -> int:
                 if window is None:
                     continue
                 cut = f"{window.tail}-{window.head}-{window.frames}"
-                blob = store_video(rt, keys.join_window(gen_id, kind, clips, tag, cut), window.path)
-            with rt.db.write() as session:
-                add_asset(session, user_id, gen_id, KIND, blob)
+                key = keys.join_window(gen_id, kind, clips, tag, cut, keys.render_id())
+                blob = store_video(rt, key, window.path)
+            try:
+                with rt.db.write() as session:
+                    add_asset(session, user_id, gen_id, KIND, blob)
+            except Exception:
+                discard_unrecorded(rt, [blob.key])  # unless the commit went through after all
+                raise
             made += 1
         except ReelsmithError as e:  # the stitch makes this window itself
             log.warning("the window between clips %s was not made ahead: %s", clips, e.message)
