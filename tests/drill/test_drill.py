@@ -2,8 +2,9 @@
 users watch, end with every check passed (see bench/drill.py for what is injected and checked).
 
 Every kind of fault strikes once; PostgreSQL is cut off through a proxy rather than restarted, since
-other test runs share the server. About a minute of wall time: the fleet's eight processes start, a
-dozen generations run with two-second clips, and the faults are spaced so that each meets work in flight.
+other test runs share the server. About a minute and a half of wall time: the fleet's eight processes
+start, a dozen generations run with two-second jobs delivering real footage that every fetch converts,
+and the faults are spaced so that each meets work in flight.
 """
 
 from __future__ import annotations
