@@ -156,9 +156,16 @@ def _render_keys(generation_id: str, kind: str, render: str) -> list[str]:
     """Every key a stitch of one render may store: the video, its poster and preview, its captions."""
     return [
         keys.final_video(generation_id, kind, render),
+        *_poster_keys(generation_id, kind, render),
+        *(captions_key(generation_id, kind, render, suffix) for suffix in (".srt", ".vtt")),
+    ]
+
+
+def _poster_keys(generation_id: str, kind: str, render: str) -> list[str]:
+    """The keys of one render's poster and hover preview."""
+    return [
         keys.final_thumbnail(generation_id, kind, render),
         keys.final_preview(generation_id, kind, render),
-        *(captions_key(generation_id, kind, render, suffix) for suffix in (".srt", ".vtt")),
     ]
 
 
@@ -176,12 +183,10 @@ def _posters(
         previewing = beside.submit(make_preview, video, preview, width=PREVIEW_WIDTH)
         size = make_thumbnail(video, thumb)
         previewing.result()
-    thumb_key = keys.final_thumbnail(generation_id, kind, render)
+    thumb_key, preview_key = _poster_keys(generation_id, kind, render)
     poster = store_image(rt, thumb_key, thumb, "image/jpeg", size)
     preview_size = (PREVIEW_WIDTH, round(size[1] * PREVIEW_WIDTH / size[0]))
-    moving = store_image(
-        rt, keys.final_preview(generation_id, kind, render), preview, "image/webp", preview_size
-    )
+    moving = store_image(rt, preview_key, preview, "image/webp", preview_size)
     return {"thumbnail": dataclasses.asdict(poster), "preview": dataclasses.asdict(moving)}
 
 
@@ -209,7 +214,7 @@ def compute_thumbnail(rt: Runtime, generation_id: str) -> dict[str, Any]:
             if video is None:
                 raise ReelsmithError(f"variant {kind} lost its video", code="pipeline")
             render = keys.render_id()
-            stored.extend(_render_keys(generation_id, kind, render))
+            stored.extend(_poster_keys(generation_id, kind, render))
             with (
                 rt.blobs.local_path(video.storage_key) as path,
                 tempfile.TemporaryDirectory(dir=rt.settings.scratch_dir) as tmp,
