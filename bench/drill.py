@@ -363,6 +363,7 @@ def _check_all(
         result = checks.outcome(session, gids)
         run.outcome = result
         dup_scenes, dup_jobs = checks.duplicate_creates(session, gids, jobs)
+        run.notes.extend(f"duplicate: {line}" for line in checks.duplicate_histories(session, jobs))
         missing = checks.scenes_without_create(session, gids, jobs)
         ledger_users, ledger_gens = checks.ledger_differences(session, gids)
         found, sent_again = checks.uncertain_submits(session, gids)
@@ -374,6 +375,10 @@ def _check_all(
         final_of = dict(
             session.execute(select(Generation.id, Generation.status).where(Generation.id.in_(gids))).all()
         )
+    for line in run.notes:
+        if line.startswith("duplicate: scene "):
+            scene_id = line.split()[2].rstrip(":")
+            run.notes.extend(f"log: {entry}" for entry in _log_lines(fleet, scene_id))
     missed, disordered, reconnects = checks.watcher_misses(watches, final_of)
     add = run.checks.append
     add(checks.Check(
@@ -395,6 +400,19 @@ def _check_all(
         f"{missed} of {len(watches)} (out of order {disordered}; reconnections {reconnects})",
     ))  # fmt: skip
     _check_leftovers(run, services, fleet)
+
+
+def _log_lines(fleet: Fleet, needle: str, most: int = 60) -> list[str]:
+    """The fleet's log lines that mention `needle` (a scene id), each with its process, oldest first."""
+    found: list[str] = []
+    for member in fleet.members:
+        for log in member.logs:
+            if log.exists():
+                text = log.read_text(errors="replace")
+                found.extend(
+                    f"{log.parent.name}/{log.name}: {line}" for line in text.splitlines() if needle in line
+                )
+    return found[:most]
 
 
 def _check_leftovers(run: Run, services: Services, fleet: Fleet) -> None:

@@ -101,6 +101,29 @@ def duplicate_creates(
     return len(extra), sum(extra.values())
 
 
+def duplicate_histories(session: Session, jobs: list[dict[str, str]]) -> list[str]:
+    """For each scene the provider made more than one job for: its jobs and its recorded submissions
+    (key, sends, lookups, status, last error), so that a run that found one says how it came about."""
+    keys_of: dict[str, list[str]] = defaultdict(list)
+    for job in jobs:
+        if job["key"].startswith("clip:"):
+            keys_of[job["key"].split(":")[1]].append(f"{job['id']} under {job['key']}")
+    lines = []
+    for scene_id, made in sorted(keys_of.items()):
+        if len(made) < 2:
+            continue
+        calls = session.scalars(
+            select(ProviderCall).where(ProviderCall.scene_id == scene_id).order_by(ProviderCall.id)
+        )
+        history = "; ".join(
+            f"call {c.id} {c.operation} {c.idempotency_key} sends={c.sends} lookups={c.lookups} "
+            f"status={c.status} external={c.external_id} error={c.error_message!r}"
+            for c in calls
+        )
+        lines.append(f"scene {scene_id}: jobs {', '.join(made)} | {history}")
+    return lines
+
+
 def scenes_without_create(session: Session, generation_ids: list[str], jobs: list[dict[str, str]]) -> int:
     """Completed scenes the provider has no job for (a clip that came from nowhere)."""
     made = {job["key"].split(":")[1] for job in jobs if job["key"].startswith("clip:")}
