@@ -3,25 +3,30 @@
 A send keeps its record fresh while the provider holds the create, so a task handed the scene by the
 reaper meanwhile waits instead of looking the job up (too early: the provider has not made it yet)
 and sending again. Of several lookups that ended at the same time, only the one that knows the latest
-state may send the submission again.
+state may send the submission again. A submission's last send is settled in the transaction that
+fails its attempt, so no task ever finds it settled with the scene still submitting and sends it a
+fourth time (while the failed attempt's retry makes a second job).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Scene, User, Variant, utcnow
-from reelsmith.pipeline.clips.submissions import Lookup, Send, Wait, next_step
+from reelsmith.pipeline.clips.submissions import MAX_SENDS, GiveUp, Lookup, Send, Wait, next_step
+from reelsmith.pipeline.clips.submit import submit_scene
 from reelsmith.pipeline.clips.uncertain import _send_again
 from reelsmith.runtime import Runtime, build_runtime
-from reelsmith.vocabulary import GenerationStatus, SceneStatus, VariantStatus
+from reelsmith.vocabulary import CallStatus, GenerationStatus, SceneStatus, VariantStatus
 from tests.fakes.replicate_fake import ReplicateFake
-from tests.fakes.server import CdnServer, slow_fault
-from tests.pipeline.helpers import runtime_on
+from tests.fakes.server import CdnServer, slow_fault, status_fault
+from tests.pipeline.helpers import PROVIDER_ENV, runtime_on
 from tests.pipeline.test_uncertain_submits import _run
 from tests.support.dispatch import Recorder
 
@@ -58,8 +63,17 @@ def rt(settings: Settings) -> Iterator[Runtime]:
     runtime.close()
 
 
-def _uncertain_scene(rt: Runtime, *, sent_ago: timedelta, uncertain: bool, owner: str = "ada") -> str:
-    """A submitting scene whose one send went out `sent_ago` (its outcome unknown when `uncertain`)."""
+def _uncertain_scene(
+    rt: Runtime,
+    *,
+    sent_ago: timedelta | None,
+    uncertain: bool,
+    owner: str = "ada",
+    sends: int = 1,
+    lookups: int = 0,
+) -> str:
+    """A submitting scene whose `sends`-th send went out `sent_ago` (its outcome unknown when
+    `uncertain`, looked up `lookups` times); with `sent_ago` None that send is settled: it made no job."""
     with rt.db.write() as session:
         user = User(username=owner)
         session.add(user)
@@ -81,7 +95,7 @@ def _uncertain_scene(rt: Runtime, *, sent_ago: timedelta, uncertain: bool, owner
         )
         session.add(scene)
         session.flush()
-        sent = utcnow() - sent_ago
+        sent = None if sent_ago is None else utcnow() - sent_ago
         session.add(
             ProviderCall(
                 generation_id=gen.id,
@@ -90,7 +104,8 @@ def _uncertain_scene(rt: Runtime, *, sent_ago: timedelta, uncertain: bool, owner
                 model="kwaivgi/kling-v3-video",
                 operation="submit",
                 idempotency_key=f"clip:{scene.id}:1",
-                sends=1,
+                sends=sends,
+                lookups=lookups,
                 sent_at=sent,
                 uncertain_at=sent if uncertain else None,
             )
@@ -98,7 +113,7 @@ def _uncertain_scene(rt: Runtime, *, sent_ago: timedelta, uncertain: bool, owner
         return scene.id
 
 
-def _next(rt: Runtime, scene_id: str) -> Send | Lookup | Wait:
+def _next(rt: Runtime, scene_id: str) -> Send | Lookup | GiveUp | Wait:
     with rt.db.write() as session:
         return next_step(rt.settings, session, scene_id)
 
@@ -137,3 +152,120 @@ def test_of_lookups_ending_together_only_the_latest_sends_again(rt: Runtime) -> 
     _send_again(rt, scene_id, second)
     assert recorder.submitted == [scene_id]
     assert isinstance(_next(rt, scene_id), Wait)
+
+
+def test_a_submission_sent_the_most_times_is_never_sent_again(rt: Runtime) -> None:
+    scene_id = _uncertain_scene(rt, sent_ago=None, uncertain=False, sends=MAX_SENDS)
+    step = _next(rt, scene_id)
+    assert isinstance(step, GiveUp)
+    assert f"sent {MAX_SENDS} times" in step.reason
+    with rt.db.read() as session:
+        (call,) = session.scalars(select(ProviderCall).where(ProviderCall.scene_id == scene_id))
+        assert call.sends == MAX_SENDS
+
+
+class OtherTask:
+    """Another task finding the scene after every transaction committed once the provider answered,
+    as a worker handed a queued copy of its task (or the reaper) would: the steps it would take there."""
+
+    def __init__(self, rt: Runtime, scene_id: str, answered: Callable[[], bool]) -> None:
+        self.rt, self.scene_id, self.answered = rt, scene_id, answered
+        self.steps: list[Send | Lookup | GiveUp | Wait] = []
+        self.looked = 0
+        self._inside = False
+
+    def __call__(self, _info: Mapping[str, Any]) -> None:
+        if self._inside or not self.answered():
+            return  # its own commit, or one before the provider was asked
+        self._inside = True
+        try:
+            with self.rt.db.write() as session:
+                self.looked += 1
+                scene = session.get(Scene, self.scene_id)
+                if scene is not None and scene.status == SceneStatus.SUBMITTING:
+                    self.steps.append(next_step(self.rt.settings, session, self.scene_id))
+        finally:
+            self._inside = False
+
+
+@pytest.fixture
+def replicate_rt(
+    settings: Settings, sample_mp4: bytes, cdn: CdnServer
+) -> Iterator[tuple[Runtime, ReplicateFake]]:
+    """A runtime on a Replicate fake whose tasks are recorded, not run: the test runs them."""
+    with ReplicateFake(sample_mp4, cdn, polls_needed=1) as fake:
+        values: dict[str, Any] = {
+            **{name: "" for name in PROVIDER_ENV if name != "OPENAI_BASE_URL"},
+            "data_dir": settings.data_dir,
+            "database_url": settings.database_url,
+            "REPLICATE_API_TOKEN": fake.key,
+            "replicate_base_url": fake.base_url,
+            "clip_attempts": 2,
+            "provider_retries": 0,  # each send is one request
+        }
+        runtime = build_runtime(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+        runtime.dispatch = Recorder()
+        try:
+            yield runtime, fake
+        finally:
+            runtime.close()
+
+
+def _attempt_failed_once(
+    rt: Runtime, scene_id: str, other: OtherTask, *, sends: int = MAX_SENDS, then: str = SceneStatus.PENDING
+) -> None:
+    """The attempt failed after `sends` sends and the scene is `then`; no other task sent meanwhile."""
+    assert other.looked >= 1  # the other task did look after the failure's commit
+    assert not [s for s in other.steps if isinstance(s, Send)], other.steps
+    with rt.db.read() as session:
+        scene = session.get(Scene, scene_id)
+        assert scene is not None
+        assert scene.status == then
+        (call,) = session.scalars(select(ProviderCall).where(ProviderCall.scene_id == scene_id))
+        assert call.sends == sends
+        assert call.status == CallStatus.FAILED
+        assert call.sent_at is None
+
+
+def test_a_last_send_refused_fails_its_attempt_before_anyone_can_send_it_again(
+    replicate_rt: tuple[Runtime, ReplicateFake],
+) -> None:
+    rt, fake = replicate_rt
+    scene_id = _uncertain_scene(rt, sent_ago=None, uncertain=False, sends=MAX_SENDS - 1)
+    fake.fail_always("create", status_fault(429, {"detail": "throttled"}))  # proves no prediction was made
+    other = OtherTask(rt, scene_id, lambda: bool(fake.calls("create")))
+    rt.db.commit_hooks.append(other)
+    submit_scene(rt, scene_id)  # the last send
+
+    assert len(fake.calls("create")) == 1
+    assert not fake.jobs
+    _attempt_failed_once(rt, scene_id, other)
+
+
+def test_a_send_refused_for_good_fails_its_attempt_before_anyone_can_send_it_again(
+    replicate_rt: tuple[Runtime, ReplicateFake],
+) -> None:
+    rt, fake = replicate_rt
+    scene_id = _uncertain_scene(rt, sent_ago=None, uncertain=False, sends=0)
+    fake.fail_always("create", status_fault(422, {"detail": "invalid input"}))
+    other = OtherTask(rt, scene_id, lambda: bool(fake.calls("create")))
+    rt.db.commit_hooks.append(other)
+    submit_scene(rt, scene_id)  # the first send: no other provider to move on to
+
+    assert len(fake.calls("create")) == 1
+    _attempt_failed_once(rt, scene_id, other, sends=1, then=SceneStatus.FAILED)
+
+
+def test_lookups_finding_nothing_after_the_last_send_fail_its_attempt_before_anyone_can_send_it_again(
+    replicate_rt: tuple[Runtime, ReplicateFake],
+) -> None:
+    rt, fake = replicate_rt
+    # The last send ended uncertain and one lookup found nothing; this task makes the second.
+    scene_id = _uncertain_scene(rt, sent_ago=timedelta(seconds=1), uncertain=True, sends=MAX_SENDS, lookups=1)
+    other = OtherTask(rt, scene_id, lambda: bool(fake.calls("list")))
+    rt.db.commit_hooks.append(other)
+    submit_scene(rt, scene_id)
+
+    assert len(fake.calls("list")) == 1
+    assert not fake.calls("create")
+    _attempt_failed_once(rt, scene_id, other)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import Generation, ProviderCall, Scene, Variant, utcnow
-from reelsmith.pipeline.clips.submissions import latest_submit, submits_to
+from reelsmith.pipeline.clips.submissions import SendAt, latest_submit, settle_at, submits_to
 from reelsmith.pipeline.failure import FailureText, explain, fail_generation, scene_label
 from reelsmith.pipeline.progress import record_event
 from reelsmith.pipeline.regeneration import restore_previous
@@ -48,22 +48,35 @@ def handle_failure(
     permanent: bool,
     plain: str = PROVIDER_FAILED,
     final: bool = False,
+    at: SendAt | None = None,
 ) -> None:
     """Retry the scene, fail over to the next provider, or fail the generation with the reason.
 
     `reason` is the full text (kept in the log and the owner's records); the scene and the generation
-    show `plain` instead, or the provider's own words when it refused the content.
+    show `plain` instead, or the provider's own words when it refused the content. With `at` (a failure
+    learnt from a send or a lookup) only if the submission is still at that send and lookup, and its
+    send is settled in the same transaction: no task finds it settled and sends again before the scene
+    has moved on.
     """
     text = explain(reason, plain)
-    log.warning("clip of scene %s failed: %s", scene_id, text.detail)
     with rt.db.write() as session:
-        scene = session.get(Scene, scene_id)
-        if scene is None:
+        found = session.get(Scene, scene_id)
+        if found is None:
             return
-        # The variant's lock serialises this with the join and with other failures of its scenes.
-        session.scalars(select(Variant).where(Variant.id == scene.variant_id).with_for_update()).one()
+        # The variant's lock serialises this with the join and with other failures of its scenes; the
+        # scene's, taken next, with a job being stored meanwhile (its status is read under it).
+        session.scalars(select(Variant).where(Variant.id == found.variant_id).with_for_update()).one()
+        scene = session.scalars(
+            select(Scene)
+            .where(Scene.id == scene_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
         if scene.status not in _FAILABLE:
             return
+        if at is not None and not settle_at(session, scene.id, at):
+            return  # another task sent or looked again since: its knowledge is newer, it decides
+        log.warning("clip of scene %s failed: %s", scene_id, text.detail)
         retry = _set_up_next_attempt(rt, session, scene, text, permanent=permanent, final=final)
         gen = scene.variant.generation
         record_event(

@@ -7,6 +7,8 @@ is fresh is still on its way: others wait. One whose record went stale (its task
 without telling whether the provider made the job is looked up before anything is sent again (see
 `uncertain`). Deciding what to do locks the call's row, so of several tasks finding the scene at once
 only one sends; a lookup's conclusion is applied only if no other send or lookup happened meanwhile.
+A submission is sent at most `MAX_SENDS` times: the attempt's failure is recorded in the transaction
+that settles its last send, so no task ever finds that send settled and the scene still submitting.
 """
 
 from __future__ import annotations
@@ -29,6 +31,18 @@ KEYED_PROVIDERS = ("local",)
 
 
 @dataclass(frozen=True)
+class SendAt:
+    """What a task knows of a submission: the call at its `sends`-th send (and `lookups`-th lookup).
+
+    A decision taken on this knowledge is applied only while the call is still there.
+    """
+
+    call_id: int
+    sends: int
+    lookups: int | None = None
+
+
+@dataclass(frozen=True)
 class Send:
     """One send of a recorded submission, counted before it goes out."""
 
@@ -37,6 +51,10 @@ class Send:
     sends: int  # including this one
     idempotency_key: str
     webhook_token: str | None
+
+    @property
+    def at(self) -> SendAt:
+        return SendAt(self.call_id, self.sends)
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,18 @@ class Lookup:
     provider: str
     sends: int
     lookups: int
+    reason: str
+
+    @property
+    def at(self) -> SendAt:
+        return SendAt(self.call_id, self.sends, self.lookups)
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    """The submission was sent `MAX_SENDS` times without a job: its attempt has failed."""
+
+    at: SendAt
     reason: str
 
 
@@ -105,8 +135,9 @@ def seconds_until_silent(settings: Settings, call: ProviderCall) -> float:
     return settings.stale_after_s - (utcnow() - call.sent_at).total_seconds()
 
 
-def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Lookup | Wait:
-    """What a task finding the scene submitting does: send (counted here), look up, or wait."""
+def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Lookup | GiveUp | Wait:
+    """What a task finding the scene submitting does: send (counted here), look up, wait, or fail the
+    attempt (its sends used up)."""
     call = latest_submit(session, scene_id, lock=True)
     now = utcnow()
     if call.sent_at is not None and call.provider.partition(":")[0] not in KEYED_PROVIDERS:
@@ -120,6 +151,9 @@ def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Loo
         call.lookups += 1
         reason = call.error_message or "the outcome of the submission is unknown"
         return Lookup(call.id, call.provider, call.sends, call.lookups, reason)
+    if call.sends >= MAX_SENDS:
+        reason = f"the submission was sent {call.sends} times without an answer"
+        return GiveUp(SendAt(call.id, call.sends), reason)
     call.sends += 1
     call.sent_at, call.uncertain_at, call.lookups = now, None, 0
     return Send(call.id, call.provider, call.sends, call.idempotency_key, call.webhook_token)
@@ -157,3 +191,10 @@ def settle(session: Session, call_id: int, *, sends: int | None = None, lookups:
         query = query.where(ProviderCall.lookups == lookups)
     done = session.execute(query.values(sent_at=None, uncertain_at=None))
     return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def settle_at(session: Session, scene_id: str, at: SendAt) -> bool:
+    """Settle the send `at` names if it is still the scene's latest submission's; True if recorded."""
+    if latest_submit(session, scene_id).id != at.call_id:
+        return False
+    return settle(session, at.call_id, sends=at.sends, lookups=at.lookups)

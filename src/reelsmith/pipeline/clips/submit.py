@@ -26,6 +26,7 @@ from reelsmith.pipeline.clips.store import store_job
 from reelsmith.pipeline.clips.submissions import (
     MAX_SENDS,
     SUBMIT,
+    GiveUp,
     Lookup,
     Send,
     Wait,
@@ -55,7 +56,7 @@ def submit_scene(rt: Runtime, scene_id: str) -> None:
         if scene is None or scene.variant.generation.status != GenerationStatus.PROCESSING:
             return
         if scene.status in SCENES_AT_PROVIDER:
-            step: Send | Lookup | Wait | None = None
+            step: Send | Lookup | GiveUp | Wait | None = None
         else:
             if scene.status == SceneStatus.PENDING and not _claim(rt, session, scene):
                 return  # another task claimed it
@@ -69,6 +70,8 @@ def submit_scene(rt: Runtime, scene_id: str) -> None:
         rt.dispatch.submit_scene(scene_id, step.delay_s)
     elif isinstance(step, Lookup):
         look_up(rt, scene_id, step)
+    elif isinstance(step, GiveUp):
+        handle_failure(rt, scene_id, step.reason, permanent=False, at=step.at)
     else:
         _send(rt, scene_id, step)
 
@@ -136,8 +139,7 @@ def _send(rt: Runtime, scene_id: str, send: Send) -> None:
         fit = fitted_request(rt, send.provider, request)
     except ProviderError as e:
         # The model cannot take this request at all: nothing is sent, the chain moves on.
-        _settle(rt, send)
-        handle_failure(rt, scene_id, e.message, permanent=True, plain=e.message)
+        handle_failure(rt, scene_id, e.message, permanent=True, plain=e.message, at=send.at)
         return
     if fit.notes and send.sends == 1:
         _record_fit(rt, scene_id, send.provider, fit)
@@ -151,13 +153,13 @@ def _send(rt: Runtime, scene_id: str, send: Send) -> None:
         note_uncertain(rt, scene_id, send.call_id, e.message)
         return
     except ProviderError as e:
-        if not _settle(rt, send):  # the failure proves the provider made no job
-            return  # our send was given up for lost meanwhile: the task that took over decides
-        if not e.permanent and send.sends < MAX_SENDS:
+        # The failure proves the provider made no job. Unless the send was given up for lost meanwhile
+        # (the task that took over decides), it is settled: sent again, or failed with the attempt.
+        if e.permanent or send.sends >= MAX_SENDS:
+            handle_failure(rt, scene_id, e.message, permanent=e.permanent, at=send.at)
+        elif _settle(rt, send):
             log.warning("submit of scene %s failed transiently (%s); resending", scene_id, e.message)
             rt.dispatch.submit_scene(scene_id, e.retry_after_s or float(2**send.sends))
-            return
-        handle_failure(rt, scene_id, e.message, permanent=e.permanent)
         return
     if store_job(rt, scene_id, send.call_id, send.provider, handle.external_id):
         rt.dispatch.poll_scene(scene_id, handle.poll_after_s)

@@ -73,7 +73,7 @@ def look_up(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
         return
     model = rt.providers.video(provider)
     if not isinstance(model, Reconcilable):
-        _give_up(rt, scene_id, f"{lookup.reason} ({provider} cannot list its jobs)")
+        _give_up(rt, scene_id, lookup, f"{lookup.reason} ({provider} cannot list its jobs)")
         return
     with rt.db.read() as session:
         call_key = _call_key(session, scene_id, lookup.call_id)
@@ -87,7 +87,7 @@ def look_up(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
         handle = model.reconcile(fitted_request(rt, provider, request).request)
     except ProviderError as e:
         if e.permanent or lookup.lookups >= MAX_LOOKUPS:
-            _give_up(rt, scene_id, f"{lookup.reason}; looking the job up failed: {e.message}")
+            _give_up(rt, scene_id, lookup, f"{lookup.reason}; looking the job up failed: {e.message}")
         else:
             log.warning("lookup of scene %s's job failed (%s); trying again", scene_id, e.message)
             rt.dispatch.submit_scene(scene_id, e.retry_after_s or LOOKUP_DELAY_S * 2**lookup.lookups)
@@ -117,28 +117,27 @@ def _call_key(session: Session, scene_id: str, call_id: int) -> tuple[str, str |
 
 
 def _send_again(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
-    """The provider made no job: the next task sends the same submission again (a counted send).
+    """The provider made no job: the next task sends the same submission again (a counted send), or,
+    with its sends used up, the attempt fails.
 
     Only if nothing happened to the submission since this lookup began: a task that looked at the
     same time, or sent since, has the newer knowledge.
     """
+    if lookup.sends >= MAX_SENDS:
+        reason = f"the submission was sent {lookup.sends} times without an answer"
+        handle_failure(rt, scene_id, reason, permanent=False, at=lookup.at)
+        return
     with rt.db.write() as session:
         if not settle(session, lookup.call_id, sends=lookup.sends, lookups=lookup.lookups):
             return
-        call = session.get(ProviderCall, lookup.call_id)
-        sends = call.sends if call is not None else MAX_SENDS
-    if sends >= MAX_SENDS:
-        reason = f"the submission was sent {sends} times without an answer"
-        handle_failure(rt, scene_id, reason, permanent=False)
-        return
     rt.dispatch.submit_scene(scene_id)
 
 
-def _give_up(rt: Runtime, scene_id: str, reason: str) -> None:
+def _give_up(rt: Runtime, scene_id: str, lookup: Lookup, reason: str) -> None:
     """No lookup can tell: fail the scene as uncertain (as a transient failure if the setting allows)."""
     detail = f"submission uncertain: {reason}"
     if rt.settings.resubmit_uncertain:
         log.warning("scene %s: %s; submitting again as resubmit_uncertain allows", scene_id, detail)
-        handle_failure(rt, scene_id, detail, permanent=False)
+        handle_failure(rt, scene_id, detail, permanent=False, at=lookup.at)
         return
-    handle_failure(rt, scene_id, detail, permanent=True, plain=UNCERTAIN, final=True)
+    handle_failure(rt, scene_id, detail, permanent=True, plain=UNCERTAIN, final=True, at=lookup.at)
