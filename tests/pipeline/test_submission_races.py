@@ -5,20 +5,24 @@ reaper meanwhile waits instead of looking the job up (too early: the provider ha
 and sending again. Of several lookups that ended at the same time, only the one that knows the latest
 state may send the submission again. A submission's last send is settled in the transaction that
 fails its attempt, so no task ever finds it settled with the scene still submitting and sends it a
-fourth time (while the failed attempt's retry makes a second job).
+fourth time (while the failed attempt's retry makes a second job). A poll of an earlier attempt's
+job that answers late does not fail the attempt that replaced it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Scene, User, Variant, utcnow
+from reelsmith.pipeline.clips.poll import poll_scene
 from reelsmith.pipeline.clips.submissions import MAX_SENDS, GiveUp, Lookup, Send, Wait, next_step
 from reelsmith.pipeline.clips.submit import submit_scene
 from reelsmith.pipeline.clips.uncertain import _send_again
@@ -28,6 +32,7 @@ from tests.fakes.replicate_fake import ReplicateFake
 from tests.fakes.server import CdnServer, slow_fault, status_fault
 from tests.pipeline.helpers import PROVIDER_ENV, runtime_on
 from tests.pipeline.test_uncertain_submits import _run
+from tests.support import wait_until
 from tests.support.dispatch import Recorder
 
 
@@ -269,3 +274,66 @@ def test_lookups_finding_nothing_after_the_last_send_fail_its_attempt_before_any
     assert len(fake.calls("list")) == 1
     assert not fake.calls("create")
     _attempt_failed_once(rt, scene_id, other)
+
+
+def _job_at(fake: ReplicateFake, prompt: str) -> str:
+    """A prediction made at the fake directly (one whose prompt the fake's policy refuses fails)."""
+    reply = httpx.post(
+        f"{fake.base_url}/models/kwaivgi/kling-v3-video/predictions",
+        json={"input": {"prompt": prompt}},
+        headers={"Authorization": f"Bearer {fake.key}"},
+    )
+    reply.raise_for_status()
+    return str(reply.json()["id"])
+
+
+def test_a_late_answer_for_an_earlier_attempts_job_does_not_fail_the_next_attempt(
+    replicate_rt: tuple[Runtime, ReplicateFake],
+) -> None:
+    rt, fake = replicate_rt
+    scene_id = _uncertain_scene(rt, sent_ago=None, uncertain=False)
+    first = _job_at(fake, f"a {fake.policy_word} boat")  # the provider will report it failed
+    with rt.db.write() as session:
+        scene = session.get(Scene, scene_id)
+        assert scene is not None
+        scene.status, scene.provider_job_id = SceneStatus.SUBMITTED, first
+    # A poll of the first job is held at the provider while the scene moves on to its next attempt.
+    fake.inject("get", slow_fault(2.0))
+    late = threading.Thread(target=poll_scene, args=(rt, scene_id))
+    late.start()
+    wait_until(lambda: fake.calls("get"), timeout_s=10, message="the poll to reach the provider")
+    second = _job_at(fake, "a boat")
+    with rt.db.write() as session:
+        scene = session.get(Scene, scene_id)
+        assert scene is not None
+        (call,) = session.scalars(select(ProviderCall).where(ProviderCall.scene_id == scene_id))
+        call.status = CallStatus.FAILED
+        scene.attempts, scene.provider_job_id = 2, second
+        session.add(
+            ProviderCall(
+                generation_id=call.generation_id,
+                scene_id=scene_id,
+                provider="replicate",
+                model=call.model,
+                operation="submit",
+                idempotency_key=f"clip:{scene_id}:2",
+                sends=1,
+                external_id=second,
+                status=CallStatus.SUBMITTED,
+            )
+        )
+    late.join(timeout=30)
+    assert not late.is_alive()
+
+    recorder = rt.dispatch
+    assert isinstance(recorder, Recorder)
+    assert recorder.submitted == []  # no third attempt
+    with rt.db.read() as session:
+        scene = session.get(Scene, scene_id)
+        assert scene is not None
+        assert (scene.status, scene.provider_job_id) == (SceneStatus.SUBMITTED, second)
+        assert scene.error_message is None
+        calls = session.scalars(
+            select(ProviderCall).where(ProviderCall.scene_id == scene_id).order_by(ProviderCall.id)
+        )
+        assert [c.status for c in calls] == [CallStatus.FAILED, CallStatus.SUBMITTED]

@@ -49,6 +49,7 @@ def handle_failure(
     plain: str = PROVIDER_FAILED,
     final: bool = False,
     at: SendAt | None = None,
+    job_id: str | None = None,
 ) -> None:
     """Retry the scene, fail over to the next provider, or fail the generation with the reason.
 
@@ -56,7 +57,8 @@ def handle_failure(
     show `plain` instead, or the provider's own words when it refused the content. With `at` (a failure
     learnt from a send or a lookup) only if the submission is still at that send and lookup, and its
     send is settled in the same transaction: no task finds it settled and sends again before the scene
-    has moved on.
+    has moved on. With `job_id` (a failure learnt from polling a job) only if the scene is still on that
+    job: a poll that began before the scene moved on to another attempt must not fail that one.
     """
     text = explain(reason, plain)
     with rt.db.write() as session:
@@ -76,6 +78,8 @@ def handle_failure(
             return
         if at is not None and not settle_at(session, scene.id, at):
             return  # another task sent or looked again since: its knowledge is newer, it decides
+        if job_id is not None and scene.provider_job_id != job_id:
+            return  # an earlier attempt's job: its failure was handled already
         log.warning("clip of scene %s failed: %s", scene_id, text.detail)
         retry = _set_up_next_attempt(rt, session, scene, text, permanent=permanent, final=final)
         gen = scene.variant.generation

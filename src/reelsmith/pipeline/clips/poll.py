@@ -37,7 +37,7 @@ def poll_scene(rt: Runtime, scene_id: str) -> None:
         status = rt.providers.video(provider).poll(job_id)
     except ProviderError as e:
         if e.permanent:
-            handle_failure(rt, scene_id, e.message, permanent=True)
+            handle_failure(rt, scene_id, e.message, permanent=True, job_id=job_id)
         else:
             log.warning("poll of scene %s failed transiently: %s", scene_id, e.message)
             rt.dispatch.poll_scene(scene_id, e.retry_after_s or POLL_ERROR_DELAY_S)
@@ -47,7 +47,7 @@ def poll_scene(rt: Runtime, scene_id: str) -> None:
         rt.dispatch.poll_scene(scene_id, status.poll_after_s)
     elif status.state == "failed":
         reason = status.reason or "the provider reported a failure"
-        handle_failure(rt, scene_id, reason, permanent=status.permanent)
+        handle_failure(rt, scene_id, reason, permanent=status.permanent, job_id=job_id)
     else:
         if status.served_model:
             _note_served_model(rt, provider, job_id, status.served_model)
@@ -112,6 +112,7 @@ def _finish(rt: Runtime, scene_id: str, provider: str, job_id: str) -> None:
             f"could not use the finished clip: {e.message}",
             permanent=False,
             plain="the finished clip could not be used",
+            job_id=job_id,
         )
         return
     if fetched is None:
