@@ -6,7 +6,8 @@ and sending again. Of several lookups that ended at the same time, only the one 
 state may send the submission again. A submission's last send is settled in the transaction that
 fails its attempt, so no task ever finds it settled with the scene still submitting and sends it a
 fourth time (while the failed attempt's retry makes a second job). A poll of an earlier attempt's
-job that answers late does not fail the attempt that replaced it.
+job that answers late does not fail the attempt that replaced it, and a send that stalled before it
+went out (its record went stale and another task took it over) does not go out.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Scene, User, Variant, utcnow
 from reelsmith.pipeline.clips.poll import poll_scene
 from reelsmith.pipeline.clips.submissions import MAX_SENDS, GiveUp, Lookup, Send, Wait, next_step
-from reelsmith.pipeline.clips.submit import submit_scene
+from reelsmith.pipeline.clips.submit import _send, submit_scene
 from reelsmith.pipeline.clips.uncertain import _send_again
 from reelsmith.runtime import Runtime, build_runtime
 from reelsmith.vocabulary import CallStatus, GenerationStatus, SceneStatus, VariantStatus
@@ -337,3 +338,29 @@ def test_a_late_answer_for_an_earlier_attempts_job_does_not_fail_the_next_attemp
             select(ProviderCall).where(ProviderCall.scene_id == scene_id).order_by(ProviderCall.id)
         )
         assert [c.status for c in calls] == [CallStatus.FAILED, CallStatus.SUBMITTED]
+
+
+def test_a_send_that_stalled_before_going_out_and_was_taken_over_is_not_sent(
+    replicate_rt: tuple[Runtime, ReplicateFake],
+) -> None:
+    rt, fake = replicate_rt
+    scene_id = _uncertain_scene(rt, sent_ago=None, uncertain=False, sends=0)
+    stalled = _next(rt, scene_id)
+    assert isinstance(stalled, Send)
+    # Its task stalls (references read from an unreachable bucket, say) past `stale_after_s`; another
+    # task finds the record stale and takes the submission over to look it up.
+    with rt.db.write() as session:
+        call = session.get(ProviderCall, stalled.call_id)
+        assert call is not None
+        assert call.sent_at is not None
+        call.sent_at -= timedelta(seconds=rt.settings.stale_after_s + 1)
+    assert isinstance(_next(rt, scene_id), Lookup)
+
+    _send(rt, scene_id, stalled)  # the stalled task goes on
+
+    assert not fake.calls("create")
+    with rt.db.read() as session:
+        call = session.get(ProviderCall, stalled.call_id)
+        assert call is not None
+        assert (call.sends, call.lookups) == (1, 1)
+        assert call.uncertain_at is not None  # still the taker's to settle

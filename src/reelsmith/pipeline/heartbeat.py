@@ -21,7 +21,7 @@ def beat_interval_s(settings: Settings) -> float:
 
 
 @contextmanager
-def beating(interval_s: float, beat: Callable[[], None], name: str) -> Iterator[None]:
+def beating(interval_s: float, beat: Callable[[], object], name: str) -> Iterator[None]:
     """Call `beat` as the block starts and then every `interval_s` until it ends; the last beat has finished
     when it does.
 

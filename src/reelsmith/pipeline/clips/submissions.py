@@ -159,20 +159,27 @@ def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Loo
     return Send(call.id, call.provider, call.sends, call.idempotency_key, call.webhook_token)
 
 
-def beat_send(session: Session, call_id: int, sends: int) -> None:
-    """Refresh the record of the call's `sends`-th send while it waits for the provider (if it is still
-    the one in flight)."""
-    session.execute(
+def beat_send(session: Session, call_id: int, sends: int) -> bool:
+    """Refresh the record of the call's `sends`-th send while it is on its way; False (nothing done) if
+    that send is no longer the one in flight, or was given up for lost and is being looked up."""
+    done = session.execute(
         update(ProviderCall)
-        .where(ProviderCall.id == call_id, ProviderCall.sends == sends, ProviderCall.sent_at.is_not(None))
+        .where(
+            ProviderCall.id == call_id,
+            ProviderCall.sends == sends,
+            ProviderCall.sent_at.is_not(None),
+            ProviderCall.uncertain_at.is_(None),
+        )
         .values(sent_at=utcnow())
     )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_uncertain(session: Session, call_id: int, reason: str) -> None:
-    """Record that the call's latest send ended without telling whether a job was made."""
+def mark_uncertain(session: Session, call_id: int, sends: int, reason: str) -> None:
+    """Record that the call's `sends`-th send ended without telling whether a job was made (unless
+    another send followed it)."""
     call = session.get(ProviderCall, call_id)
-    if call is not None and call.sent_at is not None:
+    if call is not None and call.sends == sends and call.sent_at is not None:
         call.uncertain_at = utcnow()
         call.lookups = 0
         call.error_message = reason[:2000]

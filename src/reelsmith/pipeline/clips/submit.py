@@ -128,29 +128,25 @@ def _claim(rt: Runtime, session: Session, scene: Scene) -> bool:
 def _send(rt: Runtime, scene_id: str, send: Send) -> None:
     """Send the submission; store the job id, or resend, retry or fail over when it does not go through.
 
-    A send that may have reached the provider is never simply sent again: it is looked up first.
+    A send that may have reached the provider is never simply sent again: it is looked up first. The
+    send's record is kept fresh from the start (building the request can wait on storage for
+    references), and the send goes out only if the record is still this task's: one that stalled past
+    `stale_after_s` has been handed to another task, which looks it up and sends it itself.
     """
-    request = clip_request(
-        rt, scene_id, send.idempotency_key, webhook_url_for(rt, send.provider, send.webhook_token)
-    )
-    if request is None:
-        return
-    try:
-        fit = fitted_request(rt, send.provider, request)
-    except ProviderError as e:
-        # The model cannot take this request at all: nothing is sent, the chain moves on.
-        handle_failure(rt, scene_id, e.message, permanent=True, plain=e.message, at=send.at)
-        return
-    if fit.notes and send.sends == 1:
-        _record_fit(rt, scene_id, send.provider, fit)
     try:
         with _beating(rt, send):
+            fit = _fitted(rt, scene_id, send)
+            if fit is None:
+                return
+            if not _still_ours(rt, send):
+                log.warning("scene %s: the send stalled and was handed on; not sending it", scene_id)
+                return
             handle = rt.providers.video(send.provider).submit(fit.request)
     except UncertainSubmit as e:
         log.warning(
             "submit of scene %s may have reached the provider (%s); looking it up", scene_id, e.message
         )
-        note_uncertain(rt, scene_id, send.call_id, e.message)
+        note_uncertain(rt, scene_id, send, e.message)
         return
     except ProviderError as e:
         # The failure proves the provider made no job. Unless the send was given up for lost meanwhile
@@ -165,14 +161,33 @@ def _send(rt: Runtime, scene_id: str, send: Send) -> None:
         rt.dispatch.poll_scene(scene_id, handle.poll_after_s)
 
 
+def _fitted(rt: Runtime, scene_id: str, send: Send) -> Fit | None:
+    """The scene's request fitted to the send's model; None when the scene is gone or the model cannot
+    take the request at all (nothing is sent, the chain moves on)."""
+    request = clip_request(
+        rt, scene_id, send.idempotency_key, webhook_url_for(rt, send.provider, send.webhook_token)
+    )
+    if request is None:
+        return None
+    try:
+        fit = fitted_request(rt, send.provider, request)
+    except ProviderError as e:
+        handle_failure(rt, scene_id, e.message, permanent=True, plain=e.message, at=send.at)
+        return None
+    if fit.notes and send.sends == 1:
+        _record_fit(rt, scene_id, send.provider, fit)
+    return fit
+
+
 def _beating(rt: Runtime, send: Send) -> AbstractContextManager[None]:
-    """Keep the send's record fresh while the provider has not answered: others wait for it meanwhile."""
+    """Keep the send's record fresh until the provider has answered: others wait for it meanwhile."""
+    return beating(beat_interval_s(rt.settings), lambda: _still_ours(rt, send), f"send-{send.call_id}")
 
-    def beat() -> None:
-        with rt.db.write() as session:
-            beat_send(session, send.call_id, send.sends)
 
-    return beating(beat_interval_s(rt.settings), beat, f"send-{send.call_id}")
+def _still_ours(rt: Runtime, send: Send) -> bool:
+    """Refresh the send's record if it is still this task's (not handed on for a lookup, not resent)."""
+    with rt.db.write() as session:
+        return beat_send(session, send.call_id, send.sends)
 
 
 def _settle(rt: Runtime, send: Send) -> bool:

@@ -32,6 +32,7 @@ from reelsmith.pipeline.clips.submissions import (
     KEYED_PROVIDERS,
     MAX_SENDS,
     Lookup,
+    Send,
     earlier_jobs,
     mark_uncertain,
     settle,
@@ -58,10 +59,10 @@ UNCERTAIN = (
 )
 
 
-def note_uncertain(rt: Runtime, scene_id: str, call_id: int, reason: str) -> None:
+def note_uncertain(rt: Runtime, scene_id: str, send: Send, reason: str) -> None:
     """Record that a send ended without telling whether a job was made, and look it up shortly."""
     with rt.db.write() as session:
-        mark_uncertain(session, call_id, reason)
+        mark_uncertain(session, send.call_id, send.sends, reason)
     rt.dispatch.submit_scene(scene_id, LOOKUP_DELAY_S)
 
 
