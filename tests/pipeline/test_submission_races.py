@@ -7,7 +7,8 @@ state may send the submission again. A submission's last send is settled in the 
 fails its attempt, so no task ever finds it settled with the scene still submitting and sends it a
 fourth time (while the failed attempt's retry makes a second job). A poll of an earlier attempt's
 job that answers late does not fail the attempt that replaced it, and a send that stalled before it
-went out (its record went stale and another task took it over) does not go out.
+went out (its record went stale and another task took it over) does not go out; nor does one decided
+by a task that read the scene just before another stored its job.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from reelsmith.config import Settings
 from reelsmith.db.models import Generation, ProviderCall, Scene, User, Variant, utcnow
@@ -364,3 +365,53 @@ def test_a_send_that_stalled_before_going_out_and_was_taken_over_is_not_sent(
         assert call is not None
         assert (call.sends, call.lookups) == (1, 1)
         assert call.uncertain_at is not None  # still the taker's to settle
+
+
+def _waiting_on_locks(rt: Runtime) -> int:
+    """Transactions of this test's database waiting on a lock (PostgreSQL)."""
+    with rt.db.engine.connect() as probe:  # a fresh snapshot of pg_stat_activity each time
+        return int(
+            probe.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+            ).scalar_one()
+        )
+
+
+def test_a_task_arriving_as_the_job_is_stored_does_not_send_the_submission_again(
+    replicate_rt: tuple[Runtime, ReplicateFake],
+) -> None:
+    rt, fake = replicate_rt
+    if rt.db.is_sqlite:
+        pytest.skip("SQLite lets one write transaction in at a time: no task can read a scene mid-commit")
+    scene_id = _uncertain_scene(rt, sent_ago=timedelta(seconds=0), uncertain=False)
+    job = _job_at(fake, "a boat")
+    # The sending task stores the job it got, and has not committed yet when another task (a queued
+    # copy) looks at the scene.
+    with rt.db.engine.connect() as storing:
+        storing.execute(
+            update(Scene)
+            .where(Scene.id == scene_id)
+            .values(status=SceneStatus.SUBMITTED, provider_job_id=job)
+        )
+        storing.execute(
+            update(ProviderCall)
+            .where(ProviderCall.scene_id == scene_id)
+            .values(external_id=job, status=CallStatus.SUBMITTED, sent_at=None)
+        )
+        other = threading.Thread(target=submit_scene, args=(rt, scene_id))
+        other.start()
+        wait_until(lambda: _waiting_on_locks(rt) >= 1, timeout_s=30, message="the other task to wait")
+        storing.commit()
+    other.join(timeout=30)
+    assert not other.is_alive()
+
+    assert len(fake.calls("create")) == 1  # ours, above: the other task polls the job instead
+    recorder = rt.dispatch
+    assert isinstance(recorder, Recorder)
+    assert recorder.polled == [scene_id]
+    with rt.db.read() as session:
+        (call,) = session.scalars(select(ProviderCall).where(ProviderCall.scene_id == scene_id))
+        assert (call.sends, call.sent_at, call.external_id) == (1, None, job)

@@ -15,7 +15,7 @@ import secrets
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from reelsmith.db.models import ProviderCall, Scene, utcnow
@@ -52,7 +52,10 @@ log = logging.getLogger(__name__)
 def submit_scene(rt: Runtime, scene_id: str) -> None:
     """Submit the scene's clip if it is waiting for one; otherwise make sure it is being polled."""
     with rt.db.write() as session:
-        scene = session.get(Scene, scene_id)
+        # Decided under the scene's lock: a job stored (or an attempt failed) by another task commits
+        # first and is seen here, or waits. Read before it, the scene would look still submitting while
+        # its call, settled by that commit, looked ready to send again.
+        scene = session.scalars(select(Scene).where(Scene.id == scene_id).with_for_update()).first()
         if scene is None or scene.variant.generation.status != GenerationStatus.PROCESSING:
             return
         if scene.status in SCENES_AT_PROVIDER:
