@@ -191,7 +191,7 @@ def run_once(size: Size, *, faults: bool, pg_url: str, restart_pg: bool, root: P
         _drain(engine, gids, size.drain_s)
         watches = watchers.join(30)
         run.notes.append(f"resends after lost answers: {sum(s.resends for s in subs)}")
-        _check_metrics(run, engine, servers)
+        _check_metrics(run, engine, servers, fleet)
         if _unended(engine, gids):
             # Where each process is (a task hanging with its heartbeat beating shows here).
             dumped = fleet.dump_stacks()
@@ -326,8 +326,9 @@ class _Injector(threading.Thread):
         return "connections refused and cut"
 
 
-def _check_metrics(run: Run, engine: Engine, servers: Servers) -> None:
-    """/metrics on each server reports the database's counts, and the queue's depth."""
+def _check_metrics(run: Run, engine: Engine, servers: Servers, fleet: Fleet) -> None:
+    """/metrics on each server reports the database's counts, and the queue's depth (where it does not,
+    the notes say which and quote the servers' own account of it)."""
     with Session(engine) as session:
         truth = dict(
             session.execute(select(Generation.status, func.count()).group_by(Generation.status)).all()
@@ -346,9 +347,17 @@ def _check_metrics(run: Run, engine: Engine, servers: Servers) -> None:
                     status = sample.labels["status"]
                     by_status[status] = by_status.get(status, 0) + sample.value
                 depth = depth or sample.name == "reelsmith_queue_depth"
-        agree = agree and depth and by_status == {k: float(v) for k, v in truth.items()}
+        counts_agree = by_status == {k: float(v) for k, v in truth.items()}
+        agree = agree and depth and counts_agree
         seen.append(", ".join(f"{k}={v:g}" for k, v in sorted(by_status.items())))
+        if not depth:
+            run.notes.append(f"metrics: {url} gave no queue depth")
+        if not counts_agree:
+            run.notes.append(f"metrics: {url} counts differ from the database's {truth}")
     run.checks.append(checks.Check("/metrics of both servers = database", agree, " | ".join(seen)))
+    if not agree:
+        accounts = _log_lines(fleet, "queue depth unavailable", most=4)
+        run.notes.extend(f"log: {line[:3000]}" for line in accounts)
 
 
 def _check_all(

@@ -6,11 +6,14 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from reelsmith.config import Settings
+from reelsmith.db.models import Generation, ProviderCall, Scene, User, Variant
+from reelsmith.jobs.worker import RunningTasks
 from reelsmith.logs import (
     ContextFilter,
     JsonFormatter,
@@ -20,6 +23,7 @@ from reelsmith.logs import (
     log_fields,
     set_task_fields,
 )
+from reelsmith.runtime import build_runtime
 
 
 @pytest.fixture
@@ -91,3 +95,56 @@ def test_text_format_leaves_the_handlers_alone(tmp_path: object) -> None:
     before = [(h, h.formatter) for h in root.handlers]
     configure_logging(Settings(log_format="text", _env_file=None))  # type: ignore[call-arg]
     assert [(h, h.formatter) for h in root.handlers] == before
+
+
+def test_a_scene_task_names_the_provider_call_of_its_own_kind(
+    settings: Settings, json_log: tuple[logging.Logger, io.StringIO]
+) -> None:
+    # A scene whose clip was submitted and whose line was spoken after: the submit and poll tasks name
+    # the submission, the speech task the spoken line.
+    rt = build_runtime(settings.model_copy(update={"log_format": "json"}))
+    try:
+        with rt.db.write() as session:
+            user = User(username="ada")
+            session.add(user)
+            session.flush()
+            gen = Generation(user_id=user.id, mode="story", prompt="p", status="processing")
+            session.add(gen)
+            session.flush()
+            variant = Variant(generation_id=gen.id, status="rendering", total_scenes=1)
+            session.add(variant)
+            session.flush()
+            scene = Scene(variant_id=variant.id, index=0, description="a boat", duration_s=4.0)
+            session.add(scene)
+            session.flush()
+            calls = {}
+            for operation in ("submit", "speech"):
+                call = ProviderCall(
+                    generation_id=gen.id,
+                    scene_id=scene.id,
+                    provider="local",
+                    model="m",
+                    operation=operation,
+                    idempotency_key=f"{operation}:{scene.id}",
+                )
+                session.add(call)
+                session.flush()
+                calls[operation] = call.id
+            scene_id, generation_id = scene.id, gen.id
+        running = RunningTasks(rt)
+        logger, out = json_log
+        for task, operation in [
+            ("reelsmith.submit_scene", "submit"),
+            ("reelsmith.poll_scene", "submit"),
+            ("reelsmith.speak_scene", "speech"),
+        ]:
+            queued = SimpleNamespace(id=f"t-{task}", name=task, args=(scene_id,))
+            running._started(queued)
+            logger.info("working")
+            running._ended(queued, None, None)
+            line = _lines(out)[-1]
+            assert (line["task"], line["generation_id"]) == (task, generation_id)
+            assert line["provider_call_id"] == calls[operation], task
+        running.close()
+    finally:
+        rt.close()

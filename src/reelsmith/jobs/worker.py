@@ -66,10 +66,20 @@ class RunningTasks:
         self._huey.unregister_post_execute(self._hook)
 
 
+# The provider calls a scene's task is about (a clip's submission, or its spoken line).
+_TASK_OPERATION = {
+    "reelsmith.submit_scene": "submit",
+    "reelsmith.poll_scene": "submit",
+    "reelsmith.speak_scene": "speech",
+}
+
+
 def _bind_scene_fields(rt: Runtime) -> None:
-    """For a scene's task, also name its generation and its latest provider call in the log lines."""
-    scene_id = current_fields().get("scene_id")
-    if scene_id is None:
+    """For a scene's task, also name its generation and its latest provider call of the task's kind in
+    the log lines."""
+    fields = current_fields()
+    scene_id, operation = fields.get("scene_id"), _TASK_OPERATION.get(str(fields.get("task")))
+    if scene_id is None or operation is None:
         return
     try:
         with rt.db.read() as session:
@@ -78,7 +88,7 @@ def _bind_scene_fields(rt: Runtime) -> None:
             )
             call_id = session.scalar(
                 select(ProviderCall.id)
-                .where(ProviderCall.scene_id == scene_id)
+                .where(ProviderCall.scene_id == scene_id, ProviderCall.operation == operation)
                 .order_by(ProviderCall.id.desc())
                 .limit(1)
             )
