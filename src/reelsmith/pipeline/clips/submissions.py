@@ -151,7 +151,8 @@ def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Loo
         call.lookups += 1
         reason = call.error_message or "the outcome of the submission is unknown"
         return Lookup(call.id, call.provider, call.sends, call.lookups, reason)
-    if call.sends >= MAX_SENDS:
+    # Settled sends used up (ours, keyed, are sent again while one is unsettled: that is free and safe).
+    if call.sends >= MAX_SENDS and call.sent_at is None:
         reason = f"the submission was sent {call.sends} times without an answer"
         return GiveUp(SendAt(call.id, call.sends), reason)
     call.sends += 1
