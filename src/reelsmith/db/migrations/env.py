@@ -36,6 +36,10 @@ with engine.connect() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=dialect == "sqlite",
+        # SQLite's DDL is transactional, but Alembic assumes otherwise and commits after each migration:
+        # a second process would get the lock in between, read an old revision and apply a migration
+        # the first one then applies again. One transaction holds the lock for the whole upgrade.
+        transactional_ddl=True,
     )
     try:
         with context.begin_transaction():
