@@ -24,6 +24,13 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
+# The drill bounds its own phases (its generations get 360 s to end; on a machine slower than usual,
+# under the rest of the suite, they took 190 s) and reports what it found: the limits here only stop
+# a hung drill.
+DRILL_LIMIT_S = 600
+
+
+@pytest.mark.timeout(DRILL_LIMIT_S + 60)
 def test_the_fleet_survives_the_drill() -> None:
     pg_url = require_service("REELSMITH_TEST_DATABASE_URL")
     require_service("REELSMITH_TEST_REDIS_URL")  # the drill runs its own Redis; CI has the binary
@@ -43,7 +50,7 @@ def test_the_fleet_survives_the_drill() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=DRILL_LIMIT_S,
         check=False,
     )
     report = f"{result.stdout}\n{result.stderr[-3000:]}"
