@@ -372,7 +372,8 @@ def _check_all(
         result = checks.outcome(session, gids)
         run.outcome = result
         dup_scenes, dup_jobs = checks.duplicate_creates(session, gids, jobs)
-        run.notes.extend(f"duplicate: {line}" for line in checks.duplicate_histories(session, jobs))
+        histories = checks.duplicate_histories(session, jobs)
+        run.notes.extend(f"duplicate: {line}" for line in histories.values())
         missing = checks.scenes_without_create(session, gids, jobs)
         ledger_users, ledger_gens = checks.ledger_differences(session, gids)
         found, sent_again = checks.uncertain_submits(session, gids)
@@ -384,10 +385,8 @@ def _check_all(
         final_of = dict(
             session.execute(select(Generation.id, Generation.status).where(Generation.id.in_(gids))).all()
         )
-    for line in run.notes:
-        if line.startswith("duplicate: scene "):
-            scene_id = line.split()[2].rstrip(":")
-            run.notes.extend(f"log: {entry}" for entry in _log_lines(fleet, scene_id))
+    for scene_id in histories:
+        run.notes.extend(f"log: {entry}" for entry in _log_lines(fleet, scene_id))
     missed, disordered, reconnects = checks.watcher_misses(watches, final_of)
     add = run.checks.append
     add(checks.Check(

@@ -101,14 +101,15 @@ def duplicate_creates(
     return len(extra), sum(extra.values())
 
 
-def duplicate_histories(session: Session, jobs: list[dict[str, str]]) -> list[str]:
-    """For each scene the provider made more than one job for: its jobs and its recorded submissions
-    (key, sends, lookups, status, last error), so that a run that found one says how it came about."""
+def duplicate_histories(session: Session, jobs: list[dict[str, str]]) -> dict[str, str]:
+    """For each scene the provider made more than one job for (by id): its jobs and its recorded
+    submissions (key, sends, lookups, status, last error), so that a run that found one says how it came
+    about."""
     keys_of: dict[str, list[str]] = defaultdict(list)
     for job in jobs:
         if job["key"].startswith("clip:"):
             keys_of[job["key"].split(":")[1]].append(f"{job['id']} under {job['key']}")
-    lines = []
+    lines: dict[str, str] = {}
     for scene_id, made in sorted(keys_of.items()):
         if len(made) < 2:
             continue
@@ -120,7 +121,7 @@ def duplicate_histories(session: Session, jobs: list[dict[str, str]]) -> list[st
             f"status={c.status} external={c.external_id} error={c.error_message!r}"
             for c in calls
         )
-        lines.append(f"scene {scene_id}: jobs {', '.join(made)} | {history}")
+        lines[scene_id] = f"scene {scene_id}: jobs {', '.join(made)} | {history}"
     return lines
 
 

@@ -153,11 +153,15 @@ def next_step(settings: Settings, session: Session, scene_id: str) -> Send | Loo
         return Lookup(call.id, call.provider, call.sends, call.lookups, reason)
     # Settled sends used up (ours, keyed, are sent again while one is unsettled: that is free and safe).
     if call.sends >= MAX_SENDS and call.sent_at is None:
-        reason = f"the submission was sent {call.sends} times without an answer"
-        return GiveUp(SendAt(call.id, call.sends), reason)
+        return GiveUp(SendAt(call.id, call.sends), sends_used_up(call.sends))
     call.sends += 1
     call.sent_at, call.uncertain_at, call.lookups = now, None, 0
     return Send(call.id, call.provider, call.sends, call.idempotency_key, call.webhook_token)
+
+
+def sends_used_up(sends: int) -> str:
+    """Why an attempt whose submission was sent `sends` times without a job failed."""
+    return f"the submission was sent {sends} times without an answer"
 
 
 def beat_send(session: Session, call_id: int, sends: int) -> bool:

@@ -35,6 +35,7 @@ from reelsmith.pipeline.clips.submissions import (
     Send,
     earlier_jobs,
     mark_uncertain,
+    sends_used_up,
     settle,
 )
 from reelsmith.pipeline.clips.webhooks import webhook_url_for
@@ -125,8 +126,7 @@ def _send_again(rt: Runtime, scene_id: str, lookup: Lookup) -> None:
     same time, or sent since, has the newer knowledge.
     """
     if lookup.sends >= MAX_SENDS:
-        reason = f"the submission was sent {lookup.sends} times without an answer"
-        handle_failure(rt, scene_id, reason, permanent=False, at=lookup.at)
+        handle_failure(rt, scene_id, sends_used_up(lookup.sends), permanent=False, at=lookup.at)
         return
     with rt.db.write() as session:
         if not settle(session, lookup.call_id, sends=lookup.sends, lookups=lookup.lookups):
